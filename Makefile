@@ -1,0 +1,43 @@
+# The two commands: `make run` and `make test`. Everything else is built on them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export FLASK_APP := wsgi
+
+.PHONY: run test test-postgres bench install migrate demo clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## run: set up, upgrade the SQLite database, load the demo if empty, serve on 127.0.0.1:5000
+run: export FLASK_DEBUG := 1
+run: export SCHEDULER_ENABLED ?= 1
+run: $(STAMP)
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo --if-empty
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+## test: set up and run the whole suite (on SQLite; DATABASE_URL=postgresql+psycopg://... for PostgreSQL)
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## test-postgres: the same suite on a throwaway PostgreSQL database on 127.0.0.1:5432
+test-postgres: $(STAMP)
+	$(BIN)/python -m tests.pg_suite $(PYTEST_ARGS)
+
+## bench: the benchmarks, printed as ratios to baselines measured in the same run
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+migrate: $(STAMP)
+	$(BIN)/flask db upgrade
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,83 @@
+"""Settings, read from the environment here and nowhere else (DESIGN.md §4)."""
+
+from __future__ import annotations
+
+import os
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+class Config:
+    """Production-safe defaults, overridden by environment variables.
+
+    Values are read when the object is made, so a test or a command that sets the environment
+    first sees its own values.
+    """
+
+    def __init__(self, **overrides):
+        env = os.environ.get
+        #: Signs sessions and CSRF tokens. Made and kept under instance/ in development only.
+        self.SECRET_KEY = env("SECRET_KEY") or None
+        #: None means SQLite under the instance folder (the factory fills it in).
+        self.SQLALCHEMY_DATABASE_URI = env("DATABASE_URL") or None
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        #: Every link in an email or a calendar is built from this, never from the request.
+        self.BASE_URL = (env("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+        self.MAIL_SERVER = env("MAIL_SERVER") or "localhost"
+        self.MAIL_PORT = _int("MAIL_PORT", 25)
+        self.MAIL_USE_TLS = _bool("MAIL_USE_TLS")
+        self.MAIL_USE_SSL = _bool("MAIL_USE_SSL")
+        self.MAIL_USERNAME = env("MAIL_USERNAME") or None
+        self.MAIL_PASSWORD = env("MAIL_PASSWORD") or None
+        self.MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER") or "meetings@localhost"
+        #: Run the scheduler (delivery and housekeeping) inside this process.
+        self.SCHEDULER_ENABLED = _bool("SCHEDULER_ENABLED")
+        self.VC_PROVIDER = env("VC_PROVIDER") or "jitsi"
+        self.JITSI_BASE_URL = (env("JITSI_BASE_URL") or "https://meet.jit.si").rstrip("/")
+        self.JITSI_APP_ID = env("JITSI_APP_ID") or None
+        self.JITSI_APP_SECRET = env("JITSI_APP_SECRET") or None
+        self.BBB_URL = env("BBB_URL") or None
+        self.BBB_SECRET = env("BBB_SECRET") or None
+        #: Rate limit counters: memory:// counts per process; use redis:// in production.
+        self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI") or "memory://"
+        self.MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+        self.API_TITLE = "meetings"
+        self.API_VERSION = "1"
+        self.OPENAPI_VERSION = "3.0.3"
+        self.OPENAPI_URL_PREFIX = "/api"
+        self.OPENAPI_JSON_PATH = "openapi.json"
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = self.BASE_URL.startswith("https://")
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.TESTING = False
+        for name, value in overrides.items():
+            setattr(self, name, value)
+
+
+class TestConfig(Config):
+    """What the test suite runs with: a throwaway secret, no in-process scheduler."""
+
+    __test__ = False  # a settings class, not a pytest test class
+
+    def __init__(self, **overrides):
+        super().__init__()
+        self.TESTING = True
+        self.SECRET_KEY = "test-secret-key"
+        self.SCHEDULER_ENABLED = False
+        self.BASE_URL = "https://meetings.example.com"
+        self.MAIL_DEFAULT_SENDER = "Operation meetings <meetings@example.com>"
+        self.RATELIMIT_ENABLED = True
+        self.WTF_CSRF_ENABLED = True
+        for name, value in overrides.items():
+            setattr(self, name, value)

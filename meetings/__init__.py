@@ -1,0 +1,114 @@
+"""meetings: operation meetings with a main venue, remote sites, agendas, invites and attendance."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+from flask import Flask
+
+from config import Config
+
+#: The domains, lowest first (DESIGN.md §2); each has an ``init_app(app)``.
+DOMAINS = (
+    "meetings.accounts",
+    "meetings.directory",
+    "meetings.scheduling",
+)
+
+
+def create_app(config: Config | None = None, instance_path: str | None = None) -> Flask:
+    """Build the application: settings, extensions, domains, error handlers, commands.
+
+    ``instance_path`` (default: ``instance/`` beside the code) holds the SQLite database and the
+    development secret key.
+    """
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    app = Flask(
+        __name__,
+        instance_path=instance_path or os.path.join(root, "instance"),
+        instance_relative_config=True,
+        template_folder=os.path.join(root, "templates"),
+        static_folder=os.path.join(root, "static"),
+    )
+    app.config.from_object(config or Config())
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+    os.makedirs(app.instance_path, exist_ok=True)
+    _configure_database_url(app)
+    _configure_secret_key(app)
+    register_extensions(app)
+    register_domains(app)
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def _configure_database_url(app: Flask) -> None:
+    url = app.config.get("SQLALCHEMY_DATABASE_URI")
+    if not url:
+        url = "sqlite:///" + os.path.join(app.instance_path, "meetings.sqlite3")
+    # psycopg 3 is the driver we ship; accept the URLs people copy from elsewhere.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            url = "postgresql+psycopg://" + url[len(prefix):]
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+
+
+def _configure_secret_key(app: Flask) -> None:
+    if app.config.get("SECRET_KEY"):
+        return
+    if not (app.debug or app.testing):
+        raise RuntimeError(
+            "SECRET_KEY is not set. Set it in the environment (for example "
+            "SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')); "
+            "only the development server (FLASK_DEBUG=1) makes its own."
+        )
+    path = os.path.join(app.instance_path, "secret_key")
+    if not os.path.exists(path):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    with open(path) as handle:
+        app.config["SECRET_KEY"] = handle.read().strip()
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extension objects of `meetings.extensions` to ``app``."""
+    from meetings.core import templating
+    from meetings.core.database import configure_engine
+    from meetings.extensions import api, csrf, db, limiter, login_manager, mail, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
+                     render_as_batch=True, compare_type=True)
+    mail.init_app(app)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    api.init_app(app)
+    templating.init_app(app)
+
+
+def register_domains(app: Flask) -> None:
+    """Let each domain attach its blueprints, signal receivers and commands."""
+    from importlib import import_module
+
+    for name in DOMAINS:
+        import_module(name).init_app(app)
+
+
+def register_error_handlers(app: Flask) -> None:
+    """One error format for the API and one error page for the UI."""
+    from meetings.core.errors import register_error_handlers as register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    """The ``flask`` commands that are not a single domain's."""
+    from meetings.cli import init_app
+
+    init_app(app)

@@ -1,0 +1,43 @@
+"""``flask users ...``: create accounts and API tokens from the shell."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from meetings.accounts import services
+from meetings.core.errors import DomainError
+from meetings.extensions import db
+
+users = AppGroup("users", help="Create users and API tokens.")
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["admin", "organizer"]), required=True)
+@click.option("--password", required=True, help="At least 8 characters.")
+@click.option("--name", default="", help="Display name (defaults to the email's local part).")
+def create_user_command(email: str, role: str, password: str, name: str) -> None:
+    """Create a user who can log in."""
+    try:
+        user = services.create_user(email, role, password, name)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    click.echo(f"Created {user.role} {user.email}.")
+
+
+@users.command("token")
+@click.argument("email")
+@click.option("--name", default="cli", help="What the token is for.")
+def token_command(email: str, name: str) -> None:
+    """Print a new API token for EMAIL (the last line is the token)."""
+    try:
+        raw = services.issue_api_token(email, name)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    click.echo(f"API token for {services.normalize_email(email)} (shown once; keep it secret):")
+    click.echo(raw)

@@ -1,0 +1,126 @@
+"""Account actions: create users, check passwords, issue and resolve API tokens.
+
+Services change state and never commit; the request or the command does.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from meetings.accounts.models import ApiToken, User, UserRole
+from meetings.core.db import utcnow
+from meetings.core.errors import Conflict, InvalidInput, NotFound
+from meetings.core.tokens import hash_token, new_token, plausible_token
+from meetings.core.validation import clean_email, clean_text
+from meetings.extensions import db
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def normalize_email(email: str) -> str:
+    """The form of an email address that comparisons use."""
+    return (email or "").strip().lower()
+
+
+def get_user_by_email(email: str) -> User | None:
+    """The user with ``email`` (any case), or None."""
+    return db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
+
+
+def create_user(email: str, role: str, password: str, name: str = "") -> User:
+    """A new user; `Conflict` when the email is taken, `InvalidInput` for a bad email, role or password.
+
+    The email must be a plain ``local@domain`` address: it names the user in mail headers and
+    calendar invites, where a display name or a line break would be read as more than an address.
+    """
+    email = clean_email(email, "email")
+    name = clean_text(name, "name")
+    try:
+        role = UserRole(role)
+    except ValueError:
+        raise InvalidInput("The role must be admin or organizer.", "role") from None
+    _check_password(password)
+    if get_user_by_email(email) is not None:
+        raise Conflict(f"A user with the email {email} already exists.", "email")
+    user = User(email=email, role=role, name=name or email.split("@")[0],
+                password_hash=generate_password_hash(password))
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Change ``user``'s password and end their other sessions."""
+    _check_password(password)
+    user.password_hash = generate_password_hash(password)
+    user.session_version += 1
+
+
+def _check_password(password: str) -> None:
+    if not password or len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.", "password")
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with these credentials, or None."""
+    user = get_user_by_email(email)
+    if user is None or not user.active:
+        # Same work as a real check, so timing does not tell which emails exist.
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    return user if check_password_hash(user.password_hash, password or "") else None
+
+
+_DUMMY_HASH = generate_password_hash("not a real password")
+
+
+def issue_api_token(email: str, name: str = "") -> str:
+    """A new API token for the user with ``email``; the raw token is returned once, never stored."""
+    user = get_user_by_email(email)
+    if user is None:
+        raise NotFound(f"No user with the email {normalize_email(email)}.", "email")
+    raw, digest = new_token()
+    db.session.add(ApiToken(user=user, token_hash=digest, name=name))
+    db.session.flush()
+    return raw
+
+
+def user_for_api_token(raw: str) -> tuple[User, ApiToken] | None:
+    """The active user a bearer token belongs to, and the token; None for anything else."""
+    if not plausible_token(raw):
+        return None
+    row = db.session.execute(
+        sa.select(User, ApiToken)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == hash_token(raw), ApiToken.revoked_at.is_(None), User.active.is_(True))
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def token_needs_touch(token: ApiToken) -> bool:
+    """Whether ``token.last_used_at`` is stale enough to be worth a write."""
+    return token.last_used_at is None or utcnow() - token.last_used_at > timedelta(minutes=1)
+
+
+def touch_api_token(token_id: int) -> None:
+    """Record that a token was used just now."""
+    db.session.execute(sa.update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow()))
+
+
+def load_session_user(session_id: str) -> User | None:
+    """The user a session names, if the session is still current (see `User.get_id`)."""
+    user_id, _, version = (session_id or "").partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """Make every session cookie of ``user`` stop working (logout)."""
+    user.session_version += 1

@@ -1,0 +1,1 @@
+"""What every domain uses: time zones, roles, capability tokens, errors, signals, database types."""

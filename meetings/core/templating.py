@@ -1,0 +1,31 @@
+"""Template helpers every page and email uses: times shown in a zone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask
+
+from meetings.core.timezones import is_valid_zone, localize
+
+
+def localtime(value: datetime | None, zone: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """``value`` as a wall time in ``zone``."""
+    if value is None:
+        return ""
+    if not is_valid_zone(zone):
+        zone = "UTC"
+    return localize(value, zone).strftime(fmt)
+
+
+def zone_label(value: datetime, zone: str) -> str:
+    """The zone's abbreviation at ``value`` with its offset, e.g. ``CET, UTC+01:00``."""
+    local = localize(value, zone)
+    offset = local.strftime("%z")
+    return f"{local.tzname()}, UTC{offset[:3]}:{offset[3:]}" if local.tzname() not in (None, "UTC") else "UTC"
+
+
+def init_app(app: Flask) -> None:
+    """Register the helpers as Jinja filters."""
+    app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.filters["zone_label"] = zone_label

@@ -1,0 +1,67 @@
+"""Checks on single values that several domains apply (one rule, one place)."""
+
+from __future__ import annotations
+
+import re
+
+from meetings.core.errors import InvalidInput
+
+#: Languages people can read their emails, invites and pages in.
+LANGUAGES = ("zh_Hans", "en")
+
+_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f<>,;:\"()\[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+_TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_email(value, field: str = "email") -> str:
+    """A plain ``local@domain`` address, lower-cased; no display names, spaces or line breaks."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput("An email address is needed.", field)
+    value = value.strip().lower()
+    if len(value) > 254 or not _EMAIL.match(value):
+        raise InvalidInput(f"'{value[:80]}' is not a valid email address.", field)
+    return value
+
+
+def clean_text(value, field: str, *, required: bool = False, max_length: int = 200,
+               multiline: bool = False) -> str:
+    """Trimmed text without control characters; line breaks only where ``multiline``."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InvalidInput("Must be text.", field)
+    value = value.strip()
+    if required and not value:
+        raise InvalidInput("This cannot be empty.", field)
+    if len(value) > max_length:
+        raise InvalidInput(f"At most {max_length} characters.", field)
+    if multiline:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    elif "\n" in value or "\r" in value:
+        raise InvalidInput("Must be a single line.", field)
+    if _CONTROL.search(value):
+        raise InvalidInput("Contains control characters.", field)
+    return value
+
+
+def clean_tag(value, field: str = "tags") -> str:
+    """A role tag: lower-case letters, digits and dashes."""
+    tag = value.strip().lower() if isinstance(value, str) else ""
+    if not _TAG.match(tag):
+        raise InvalidInput(
+            f"'{str(value)[:64]}' is not a valid tag: use lower-case letters, digits and dashes.", field
+        )
+    return tag
+
+
+def clean_language(value, field: str = "language") -> str:
+    """One of `LANGUAGES` (``zh``, ``zh-CN`` and ``en-GB`` are understood too)."""
+    if isinstance(value, str):
+        normalized = value.strip().replace("-", "_")
+        lowered = normalized.lower()
+        if lowered in ("zh", "zh_cn", "zh_hans", "zh_hans_cn"):
+            return "zh_Hans"
+        if lowered == "en" or lowered.startswith("en_"):
+            return "en"
+    raise InvalidInput("The language must be zh_Hans or en.", field)

@@ -1,0 +1,87 @@
+"""People API: ``/api/people``."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_smorest import Blueprint
+
+from meetings.accounts.auth import protect_api_blueprint
+from meetings.core.errors import InvalidInput
+from meetings.directory import roster, services
+from meetings.directory.schemas import (
+    ImportResultSchema,
+    PeopleQuerySchema,
+    PersonInSchema,
+    PersonPatchSchema,
+    PersonSchema,
+)
+from meetings.extensions import db
+
+blueprint = Blueprint("people", __name__, url_prefix="/api/people", description="The directory of people.")
+protect_api_blueprint(blueprint)
+
+
+@blueprint.route("", methods=["POST"])
+@blueprint.arguments(PersonInSchema)
+@blueprint.response(201, PersonSchema)
+def create_person(data):
+    """Add a person to the directory."""
+    person = services.create_person(data)
+    db.session.commit()
+    return person
+
+
+@blueprint.route("", methods=["GET"])
+@blueprint.arguments(PeopleQuerySchema, location="query")
+@blueprint.response(200, PersonSchema(many=True))
+def list_people(query):
+    """People, filtered by tag (any of them), unit (and below) or a search string."""
+    return services.find_people(query.get("tag", []), query.get("unit"), query.get("q"))
+
+
+@blueprint.route("/<int:person_id>", methods=["GET"])
+@blueprint.response(200, PersonSchema)
+def get_person(person_id):
+    """One person."""
+    return services.get_person(person_id)
+
+
+@blueprint.route("/<int:person_id>", methods=["PATCH"])
+@blueprint.arguments(PersonPatchSchema)
+@blueprint.response(200, PersonSchema)
+def update_person(data, person_id):
+    """Change a person's fields (role tags included)."""
+    person = services.update_person(services.get_person(person_id), data)
+    db.session.commit()
+    return person
+
+
+@blueprint.route("/import", methods=["POST"])
+@blueprint.response(200, ImportResultSchema)
+def import_people():
+    """Import a roster (CSV or XLSX) as the body or as the multipart field ``file``.
+
+    All rows or none: any bad row is reported, by row number, and nothing is written.
+    ``?dry_run=1`` checks the file and reports what would happen.
+    """
+    upload = request.files.get("file")
+    if upload is not None:
+        content, filename, content_type = upload.read(), upload.filename or "", upload.mimetype or ""
+    else:
+        content, filename, content_type = request.get_data(), "", request.mimetype or ""
+    if not content:
+        raise InvalidInput("Send the roster as the request body or as the form field 'file'.", "file")
+    dry_run = request.args.get("dry_run", "").lower() in ("1", "true", "yes")
+    if dry_run:
+        result = roster.plan_import(content, filename, content_type)
+        if result.errors:
+            raise InvalidInput(f"{len(result.errors)} row(s) have errors.", fields=result.errors)
+    else:
+        result = roster.import_roster(content, filename, content_type)
+        db.session.commit()
+    return {
+        "created": result.created,
+        "updated": result.updated,
+        "dry_run": dry_run,
+        "rows": [{"row": r.row, "email": r.email, "action": r.action} for r in result.rows],
+    }

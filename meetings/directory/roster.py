@@ -1,0 +1,145 @@
+"""Roster import: people from a CSV or XLSX file, all rows or none.
+
+The first row names the columns (English or Chinese headers). Rows are matched to the directory
+by email: new people are added, known ones updated. Any bad row stops the whole import and every
+bad row is reported, so a corrected file can be sent again as it is.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from meetings.core.errors import DomainError, InvalidInput
+from meetings.directory import services
+from meetings.extensions import db
+
+#: Column headers understood, mapped to the API's field names.
+HEADERS = {
+    "name": "name", "姓名": "name",
+    "email": "email", "e-mail": "email", "邮箱": "email", "电子邮箱": "email",
+    "unit": "unit", "单位": "unit",
+    "title": "title", "职务": "title",
+    "tags": "tags", "标签": "tags",
+    "timezone": "timezone", "time zone": "timezone", "时区": "timezone",
+    "language": "language", "语言": "language",
+}
+MAX_ROWS = 50_000
+
+
+@dataclass
+class RowResult:
+    """What the import does with one row of the file."""
+
+    row: int
+    email: str
+    action: str  # "create" or "update"
+    data: dict = field(repr=False)
+
+
+@dataclass
+class ImportResult:
+    """The outcome of reading a roster: rows to apply, or the errors that stop it."""
+
+    rows: list[RowResult]
+    errors: dict[str, list[str]]
+
+    @property
+    def created(self) -> int:
+        return sum(1 for r in self.rows if r.action == "create")
+
+    @property
+    def updated(self) -> int:
+        return sum(1 for r in self.rows if r.action == "update")
+
+
+def read_rows(content: bytes, filename: str = "", content_type: str = "") -> list[dict]:
+    """The data rows of a CSV or XLSX file as dicts keyed by API field name."""
+    is_xlsx = filename.lower().endswith(".xlsx") or "spreadsheetml" in (content_type or "") or content[:2] == b"PK"
+    table = _xlsx_table(content) if is_xlsx else _csv_table(content)
+    if not table:
+        raise InvalidInput("The file is empty.", "file")
+    header = [str(cell or "").strip().lower() for cell in table[0]]
+    columns = [HEADERS.get(name) for name in header]
+    if "email" not in columns or "name" not in columns:
+        raise InvalidInput("The first row must name the columns, with at least 'name' and 'email'.", "file")
+    rows = []
+    for values in table[1:]:
+        if all(v in (None, "") for v in values):
+            continue
+        row = {}
+        for column, value in zip(columns, values):
+            if column:
+                row[column] = "" if value is None else str(value).strip()
+        rows.append(row)
+    if len(rows) > MAX_ROWS:
+        raise InvalidInput(f"At most {MAX_ROWS} rows per file.", "file")
+    return rows
+
+
+def _csv_table(content: bytes) -> list[list[str]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise InvalidInput("The CSV file must be UTF-8 (or GB18030) text.", "file")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return [row for row in csv.reader(io.StringIO(text), dialect)]
+
+
+def _xlsx_table(content: bytes) -> list[list]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a damaged file
+        raise InvalidInput(f"The file is not a readable XLSX workbook ({type(error).__name__}).", "file") from None
+    try:
+        sheet = workbook.worksheets[0]
+        return [list(row) for row in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def plan_import(content: bytes, filename: str = "", content_type: str = "") -> ImportResult:
+    """Check every row of a roster without changing anything."""
+    rows = read_rows(content, filename, content_type)
+    results, errors, seen = [], {}, {}
+    for number, data in enumerate(rows, start=2):
+        try:
+            fields = services.clean_person_fields(data, partial=False)
+        except DomainError as error:
+            errors[f"row {number}"] = [f"{name}: {' '.join(msgs)}" for name, msgs in error.fields.items()] or [error.message]
+            continue
+        email = fields["email"]
+        if email in seen:
+            errors[f"row {number}"] = [f"email: {email} also appears on row {seen[email]}."]
+            continue
+        seen[email] = number
+        action = "update" if services.get_person_by_email(email) else "create"
+        results.append(RowResult(number, email, action, data))
+    return ImportResult(results, errors)
+
+
+def import_roster(content: bytes, filename: str = "", content_type: str = "") -> ImportResult:
+    """Apply a roster; `InvalidInput` listing every bad row, and nothing written, when any is bad."""
+    result = plan_import(content, filename, content_type)
+    if result.errors:
+        raise InvalidInput(
+            f"{len(result.errors)} row(s) have errors; nothing was imported.", fields=result.errors
+        )
+    for row in result.rows:
+        person = services.get_person_by_email(row.email)
+        if person is None:
+            services.create_person(row.data)
+        else:
+            services.update_person(person, row.data)
+    db.session.flush()
+    return result

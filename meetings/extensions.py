@@ -1,0 +1,20 @@
+"""The extension objects, created unbound; `create_app` binds them to the app."""
+
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_mail import Mail
+from flask_migrate import Migrate
+from flask_smorest import Api
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+
+from meetings.core.db import Base
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+mail = Mail()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+api = Api()
+limiter = Limiter(key_func=get_remote_address)

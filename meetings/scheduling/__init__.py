@@ -1,0 +1,11 @@
+"""Scheduling: meetings, their main venue and remote sites, the agenda and its speaker slots,
+and the rules that hold them together (time zones, overlaps, speakers in one place at a time)."""
+
+
+def init_app(app):
+    """Attach the meetings API and pages."""
+    from meetings.extensions import api as rest
+    from meetings.scheduling import api, views
+
+    rest.register_blueprint(api.blueprint)
+    app.register_blueprint(views.blueprint)

@@ -1,0 +1,215 @@
+"""Agenda rules: items inside the meeting and never overlapping, speaker slots that fit their
+item, and speakers who are never in two places at once (across every meeting)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from meetings.core import signals
+from meetings.core.errors import InvalidInput, NotFound
+from meetings.core.timezones import localize
+from meetings.core.validation import clean_text
+from meetings.directory.models import Person
+from meetings.directory.services import get_person, require_person_by_email
+from meetings.extensions import db
+from meetings.scheduling.models import AgendaItem, AgendaKind, Meeting, MeetingStatus, SpeakerSlot
+from meetings.scheduling.services import parse_time, record_change, require_editable
+
+MAX_ITEM_MINUTES = 24 * 60
+
+
+def get_item(meeting: Meeting, item_id: int) -> AgendaItem:
+    """The agenda item ``item_id`` of ``meeting``; `NotFound` otherwise."""
+    item = db.session.get(AgendaItem, item_id)
+    if item is None or item.meeting_id != meeting.id:
+        raise NotFound(f"No agenda item with id {item_id} in this meeting.")
+    return item
+
+
+def add_item(meeting: Meeting, data: dict) -> AgendaItem:
+    """A new agenda item (with its speaker slots) from API-shaped ``data``.
+
+    Without a start, the item follows the last one (or opens the meeting); without a duration,
+    it lasts as long as its speakers' minutes.
+    """
+    require_editable(meeting)
+    item = AgendaItem(description="")
+    _apply(meeting, item, data, new=True)
+    record_change(meeting, {"agenda"})
+    return item
+
+
+def update_item(meeting: Meeting, item: AgendaItem, data: dict) -> AgendaItem:
+    """Change the fields present in ``data``; ``speakers``, when given, replaces them all."""
+    require_editable(meeting)
+    _apply(meeting, item, data, new=False)
+    record_change(meeting, {"agenda"})
+    return item
+
+
+def remove_item(meeting: Meeting, item: AgendaItem) -> None:
+    """Take an item off the agenda."""
+    require_editable(meeting)
+    meeting.agenda_items.remove(item)
+    db.session.flush()
+    record_change(meeting, {"agenda"})
+
+
+def _apply(meeting: Meeting, item: AgendaItem, data: dict, *, new: bool) -> None:
+    if new or "title" in data:
+        item.title = clean_text(data.get("title"), "title", required=True)
+    if new or "kind" in data:
+        try:
+            item.kind = AgendaKind(data.get("kind") or ("speech" if data.get("speakers") else "other"))
+        except ValueError:
+            raise InvalidInput("The kind must be one of " + ", ".join(k.value for k in AgendaKind) + ".",
+                               "kind") from None
+    if new or "description" in data:
+        item.description = clean_text(data.get("description"), "description", max_length=5000, multiline=True)
+    zone = data.get("timezone") or meeting.timezone
+    if data.get("start") is not None:
+        item.start_at = parse_time(data["start"], zone, "start")
+    elif new:
+        item.start_at = _next_free_start(meeting, item)
+    speakers = _parse_speakers(data["speakers"]) if data.get("speakers") is not None else None
+    if data.get("duration_minutes") is not None:
+        item.duration_minutes = _minutes(data["duration_minutes"], "duration_minutes", MAX_ITEM_MINUTES)
+    elif new:
+        if not speakers:
+            raise InvalidInput("The duration is needed (or speakers whose minutes make it up).",
+                               "duration_minutes")
+        item.duration_minutes = sum(minutes for _, _, minutes in speakers)
+    if speakers is not None:
+        if speakers and item.kind == AgendaKind.BREAK:
+            raise InvalidInput("A break has no speakers.", "speakers")
+        item.speaker_slots.clear()
+        for position, (person, topic, minutes) in enumerate(speakers):
+            item.speaker_slots.append(SpeakerSlot(person=person, topic=topic, minutes=minutes, position=position,
+                                                  start_at=item.start_at, end_at=item.start_at))
+    if new:
+        meeting.agenda_items.append(item)
+        db.session.add(item)
+    layout_slots(item)
+    _check_item(meeting, item)
+    db.session.flush()
+    _check_speakers_free(meeting, item)
+    if speakers:
+        for slot in item.speaker_slots:
+            signals.speaker_assigned.send(slot)
+
+
+def _minutes(value, field: str, maximum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput("Must be a whole number of minutes.", field)
+    if value <= 0:
+        raise InvalidInput("Must be at least 1 minute.", field)
+    if value > maximum:
+        raise InvalidInput(f"At most {maximum} minutes.", field)
+    return value
+
+
+def _parse_speakers(raw) -> list[tuple[Person, str, int]]:
+    if not isinstance(raw, list):
+        raise InvalidInput("Speakers must be a list of {email, topic, minutes}.", "speakers")
+    speakers = []
+    for index, entry in enumerate(raw, start=1):
+        if not isinstance(entry, dict):
+            raise InvalidInput(f"Speaker {index} must be an object with email, topic and minutes.", "speakers")
+        if entry.get("person_id") is not None:
+            person = get_person(entry["person_id"])
+        else:
+            person = require_person_by_email(entry.get("email"), "speakers")
+        topic = clean_text(entry.get("topic"), "speakers", max_length=300)
+        if entry.get("minutes") is None:
+            raise InvalidInput(f"Speaker {index} ({person.name}) needs minutes.", "speakers")
+        minutes = _minutes(entry.get("minutes"), "speakers", MAX_ITEM_MINUTES)
+        speakers.append((person, topic, minutes))
+    return speakers
+
+
+def _next_free_start(meeting: Meeting, item: AgendaItem) -> datetime:
+    others = [i for i in meeting.agenda_items if i is not item and i.start_at is not None]
+    return max((i.end_at for i in others), default=meeting.start_at)
+
+
+def layout_slots(item: AgendaItem) -> None:
+    """Give each speaker slot its start and end: one after another from the item's start."""
+    cursor = item.start_at
+    for position, slot in enumerate(item.speaker_slots):
+        slot.position = position
+        slot.start_at = cursor
+        slot.end_at = cursor + timedelta(minutes=slot.minutes)
+        cursor = slot.end_at
+
+
+def _wall(meeting: Meeting, value: datetime) -> str:
+    return localize(value, meeting.timezone).strftime("%Y-%m-%d %H:%M")
+
+
+def _check_item(meeting: Meeting, item: AgendaItem) -> None:
+    if item.start_at < meeting.start_at or item.end_at > meeting.end_at:
+        raise InvalidInput(
+            f"'{item.title}' ({_wall(meeting, item.start_at)}–{_wall(meeting, item.end_at)[11:]}) must lie "
+            f"within the meeting ({_wall(meeting, meeting.start_at)}–{_wall(meeting, meeting.end_at)[11:]}, "
+            f"{meeting.timezone}).", "start")
+    for other in meeting.agenda_items:
+        if other is item or other.id == item.id:
+            continue
+        if other.start_at < item.end_at and item.start_at < other.end_at:
+            raise InvalidInput(
+                f"'{item.title}' overlaps '{other.title}' ({_wall(meeting, other.start_at)[11:]}–"
+                f"{_wall(meeting, other.end_at)[11:]}).", "start")
+    total = sum(slot.minutes for slot in item.speaker_slots)
+    if total > item.duration_minutes:
+        raise InvalidInput(
+            f"The speakers need {total} minutes but '{item.title}' lasts {item.duration_minutes}.", "speakers")
+
+
+def _check_speakers_free(meeting: Meeting, item: AgendaItem) -> None:
+    """No speaker of ``item`` speaks at an overlapping time in any other live meeting."""
+    for slot in item.speaker_slots:
+        clash = db.session.execute(
+            sa.select(SpeakerSlot.start_at, SpeakerSlot.end_at)
+            .join(AgendaItem, AgendaItem.id == SpeakerSlot.agenda_item_id)
+            .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+            .where(SpeakerSlot.person_id == slot.person_id,
+                   Meeting.id != meeting.id,
+                   Meeting.status != MeetingStatus.CANCELLED,
+                   SpeakerSlot.start_at < slot.end_at,
+                   SpeakerSlot.end_at > slot.start_at)
+            .limit(1)
+        ).first()
+        if clash is not None:
+            raise InvalidInput(
+                f"{slot.person.name} already speaks in another meeting from {_wall(meeting, clash.start_at)} "
+                f"to {_wall(meeting, clash.end_at)[11:]} ({meeting.timezone}).", "speakers")
+
+
+def shift_agenda(meeting: Meeting, shift: timedelta) -> None:
+    """Move every agenda item and speaker slot of ``meeting`` by ``shift``."""
+    for item in meeting.agenda_items:
+        item.start_at = item.start_at + shift
+        layout_slots(item)
+
+
+def check_agenda_fits(meeting: Meeting) -> None:
+    """Every item inside the meeting, none overlapping, speakers free (after a move)."""
+    db.session.flush()
+    for item in meeting.agenda_items:
+        _check_item(meeting, item)
+        _check_speakers_free(meeting, item)
+
+
+def running_order(meeting: Meeting) -> list[dict]:
+    """The agenda as rows with running times (minutes from the meeting's start) and gaps."""
+    rows, cursor = [], meeting.start_at
+    for item in meeting.agenda_items:
+        rows.append({
+            "item": item,
+            "gap_minutes": int((item.start_at - cursor).total_seconds() // 60),
+            "offset_minutes": int((item.start_at - meeting.start_at).total_seconds() // 60),
+        })
+        cursor = max(cursor, item.end_at)
+    return rows

@@ -1,0 +1,311 @@
+"""Meeting rules and actions: create, change, move, publish, cancel, delete; who may see what.
+
+Sites and the agenda have their own modules (`sites`, `agenda`); this one owns the meeting
+itself and the rules that tie them together (moving a meeting moves its agenda).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import current_app
+
+from meetings.core import signals
+from meetings.core.db import utcnow
+from meetings.core.errors import Conflict, InvalidInput, NotFound
+from meetings.core.roles import MAX_REMINDER_MINUTES, Role
+from meetings.core.timezones import get_zone, to_utc
+from meetings.core.validation import clean_text
+from meetings.extensions import db
+from meetings.scheduling.models import (
+    SEQUENCE_CHANGES,
+    Meeting,
+    MeetingShare,
+    MeetingStatus,
+    ReminderPolicy,
+)
+
+#: Longest meeting accepted; anything longer is almost always a typo in a date.
+MAX_MEETING_DURATION = timedelta(days=7)
+
+
+# --- who may see what ---------------------------------------------------------------------------
+
+def visible_meetings(user) -> sa.Select:
+    """The meetings ``user`` may see: all for admins, their own and shared ones for organizers."""
+    query = sa.select(Meeting)
+    if not user.is_admin:
+        shared = sa.select(MeetingShare.meeting_id).where(MeetingShare.user_id == user.id)
+        query = query.where(sa.or_(Meeting.owner_id == user.id, Meeting.id.in_(shared)))
+    return query
+
+
+def get_meeting_for(user, meeting_id: int) -> Meeting:
+    """The meeting ``meeting_id`` if ``user`` may manage it.
+
+    `NotFound` both when it does not exist and when it is someone else's: an organizer does not
+    learn which ids exist.
+    """
+    meeting = db.session.scalar(visible_meetings(user).where(Meeting.id == meeting_id))
+    if meeting is None:
+        raise NotFound(f"No meeting with id {meeting_id}.")
+    return meeting
+
+
+def list_meetings(user, *, status: str | None = None, since: datetime | None = None) -> list[Meeting]:
+    """The meetings ``user`` may see, soonest first."""
+    query = visible_meetings(user)
+    if status:
+        try:
+            query = query.where(Meeting.status == MeetingStatus(status))
+        except ValueError:
+            raise InvalidInput("Unknown status.", "status") from None
+    if since is not None:
+        query = query.where(Meeting.end_at >= since)
+    return list(db.session.scalars(query.order_by(Meeting.start_at, Meeting.id)))
+
+
+def share_meeting(meeting: Meeting, user) -> None:
+    """Let another organizer see and change ``meeting``."""
+    if user.id != meeting.owner_id and all(s.user_id != user.id for s in meeting.shares):
+        meeting.shares.append(MeetingShare(user_id=user.id))
+
+
+# --- create and change --------------------------------------------------------------------------
+
+def _new_uid() -> str:
+    host = urlsplit(current_app.config["BASE_URL"]).hostname or "meetings.invalid"
+    return f"{uuid.uuid4()}@{host}"
+
+
+def parse_time(value, zone_name: str, field: str) -> datetime:
+    """The UTC instant of an API time: a `datetime` (naive: wall time in ``zone_name``) or ISO text."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise InvalidInput("Not an ISO 8601 date and time (like 2026-07-15T09:00).", field) from None
+    if not isinstance(value, datetime):
+        raise InvalidInput("A date and time is needed.", field)
+    if value.tzinfo is None:
+        get_zone(zone_name, "timezone")
+    return to_utc(value, zone_name, field)
+
+
+def _check_span(start_at: datetime, end_at: datetime) -> None:
+    if end_at <= start_at:
+        raise InvalidInput("The end must be after the start.", "end")
+    if end_at - start_at > MAX_MEETING_DURATION:
+        raise InvalidInput("A meeting can last at most 7 days; check the dates.", "end")
+
+
+_TEXT_FIELDS = {
+    "title": lambda value: clean_text(value, "title", required=True),
+    "description": lambda value: clean_text(value, "description", max_length=20_000, multiline=True),
+    "kind": lambda value: clean_text(value or "operation", "kind", max_length=50),
+}
+
+
+def create_meeting(data: dict, owner) -> Meeting:
+    """A new draft meeting from API-shaped ``data``."""
+    text = {name: clean(data.get(name)) for name, clean in _TEXT_FIELDS.items()}
+    zone = data.get("timezone")
+    if not zone:
+        raise InvalidInput("The meeting's time zone is needed (for example Asia/Shanghai).", "timezone")
+    get_zone(zone, "timezone")
+    if data.get("start") is None:
+        raise InvalidInput("The start is needed.", "start")
+    if data.get("end") is None:
+        raise InvalidInput("The end is needed.", "end")
+    start_at = parse_time(data["start"], zone, "start")
+    end_at = parse_time(data["end"], zone, "end")
+    _check_span(start_at, end_at)
+    meeting = Meeting(**text, timezone=zone,
+                      start_at=start_at, end_at=end_at, uid=_new_uid(), sequence=0,
+                      status=MeetingStatus.DRAFT, owner_id=owner.id)
+    db.session.add(meeting)
+    if data.get("reminders") is not None:
+        set_reminders(meeting, data["reminders"])
+    db.session.flush()
+    return meeting
+
+
+def require_editable(meeting: Meeting) -> None:
+    """`Conflict` unless the meeting can still change."""
+    if not meeting.is_editable:
+        raise Conflict(f"The meeting is {meeting.status}; it can no longer be changed.")
+
+
+def update_meeting(meeting: Meeting, data: dict) -> set[str]:
+    """Apply the fields present in ``data``; returns the kinds of change made.
+
+    A new start moves the end (unless a new end is given too) and the whole agenda with it.
+    """
+    from meetings.scheduling import agenda
+
+    require_editable(meeting)
+    changes: set[str] = set()
+    for name, clean in _TEXT_FIELDS.items():
+        if name in data:
+            value = clean(data[name])
+            if value != getattr(meeting, name):
+                setattr(meeting, name, value)
+                changes.add("details")
+    zone = meeting.timezone
+    if data.get("timezone"):
+        get_zone(data["timezone"], "timezone")
+        zone = data["timezone"]
+    if zone != meeting.timezone:
+        meeting.timezone = zone
+        changes.add("time")
+    if data.get("start") is not None or data.get("end") is not None:
+        start_at = parse_time(data["start"], zone, "start") if data.get("start") is not None else meeting.start_at
+        if data.get("end") is not None:
+            end_at = parse_time(data["end"], zone, "end")
+        else:
+            end_at = start_at + meeting.duration
+        _check_span(start_at, end_at)
+        if start_at != meeting.start_at or end_at != meeting.end_at:
+            shift = start_at - meeting.start_at
+            meeting.start_at, meeting.end_at = start_at, end_at
+            if shift:
+                agenda.shift_agenda(meeting, shift)
+            agenda.check_agenda_fits(meeting)
+            changes.add("time")
+    if "reminders" in data:
+        if set_reminders(meeting, data["reminders"]):
+            changes.add("reminders")
+    record_change(meeting, changes)
+    return changes
+
+
+def record_change(meeting: Meeting, changes: set[str], **context) -> None:
+    """Note that ``meeting`` changed: SEQUENCE, timestamps, and the signal for listeners.
+
+    ``context`` travels with the signal (``site=`` when only one site's people are concerned).
+    """
+    if not changes:
+        return
+    meeting.updated_at = utcnow()
+    if meeting.is_published and changes & SEQUENCE_CHANGES:
+        meeting.sequence += 1
+    db.session.flush()
+    signals.meeting_changed.send(meeting, changes=frozenset(changes), **context)
+
+
+# --- reminders ----------------------------------------------------------------------------------
+
+def set_reminders(meeting: Meeting, reminders) -> bool:
+    """Replace the meeting's reminders with ``reminders`` (``[{"role", "before_minutes"}]``).
+
+    The list is the whole set: a role that is not in it gets no reminders. ``None`` goes back to
+    each role's defaults. Returns whether anything changed.
+    """
+    before = effective_reminders(meeting)
+    if reminders is None:
+        meeting.reminders_customized = False
+        meeting.reminder_policies.clear()
+        return effective_reminders(meeting) != before
+    if not isinstance(reminders, list):
+        raise InvalidInput("Reminders must be a list of {role, before_minutes}.", "reminders")
+    wanted: set[tuple[Role, int]] = set()
+    for index, entry in enumerate(reminders):
+        if not isinstance(entry, dict):
+            raise InvalidInput(f"Reminder {index + 1} must be an object with role and before_minutes.", "reminders")
+        try:
+            role = Role(entry.get("role"))
+        except ValueError:
+            raise InvalidInput(
+                f"Reminder {index + 1}: unknown role {entry.get('role')!r}; use one of "
+                + ", ".join(r.value for r in Role) + ".", "reminders") from None
+        minutes = entry.get("before_minutes")
+        if isinstance(minutes, bool) or not isinstance(minutes, int):
+            raise InvalidInput(f"Reminder {index + 1}: before_minutes must be a whole number.", "reminders")
+        if minutes < 0:
+            raise InvalidInput(f"Reminder {index + 1}: before_minutes cannot be negative.", "reminders")
+        if minutes > MAX_REMINDER_MINUTES:
+            raise InvalidInput(f"Reminder {index + 1}: at most 60 days ({MAX_REMINDER_MINUTES} minutes) before.",
+                               "reminders")
+        wanted.add((role, minutes))
+    meeting.reminders_customized = True
+    current = {(p.role, p.before_minutes): p for p in meeting.reminder_policies}
+    for key, policy in current.items():
+        if key not in wanted:
+            meeting.reminder_policies.remove(policy)
+    for role, minutes in sorted(wanted):
+        if (role, minutes) not in current:
+            meeting.reminder_policies.append(ReminderPolicy(role=role, before_minutes=minutes))
+    return effective_reminders(meeting) != before
+
+
+def effective_reminders(meeting: Meeting) -> list[dict]:
+    """Every reminder the meeting's roles get, defaults included, role by role, earliest first."""
+    if meeting.reminders_customized:
+        pairs = {(Role(p.role), p.before_minutes) for p in meeting.reminder_policies}
+    else:
+        pairs = {(role, minutes) for role in Role for minutes in role.default_reminders}
+    order = {role: i for i, role in enumerate(Role)}
+    return [{"role": role.value, "before_minutes": minutes}
+            for role, minutes in sorted(pairs, key=lambda p: (order[p[0]], -p[1]))]
+
+
+def reminder_offsets(meeting: Meeting, role: Role) -> tuple[int, ...]:
+    """Minutes before (the meeting, or a speaker's slot) at which ``role`` is reminded."""
+    return tuple(r["before_minutes"] for r in effective_reminders(meeting) if r["role"] == role.value)
+
+
+# --- life cycle ---------------------------------------------------------------------------------
+
+def publish_meeting(meeting: Meeting) -> bool:
+    """Publish a draft: invites go out (by signal). Returns False when it already was published."""
+    if meeting.status == MeetingStatus.SCHEDULED:
+        return False
+    if meeting.status != MeetingStatus.DRAFT:
+        raise Conflict(f"A {meeting.status} meeting cannot be published.")
+    if meeting.main_site is None:
+        raise InvalidInput("Add the main venue before publishing.", "sites")
+    if meeting.end_at <= utcnow():
+        raise InvalidInput("The meeting is already over; move it before publishing.", "start")
+    meeting.status = MeetingStatus.SCHEDULED
+    meeting.published_at = meeting.updated_at = utcnow()
+    db.session.flush()
+    signals.meeting_published.send(meeting)
+    return True
+
+
+def cancel_meeting(meeting: Meeting) -> bool:
+    """Cancel a meeting: cancellations go out (by signal). Returns False when it already was."""
+    if meeting.status == MeetingStatus.CANCELLED:
+        return False
+    if meeting.status == MeetingStatus.FINISHED:
+        raise Conflict("The meeting is over; it cannot be cancelled.")
+    meeting.status = MeetingStatus.CANCELLED
+    meeting.cancelled_at = meeting.updated_at = utcnow()
+    if meeting.is_published:
+        meeting.sequence += 1
+    db.session.flush()
+    signals.meeting_cancelled.send(meeting)
+    return True
+
+
+def delete_meeting(meeting: Meeting) -> None:
+    """Delete a draft. Published meetings are cancelled instead, so nobody is left with a ghost."""
+    if meeting.is_published:
+        raise Conflict("The meeting has been published; cancel it instead of deleting it.")
+    signals.meeting_deleting.send(meeting)
+    db.session.delete(meeting)
+    db.session.flush()
+
+
+def finish_past_meetings(now: datetime | None = None) -> int:
+    """Mark scheduled meetings that have ended as finished; returns how many."""
+    now = now or utcnow()
+    result = db.session.execute(
+        sa.update(Meeting)
+        .where(Meeting.status == MeetingStatus.SCHEDULED, Meeting.end_at <= now)
+        .values(status=MeetingStatus.FINISHED, updated_at=now)
+    )
+    return result.rowcount or 0

@@ -1,0 +1,77 @@
+"""Ways to make the objects tests need, through the same services the app uses."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime, time, timedelta
+
+from meetings.directory import services as directory
+from meetings.extensions import db
+from meetings.scheduling import agenda, services as scheduling, sites
+
+_counter = itertools.count(1)
+
+#: A year that is always ahead, so published meetings are in the future whenever the suite runs.
+NEXT_YEAR = date.today().year + 1
+
+
+def future_day(month: int = 6, day: int = 10) -> date:
+    """A fixed day of next year."""
+    return date(NEXT_YEAR, month, day)
+
+
+def last_sunday(year: int, month: int) -> date:
+    """The last Sunday of ``month``: when European clocks change."""
+    day = date(year, month + 1, 1) - timedelta(days=1) if month < 12 else date(year, 12, 31)
+    while day.weekday() != 6:
+        day -= timedelta(days=1)
+    return day
+
+
+def wall(day: date, hour: int, minute: int = 0) -> str:
+    """An ISO wall time, as the API takes it."""
+    return datetime.combine(day, time(hour, minute)).isoformat(timespec="minutes")
+
+
+def person(name: str | None = None, *, email: str | None = None, unit: str | None = None, tags=(),
+           timezone: str | None = None, language: str = "en", title: str = "", commit: bool = True):
+    """A new person in the directory."""
+    n = next(_counter)
+    data = {"name": name or f"Person {n}", "email": email or f"person{n}@example.com",
+            "tags": list(tags), "language": language, "title": title}
+    if unit:
+        data["unit"] = unit
+    if timezone:
+        data["timezone"] = timezone
+    created = directory.create_person(data)
+    if commit:
+        db.session.commit()
+    return created
+
+
+def meeting(owner, *, title: str = "Operation meeting", day: date | None = None, start: str | None = None,
+            end: str | None = None, timezone: str = "Asia/Shanghai", main_site: bool = True,
+            commit: bool = True):
+    """A draft meeting 09:00–12:00 on ``day`` (next June by default), with a main venue."""
+    day = day or future_day()
+    created = scheduling.create_meeting({"title": title, "start": start or wall(day, 9), "end": end or wall(day, 12),
+                                         "timezone": timezone}, owner)
+    if main_site:
+        sites.add_site(created, {"name": "Main hall", "kind": "main", "location": "HQ 12F"})
+    if commit:
+        db.session.commit()
+    return created
+
+
+def agenda_item(meeting_, *, title: str = "Item", start: str | None = None, minutes: int = 30, kind: str = "other",
+                speakers=None, commit: bool = True):
+    """An agenda item of ``meeting_``."""
+    data = {"title": title, "kind": kind, "duration_minutes": minutes}
+    if start:
+        data["start"] = start
+    if speakers is not None:
+        data["speakers"] = speakers
+    item = agenda.add_item(meeting_, data)
+    if commit:
+        db.session.commit()
+    return item
