@@ -40,6 +40,17 @@ class Config:
         self.MAIL_USERNAME = env("MAIL_USERNAME") or None
         self.MAIL_PASSWORD = env("MAIL_PASSWORD") or None
         self.MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER") or "meetings@localhost"
+        #: Seconds any one SMTP operation may take before the batch gives up and retries later.
+        self.MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 30)
+        #: The organizer mailbox that calendar replies reach; read by the scheduler when set.
+        self.IMAP_HOST = env("IMAP_HOST") or None
+        self.IMAP_PORT = _int("IMAP_PORT", 993)
+        self.IMAP_USE_SSL = _bool("IMAP_USE_SSL", True)
+        self.IMAP_STARTTLS = _bool("IMAP_STARTTLS")
+        self.IMAP_USERNAME = env("IMAP_USERNAME") or None
+        self.IMAP_PASSWORD = env("IMAP_PASSWORD") or None
+        self.IMAP_FOLDER = env("IMAP_FOLDER") or "INBOX"
+        self.IMAP_POLL_SECONDS = _int("IMAP_POLL_SECONDS", 60)
         #: Run the scheduler (delivery and housekeeping) inside this process.
         self.SCHEDULER_ENABLED = _bool("SCHEDULER_ENABLED")
         self.VC_PROVIDER = env("VC_PROVIDER") or "jitsi"
@@ -48,6 +59,16 @@ class Config:
         self.JITSI_APP_SECRET = env("JITSI_APP_SECRET") or None
         self.BBB_URL = env("BBB_URL") or None
         self.BBB_SECRET = env("BBB_SECRET") or None
+        #: Hours after a meeting's end that its join, site and check-in links keep working.
+        self.LINK_GRACE_HOURS = _int("LINK_GRACE_HOURS", 2)
+        #: Seconds an update waits before going out, so a burst of edits sends one email.
+        self.UPDATE_DELAY_SECONDS = _int("UPDATE_DELAY_SECONDS", 60)
+        #: Outbox delivery: rows per batch (one SMTP connection each), tries before giving up,
+        #: first retry delay (doubling, capped at an hour), and how often the scheduler looks.
+        self.OUTBOX_BATCH_SIZE = _int("OUTBOX_BATCH_SIZE", 100)
+        self.OUTBOX_MAX_ATTEMPTS = _int("OUTBOX_MAX_ATTEMPTS", 10)
+        self.OUTBOX_RETRY_BASE_SECONDS = _int("OUTBOX_RETRY_BASE_SECONDS", 30)
+        self.OUTBOX_POLL_SECONDS = _int("OUTBOX_POLL_SECONDS", 5)
         #: Rate limit counters: memory:// counts per process; use redis:// in production.
         self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI") or "memory://"
         self.MAX_CONTENT_LENGTH = 10 * 1024 * 1024

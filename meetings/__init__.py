@@ -11,9 +11,14 @@ from config import Config
 
 #: The domains, lowest first (DESIGN.md §2); each has an ``init_app(app)``.
 DOMAINS = (
+    "meetings.outbox",
     "meetings.accounts",
     "meetings.directory",
     "meetings.scheduling",
+    "meetings.invitations",
+    "meetings.attendance",
+    "meetings.conferencing",
+    "meetings.notifications",
 )
 
 
@@ -41,7 +46,17 @@ def create_app(config: Config | None = None, instance_path: str | None = None) -
     register_domains(app)
     register_error_handlers(app)
     register_commands(app)
+    if app.config.get("SCHEDULER_ENABLED") and _is_serving_process(app):
+        from meetings.outbox.scheduler import start_in_process
+
+        start_in_process(app)
     return app
+
+
+def _is_serving_process(app: Flask) -> bool:
+    # The development server's reloader runs the app twice: a watcher and the server child.
+    # Only the child (WERKZEUG_RUN_MAIN) serves, so only it runs the scheduler.
+    return not app.debug or os.environ.get("WERKZEUG_RUN_MAIN") == "true"
 
 
 def _configure_database_url(app: Flask) -> None:

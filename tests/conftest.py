@@ -147,16 +147,19 @@ def _drop_everything(app) -> None:
 
 
 class Client(FlaskClient):
-    """A test client that keeps the test's own session out of the request's way.
+    """A test client whose requests run as they do in production, beside the test's own context.
 
-    Before a request, what the test wrote is committed; after it, the test's session is ended so
-    the next read sees what the request committed (SQLite keeps a read snapshot otherwise).
+    Each request gets an app context of its own (its own ``g`` and database session), as it
+    would in a server. Before a request, what the test wrote is committed; after it, the test's
+    session is ended so the next read sees what the request committed (SQLite keeps a read
+    snapshot otherwise).
     """
 
     def open(self, *args, **kwargs):
         db.session.commit()
         try:
-            return super().open(*args, **kwargs)
+            with self.application.app_context():
+                return super().open(*args, **kwargs)
         finally:
             db.session.commit()
 

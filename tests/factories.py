@@ -75,3 +75,29 @@ def agenda_item(meeting_, *, title: str = "Item", start: str | None = None, minu
     if commit:
         db.session.commit()
     return item
+
+
+def invite(meeting_, person_, role: str = "participant", **extra):
+    """Invite ``person_`` to ``meeting_`` through the service; committed."""
+    from meetings.invitations import services as invitations
+
+    data = {"email": person_.email, "role": role}
+    data.update(extra)
+    [invitation] = invitations.invite(meeting_, data)
+    db.session.commit()
+    return invitation
+
+
+def publish(meeting_):
+    """Publish ``meeting_``; committed."""
+    scheduling.publish_meeting(meeting_)
+    db.session.commit()
+    return meeting_
+
+
+def deliver(*, later_minutes: int = 0):
+    """Run the outbox delivery once, as the scheduler would (``later_minutes`` ahead of now)."""
+    from meetings.core.db import utcnow
+    from meetings.outbox.delivery import deliver_due
+
+    return deliver_due(now=utcnow() + timedelta(minutes=later_minutes))

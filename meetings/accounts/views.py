@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import unicodedata
+from urllib.parse import unquote
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
@@ -18,15 +19,33 @@ def safe_next_url(target: str | None) -> str:
     """``target`` if it is a path inside this app, else the dashboard.
 
     Browsers read ``//host``, ``/\\host`` and ``https://host`` as other sites, and control
-    characters can smuggle any of those in, so only a plain absolute path is let through.
+    characters can smuggle any of those in, so only a plain absolute path is let through. The
+    same holds for the percent-decoded target (decoded again while it changes): a ``%0d%0a`` or
+    ``%5c`` that some proxy or client decodes later must not turn the path into something else.
     """
     fallback = url_for("scheduling.dashboard")
-    if not target or any(ord(ch) < 0x20 or ch == "\\" for ch in target):
+    if not target:
         return fallback
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return fallback
-    return target
+    form = target
+    for _ in range(_MAX_DECODINGS):
+        if not _is_plain_path(form):
+            return fallback
+        decoded = unquote(form)
+        if decoded == form:
+            return target
+        form = decoded
+    return fallback
+
+
+#: Targets still changing after this many percent-decodings are refused outright.
+_MAX_DECODINGS = 4
+
+
+def _is_plain_path(value: str) -> bool:
+    # A value that starts with one slash has neither a scheme nor a host.
+    if any(unicodedata.category(ch) == "Cc" or ch == "\\" for ch in value):
+        return False
+    return value.startswith("/") and not value.startswith("//")
 
 
 @blueprint.route("/login", methods=["GET", "POST"])

@@ -67,3 +67,18 @@ def enum_column(enum_cls, name: str) -> sa.Enum:
         values_callable=lambda cls: [m.value for m in cls],
         validate_strings=True,
     )
+
+
+def insert_ignoring_duplicates(model, conflict_columns: list[str]):
+    """An INSERT for ``model`` that skips rows whose ``conflict_columns`` already exist.
+
+    Both databases we run on say it the same way (``ON CONFLICT DO NOTHING``) but SQLAlchemy
+    spells it per dialect.
+    """
+    from meetings.extensions import db
+
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model).on_conflict_do_nothing(index_elements=conflict_columns)

@@ -26,3 +26,20 @@ site_host_assigned = _signals.signal("site-host-assigned")
 
 #: A speaker slot was added or its speaker changed. ``sender`` is the slot.
 speaker_assigned = _signals.signal("speaker-assigned")
+
+#: A person was invited (or invited again after being removed). ``sender`` is the invitation.
+invitation_added = _signals.signal("invitation-added")
+
+#: An invitation's role, site or mode changed. ``sender`` is the invitation; ``changes`` a set.
+invitation_changed = _signals.signal("invitation-changed")
+
+#: A person was taken off a meeting's list. ``sender`` is the invitation.
+invitation_removed = _signals.signal("invitation-removed")
+
+#: A person answered. ``sender`` is the invitation; ``previous`` the earlier response; ``via`` is
+#: ``link``, ``calendar`` or ``organizer``.
+response_recorded = _signals.signal("response-recorded")
+
+#: A person handed their place to someone else. ``sender`` is the delegator's invitation;
+#: ``delegate`` the new invitation.
+invitation_delegated = _signals.signal("invitation-delegated")

@@ -64,11 +64,15 @@ def import_people():
     All rows or none: any bad row is reported, by row number, and nothing is written.
     ``?dry_run=1`` checks the file and reports what would happen.
     """
-    upload = request.files.get("file")
-    if upload is not None:
-        content, filename, content_type = upload.read(), upload.filename or "", upload.mimetype or ""
+    content, filename, content_type = b"", "", ""
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        if upload is not None:
+            content, filename, content_type = upload.read(), upload.filename or "", upload.mimetype or ""
     else:
-        content, filename, content_type = request.get_data(), "", request.mimetype or ""
+        # Any other body is the file itself: `curl --data-binary` labels it as a form, and parsing
+        # it as one would leave nothing to read.
+        content, content_type = request.get_data(), request.mimetype or ""
     if not content:
         raise InvalidInput("Send the roster as the request body or as the form field 'file'.", "file")
     dry_run = request.args.get("dry_run", "").lower() in ("1", "true", "yes")

@@ -54,28 +54,34 @@ class ImportResult:
         return sum(1 for r in self.rows if r.action == "update")
 
 
-def read_rows(content: bytes, filename: str = "", content_type: str = "") -> list[dict]:
-    """The data rows of a CSV or XLSX file as dicts keyed by API field name."""
+def read_rows(content: bytes, filename: str = "", content_type: str = "") -> list[tuple[int, dict]]:
+    """The data rows of a CSV or XLSX file as dicts keyed by API field name, each with its row
+    number in the file (the header is row 1), so errors name the row people see in their editor.
+    Blank rows are skipped but still counted."""
     is_xlsx = filename.lower().endswith(".xlsx") or "spreadsheetml" in (content_type or "") or content[:2] == b"PK"
     table = _xlsx_table(content) if is_xlsx else _csv_table(content)
-    if not table:
+    if all(_is_blank(values) for values in table):
         raise InvalidInput("The file is empty.", "file")
     header = [str(cell or "").strip().lower() for cell in table[0]]
     columns = [HEADERS.get(name) for name in header]
     if "email" not in columns or "name" not in columns:
         raise InvalidInput("The first row must name the columns, with at least 'name' and 'email'.", "file")
     rows = []
-    for values in table[1:]:
-        if all(v in (None, "") for v in values):
+    for number, values in enumerate(table[1:], start=2):
+        if _is_blank(values):
             continue
         row = {}
         for column, value in zip(columns, values):
             if column:
                 row[column] = "" if value is None else str(value).strip()
-        rows.append(row)
+        rows.append((number, row))
     if len(rows) > MAX_ROWS:
         raise InvalidInput(f"At most {MAX_ROWS} rows per file.", "file")
     return rows
+
+
+def _is_blank(values) -> bool:
+    return all(value is None or str(value).strip() == "" for value in values)
 
 
 def _csv_table(content: bytes) -> list[list[str]]:
@@ -91,7 +97,12 @@ def _csv_table(content: bytes) -> list[list[str]]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return [row for row in csv.reader(io.StringIO(text), dialect)]
+    try:
+        # newline="": the reader itself splits lines, so \r\n, \n and a lone \r (old Mac Excel)
+        # all end a row, and line breaks inside quoted fields stay in the field.
+        return [row for row in csv.reader(io.StringIO(text, newline=""), dialect)]
+    except csv.Error as error:
+        raise InvalidInput(f"The CSV file cannot be read: {error}.", "file") from None
 
 
 def _xlsx_table(content: bytes) -> list[list]:
@@ -103,6 +114,9 @@ def _xlsx_table(content: bytes) -> list[list]:
         raise InvalidInput(f"The file is not a readable XLSX workbook ({type(error).__name__}).", "file") from None
     try:
         sheet = workbook.worksheets[0]
+        # Read-only mode trusts the used range the writer recorded, and some writers record
+        # A1:A1 whatever the sheet holds: measure it from the rows themselves instead.
+        sheet.reset_dimensions()
         return [list(row) for row in sheet.iter_rows(values_only=True)]
     finally:
         workbook.close()
@@ -112,11 +126,12 @@ def plan_import(content: bytes, filename: str = "", content_type: str = "") -> I
     """Check every row of a roster without changing anything."""
     rows = read_rows(content, filename, content_type)
     results, errors, seen = [], {}, {}
-    for number, data in enumerate(rows, start=2):
+    for number, data in rows:
         try:
             fields = services.clean_person_fields(data, partial=False)
         except DomainError as error:
-            errors[f"row {number}"] = [f"{name}: {' '.join(msgs)}" for name, msgs in error.fields.items()] or [error.message]
+            errors[f"row {number}"] = ([f"{name}: {' '.join(msgs)}" for name, msgs in error.fields.items()]
+                                       or [error.message])
             continue
         email = fields["email"]
         if email in seen:

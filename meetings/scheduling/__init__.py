@@ -5,7 +5,9 @@ and the rules that hold them together (time zones, overlaps, speakers in one pla
 def init_app(app):
     """Attach the meetings API and pages."""
     from meetings.extensions import api as rest
-    from meetings.scheduling import api, views
+    from meetings.outbox.scheduler import register_housekeeping
+    from meetings.scheduling import api, services, views
 
     rest.register_blueprint(api.blueprint)
     app.register_blueprint(views.blueprint)
+    register_housekeeping("finish-meetings", services.finish_past_meetings, seconds=300)

@@ -79,6 +79,9 @@ class Meeting(db.Model):
     timezone: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     #: iCalendar UID, fixed for the meeting's whole life.
     uid: Mapped[str] = mapped_column(sa.String(255), unique=True, nullable=False)
+    #: The conference every site joins: room on Jitsi, meeting id on BigBlueButton; random, so it
+    #: cannot be guessed.
+    vc_room: Mapped[str] = mapped_column(sa.String(100), nullable=False)
     #: iCalendar SEQUENCE: goes up with every change participants must see once published.
     sequence: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
     #: Whether the organizer set the reminders (else every role gets its defaults).
@@ -194,8 +197,6 @@ class Site(db.Model):
     vc_provider: Mapped[VcProvider | None] = mapped_column(enum_column(VcProvider, "vc_provider"), nullable=True)
     #: The fixed link for the ``url`` provider (Zoom, Teams, a room system).
     vc_url: Mapped[str | None] = mapped_column(sa.String(1000), nullable=True)
-    #: Room name on Jitsi / meeting id on BigBlueButton: random, so it cannot be guessed.
-    vc_room: Mapped[str] = mapped_column(sa.String(100), nullable=False)
     #: When the site was added.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 

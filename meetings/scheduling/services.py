@@ -6,6 +6,7 @@ itself and the rules that tie them together (moving a meeting moves its agenda).
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -125,6 +126,7 @@ def create_meeting(data: dict, owner) -> Meeting:
     _check_span(start_at, end_at)
     meeting = Meeting(**text, timezone=zone,
                       start_at=start_at, end_at=end_at, uid=_new_uid(), sequence=0,
+                      vc_room=secrets.token_hex(12),
                       status=MeetingStatus.DRAFT, owner_id=owner.id)
     db.session.add(meeting)
     if data.get("reminders") is not None:

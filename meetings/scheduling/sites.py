@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from urllib.parse import urlsplit
 
 from meetings.core import signals
@@ -26,7 +25,7 @@ def get_site(meeting: Meeting, site_id: int) -> Site:
 def add_site(meeting: Meeting, data: dict) -> Site:
     """A new site from API-shaped ``data``; a meeting has at most one main venue."""
     require_editable(meeting)
-    site = Site(vc_room=secrets.token_hex(12))
+    site = Site()
     _apply(meeting, site, data, new=True)
     meeting.sites.append(site)
     db.session.add(site)

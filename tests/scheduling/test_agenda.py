@@ -32,7 +32,7 @@ def test_a_speech_block_lays_out_its_speakers_in_order(api, meeting, speakers):
     response = add(api, meeting, title="Speeches", kind="speech", start=wall(future_day(), 10), duration_minutes=45,
                    speakers=[{"email": s.email, "topic": f"Topic {i}", "minutes": 15}
                              for i, s in enumerate(speakers[:3])])
-    assert response.status_code == 201
+    assert response.status_code == 201, response.json
     item = response.json
     assert item["end"] == f"{NEXT_YEAR}-06-10T10:45:00+08:00"
     assert [(s["name"], s["start"][11:16], s["minutes"]) for s in item["speakers"]] == [

@@ -3,7 +3,7 @@
 import pytest
 
 from meetings.extensions import db
-from meetings.scheduling.models import Site
+from meetings.scheduling.models import Meeting, Site
 from tests import factories
 from tests.factories import future_day, wall
 
@@ -46,7 +46,7 @@ def test_a_second_main_venue_is_refused(api, meeting):
 def test_the_database_itself_refuses_a_second_main_venue(api, meeting):
     """The rule holds even for a writer that skips the service (two racing requests)."""
     api.post(sites_url(meeting), json={"name": "Main hall", "kind": "main"})
-    db.session.add(Site(meeting_id=meeting["id"], name="Sneaky", kind="main", timezone="UTC", vc_room="x"))
+    db.session.add(Site(meeting_id=meeting["id"], name="Sneaky", kind="main", timezone="UTC"))
     with pytest.raises(Exception) as error:
         db.session.flush()
     assert "unique" in str(error.value).lower()
@@ -84,10 +84,10 @@ def test_the_provider_defaults_to_the_app_setting(api, meeting):
     assert api.post(sites_url(meeting), json={"name": "Room"}).json["vc"] == {"provider": "jitsi"}
 
 
-def test_each_site_gets_an_unguessable_room(api, meeting):
-    first = api.post(sites_url(meeting), json={"name": "A"}).json
-    second = api.post(sites_url(meeting), json={"name": "B"}).json
-    rooms = [db.session.get(Site, s["id"]).vc_room for s in (first, second)]
+def test_each_meeting_gets_an_unguessable_conference_room(api, meeting):
+    other = api.post("/api/meetings", json={"title": "Other", "start": wall(future_day(), 13),
+                                            "end": wall(future_day(), 14), "timezone": "UTC"}).json
+    rooms = [db.session.get(Meeting, m["id"]).vc_room for m in (meeting, other)]
     assert rooms[0] != rooms[1] and all(len(room) >= 24 for room in rooms)
 
 

@@ -1,8 +1,8 @@
-"""initial schema: directory, accounts, scheduling
+"""initial schema
 
-Revision ID: f3903871301e
+Revision ID: c36c74a8f2d9
 Revises: 
-Create Date: 2026-11-25 08:30:42.453659
+Create Date: 2026-11-25 08:53:27.935719
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'f3903871301e'
+revision = 'c36c74a8f2d9'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -102,6 +102,7 @@ def upgrade():
     sa.Column('end_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('timezone', sa.String(length=64), nullable=False),
     sa.Column('uid', sa.String(length=255), nullable=False),
+    sa.Column('vc_room', sa.String(length=100), nullable=False),
     sa.Column('sequence', sa.Integer(), nullable=False),
     sa.Column('reminders_customized', sa.Boolean(), nullable=False),
     sa.Column('owner_id', sa.Integer(), nullable=False),
@@ -167,7 +168,6 @@ def upgrade():
     sa.Column('host_person_id', sa.Integer(), nullable=True),
     sa.Column('vc_provider', sa.Enum('jitsi', 'bbb', 'url', name='vc_provider', native_enum=False, create_constraint=True), nullable=True),
     sa.Column('vc_url', sa.String(length=1000), nullable=True),
-    sa.Column('vc_room', sa.String(length=100), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['host_person_id'], ['people.id'], name=op.f('fk_sites_host_person_id_people'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], name=op.f('fk_sites_meeting_id_meetings'), ondelete='CASCADE'),
@@ -178,6 +178,36 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_sites_host_person_id'), ['host_person_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_sites_meeting_id'), ['meeting_id'], unique=False)
         batch_op.create_index('uq_sites_one_main', ['meeting_id'], unique=True, sqlite_where=sa.text("kind = 'main'"), postgresql_where=sa.text("kind = 'main'"))
+
+    op.create_table('invitations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('meeting_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.Enum('chair', 'speaker', 'site_host', 'participant', 'observer', name='invitation_role', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=True),
+    sa.Column('mode', sa.Enum('in_person', 'remote_site', 'online', name='attendance_mode', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('response', sa.Enum('needs-action', 'accepted', 'tentative', 'declined', 'delegated', name='invitation_response', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('responded_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('delegated_to_id', sa.Integer(), nullable=True),
+    sa.Column('delegated_from_id', sa.Integer(), nullable=True),
+    sa.Column('reply_sequence', sa.Integer(), nullable=True),
+    sa.Column('reply_stamp', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('sent_sequence', sa.Integer(), nullable=True),
+    sa.Column('invited_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('checked_in_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('removed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['delegated_from_id'], ['invitations.id'], name=op.f('fk_invitations_delegated_from_id_invitations'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['delegated_to_id'], ['invitations.id'], name=op.f('fk_invitations_delegated_to_id_invitations'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], name=op.f('fk_invitations_meeting_id_meetings'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_invitations_person_id_people')),
+    sa.ForeignKeyConstraint(['site_id'], ['sites.id'], name=op.f('fk_invitations_site_id_sites'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invitations')),
+    sa.UniqueConstraint('meeting_id', 'person_id', name='uq_invitations_meeting_person')
+    )
+    with op.batch_alter_table('invitations', schema=None) as batch_op:
+        batch_op.create_index('ix_invitations_person', ['person_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_invitations_site_id'), ['site_id'], unique=False)
 
     op.create_table('speaker_slots',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -198,16 +228,119 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_speaker_slots_agenda_item_id'), ['agenda_item_id'], unique=False)
         batch_op.create_index('ix_speaker_slots_person_start', ['person_id', 'start_at'], unique=False)
 
+    op.create_table('capability_links',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('purpose', sa.Enum('rsvp', 'join', 'site', 'checkin', 'feed', name='link_purpose', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('meeting_id', sa.Integer(), nullable=True),
+    sa.Column('invitation_id', sa.Integer(), nullable=True),
+    sa.Column('site_id', sa.Integer(), nullable=True),
+    sa.Column('person_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint('invitation_id IS NOT NULL OR site_id IS NOT NULL OR person_id IS NOT NULL', name=op.f('ck_capability_links_has_subject')),
+    sa.ForeignKeyConstraint(['invitation_id'], ['invitations.id'], name=op.f('fk_capability_links_invitation_id_invitations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], name=op.f('fk_capability_links_meeting_id_meetings'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_capability_links_person_id_people'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['site_id'], ['sites.id'], name=op.f('fk_capability_links_site_id_sites'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_capability_links')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_capability_links_token_hash'))
+    )
+    with op.batch_alter_table('capability_links', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_capability_links_invitation_id'), ['invitation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_capability_links_meeting_id'), ['meeting_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_capability_links_person_id'), ['person_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_capability_links_site_id'), ['site_id'], unique=False)
+
+    op.create_table('checkins',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('meeting_id', sa.Integer(), nullable=False),
+    sa.Column('invitation_id', sa.Integer(), nullable=True),
+    sa.Column('site_id', sa.Integer(), nullable=True),
+    sa.Column('method', sa.Enum('qr', 'roll_call', 'join_link', 'manual', name='checkin_method', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('head_count', sa.Integer(), nullable=True),
+    sa.Column('recorded_by_user_id', sa.Integer(), nullable=True),
+    sa.Column('recorded_by_person_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint('head_count IS NULL OR head_count >= 0', name=op.f('ck_checkins_head_count_not_negative')),
+    sa.CheckConstraint('invitation_id IS NOT NULL OR site_id IS NOT NULL', name=op.f('ck_checkins_has_subject')),
+    sa.ForeignKeyConstraint(['invitation_id'], ['invitations.id'], name=op.f('fk_checkins_invitation_id_invitations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], name=op.f('fk_checkins_meeting_id_meetings'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['recorded_by_person_id'], ['people.id'], name=op.f('fk_checkins_recorded_by_person_id_people'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['recorded_by_user_id'], ['users.id'], name=op.f('fk_checkins_recorded_by_user_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['site_id'], ['sites.id'], name=op.f('fk_checkins_site_id_sites'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_checkins'))
+    )
+    with op.batch_alter_table('checkins', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_checkins_invitation_id'), ['invitation_id'], unique=False)
+        batch_op.create_index('ix_checkins_meeting_at', ['meeting_id', 'at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_checkins_site_id'), ['site_id'], unique=False)
+
+    op.create_table('outbox',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'sending', 'sent', 'failed', 'cancelled', 'skipped', name='outbox_status', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('claimed_by', sa.String(length=100), nullable=True),
+    sa.Column('claimed_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('recipient', sa.String(length=254), nullable=True),
+    sa.Column('subject', sa.String(length=300), nullable=True),
+    sa.Column('meeting_id', sa.Integer(), nullable=True),
+    sa.Column('invitation_id', sa.Integer(), nullable=True),
+    sa.Column('person_id', sa.Integer(), nullable=True),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['invitation_id'], ['invitations.id'], name=op.f('fk_outbox_invitation_id_invitations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], name=op.f('fk_outbox_meeting_id_meetings'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_outbox_person_id_people'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox')),
+    sa.UniqueConstraint('key', name=op.f('uq_outbox_key'))
+    )
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.create_index('ix_outbox_due', ['due_at'], unique=False, sqlite_where=sa.text("status IN ('pending', 'sending')"), postgresql_where=sa.text("status IN ('pending', 'sending')"))
+        batch_op.create_index('ix_outbox_invitation_status', ['invitation_id', 'status'], unique=False)
+        batch_op.create_index('ix_outbox_meeting_person', ['meeting_id', 'person_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbox_person_id'), ['person_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbox_person_id'))
+        batch_op.drop_index('ix_outbox_meeting_person')
+        batch_op.drop_index('ix_outbox_invitation_status')
+        batch_op.drop_index('ix_outbox_due', sqlite_where=sa.text("status IN ('pending', 'sending')"), postgresql_where=sa.text("status IN ('pending', 'sending')"))
+
+    op.drop_table('outbox')
+    with op.batch_alter_table('checkins', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_checkins_site_id'))
+        batch_op.drop_index('ix_checkins_meeting_at')
+        batch_op.drop_index(batch_op.f('ix_checkins_invitation_id'))
+
+    op.drop_table('checkins')
+    with op.batch_alter_table('capability_links', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_capability_links_site_id'))
+        batch_op.drop_index(batch_op.f('ix_capability_links_person_id'))
+        batch_op.drop_index(batch_op.f('ix_capability_links_meeting_id'))
+        batch_op.drop_index(batch_op.f('ix_capability_links_invitation_id'))
+
+    op.drop_table('capability_links')
     with op.batch_alter_table('speaker_slots', schema=None) as batch_op:
         batch_op.drop_index('ix_speaker_slots_person_start')
         batch_op.drop_index(batch_op.f('ix_speaker_slots_agenda_item_id'))
 
     op.drop_table('speaker_slots')
+    with op.batch_alter_table('invitations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_invitations_site_id'))
+        batch_op.drop_index('ix_invitations_person')
+
+    op.drop_table('invitations')
     with op.batch_alter_table('sites', schema=None) as batch_op:
         batch_op.drop_index('uq_sites_one_main', sqlite_where=sa.text("kind = 'main'"), postgresql_where=sa.text("kind = 'main'"))
         batch_op.drop_index(batch_op.f('ix_sites_meeting_id'))

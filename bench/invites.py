@@ -1,0 +1,101 @@
+"""Publishing a meeting with 2,000 invitations, to the last message at a local SMTP server,
+against sending as many prebuilt messages with smtplib over one connection (issue 3)."""
+
+from __future__ import annotations
+
+import smtplib
+import time
+import tracemalloc
+
+import sqlalchemy as sa
+
+from bench.common import bench_app, report, smtp_server
+from meetings.core.db import utcnow
+from meetings.directory.models import Person
+from meetings.extensions import db
+from meetings.invitations.models import Invitation, Mode
+from meetings.outbox.delivery import deliver_due
+from meetings.scheduling import services as scheduling, sites
+
+INVITATIONS = 2000
+
+
+def make_meeting(app, count: int):
+    """A draft meeting at a main venue with ``count`` invited people (bulk-inserted)."""
+    from meetings.accounts.services import create_user
+    from tests.factories import future_day, wall
+
+    owner = create_user(f"bench{count}@example.com", "organizer", "bench password")
+    meeting = scheduling.create_meeting({"title": "Mid-year operation meeting", "start": wall(future_day(), 9),
+                                         "end": wall(future_day(), 12), "timezone": "Asia/Shanghai"}, owner)
+    main = sites.add_site(meeting, {"name": "Main hall", "kind": "main", "location": "HQ 12F"})
+    db.session.flush()
+    now = utcnow()
+    db.session.execute(sa.insert(Person), [
+        {"name": f"参会人 {n}", "email": f"guest{n}@example.com", "title": "", "timezone": "Asia/Shanghai",
+         "language": "zh_Hans", "created_at": now} for n in range(count)])
+    ids = db.session.scalars(sa.select(Person.id).where(Person.email.like("guest%@example.com"))).all()
+    db.session.execute(sa.insert(Invitation), [
+        {"meeting_id": meeting.id, "person_id": pid, "role": "participant", "site_id": main.id,
+         "mode": Mode.IN_PERSON, "response": "needs-action", "created_at": now} for pid in ids])
+    db.session.commit()
+    return meeting
+
+
+def publish_and_deliver(count: int) -> tuple[float, int]:
+    """Seconds from publish to the last message received, and the delivery's peak Python memory."""
+    with smtp_server() as (handler, port), bench_app(port) as app:
+        meeting = make_meeting(app, count)
+        tracemalloc.start()
+        started = time.perf_counter()
+        scheduling.publish_meeting(meeting)
+        db.session.commit()
+        deliver_due()
+        last = handler.wait_for(count)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return last - started, peak
+
+
+def smtplib_baseline(count: int) -> float:
+    """Seconds to send ``count`` prebuilt messages of the same size over one smtplib connection."""
+    with smtp_server() as (handler, port), bench_app(port) as app:
+        meeting = make_meeting(app, 1)
+        scheduling.publish_meeting(meeting)
+        db.session.commit()
+        # One real invite, rendered by the app, sent to each address as it is.
+        from aiosmtpd.controller import Controller  # noqa: F401  (the server above)
+        captured = []
+
+        class Capture:
+            async def handle_DATA(self, server, session, envelope):
+                captured.append(envelope.original_content)
+                return "250 OK"
+
+        from bench.common import free_port
+        capture_port = free_port()
+        capture = Controller(Capture(), hostname="127.0.0.1", port=capture_port)
+        capture.start()
+        app.extensions["mail"].port = capture_port
+        deliver_due()
+        capture.stop()
+        raw = captured[0]
+        messages = [raw for _ in range(count)]
+        started = time.perf_counter()
+        with smtplib.SMTP("127.0.0.1", port) as client:
+            for n, message in enumerate(messages):
+                client.sendmail("meetings@example.com", [f"guest{n}@example.com"], message)
+        last = handler.wait_for(count)
+        return last - started
+
+
+def run() -> bool:
+    baseline = smtplib_baseline(INVITATIONS)
+    elapsed, peak = publish_and_deliver(INVITATIONS)
+    ok = elapsed <= 2 * baseline
+    report(f"publish {INVITATIONS} invites -> last message received", elapsed, baseline, "s", "<= 2.0x", ok)
+    small_elapsed, small_peak = publish_and_deliver(INVITATIONS // 4)
+    flat = peak <= 1.5 * small_peak
+    report(f"delivery peak memory, {INVITATIONS} vs {INVITATIONS // 4} invites", peak / 2**20,
+           small_peak / 2**20, "MB", "<= 1.5x", flat)
+    return ok and flat

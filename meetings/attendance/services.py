@@ -1,0 +1,68 @@
+"""Attendance rules: the first check-in counts, later ones are logged, nothing is counted twice."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from meetings.attendance.models import CheckIn, CheckinMethod
+from meetings.core.db import utcnow
+from meetings.core.errors import InvalidInput
+from meetings.extensions import db
+from meetings.invitations.models import Invitation
+from meetings.scheduling.models import Site
+
+
+def check_in(invitation: Invitation, method: CheckinMethod | str, *, at: datetime | None = None,
+             site: Site | None = None, user=None, person=None) -> bool:
+    """Record that ``invitation``'s person attended. Returns whether this was their first check-in.
+
+    The first one sets ``checked_in_at`` with a conditional UPDATE, so two at once (a QR scan and
+    a roll call) still count one attendance.
+    """
+    try:
+        method = CheckinMethod(method)
+    except ValueError:
+        raise InvalidInput("The method must be one of " + ", ".join(m.value for m in CheckinMethod) + ".",
+                           "method") from None
+    at = at or utcnow()
+    site_id = site.id if site is not None else invitation.site_id
+    db.session.add(CheckIn(meeting_id=invitation.meeting_id, invitation_id=invitation.id, site_id=site_id,
+                           method=method, at=at, recorded_by_user_id=user.id if user else None,
+                           recorded_by_person_id=person.id if person else None))
+    first = db.session.execute(
+        sa.update(Invitation).where(Invitation.id == invitation.id, Invitation.checked_in_at.is_(None))
+        .values(checked_in_at=at).execution_options(synchronize_session=False)).rowcount == 1
+    db.session.flush()
+    if first:
+        invitation.checked_in_at = at
+    return first
+
+
+def site_joined(site: Site, *, at: datetime | None = None) -> None:
+    """Record that a site's room system joined through the site link."""
+    db.session.add(CheckIn(meeting_id=site.meeting_id, site_id=site.id, method=CheckinMethod.JOIN_LINK,
+                           at=at or utcnow()))
+    db.session.flush()
+
+
+def record_head_count(site: Site, count, *, person=None, user=None) -> CheckIn:
+    """Record how many people not on the list are present at ``site`` (the latest count counts)."""
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0 or count > 100_000:
+        raise InvalidInput("The head count must be a whole number, 0 or more.", "head_count")
+    row = CheckIn(meeting_id=site.meeting_id, site_id=site.id, method=CheckinMethod.ROLL_CALL, head_count=count,
+                  recorded_by_person_id=person.id if person else None,
+                  recorded_by_user_id=user.id if user else None)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def latest_head_counts(meeting_id: int) -> dict[int, int]:
+    """Each site's latest head count of people not on the list."""
+    latest = (sa.select(CheckIn.site_id, sa.func.max(CheckIn.id).label("id"))
+              .where(CheckIn.meeting_id == meeting_id, CheckIn.head_count.is_not(None))
+              .group_by(CheckIn.site_id).subquery())
+    rows = db.session.execute(sa.select(CheckIn.site_id, CheckIn.head_count).join(latest, latest.c.id == CheckIn.id))
+    return {site_id: count for site_id, count in rows}

@@ -1,0 +1,89 @@
+"""Invitations API: ``/api/meetings/{id}/invitations``, calendar replies, the meeting as .ics."""
+
+from __future__ import annotations
+
+from flask import Response as HttpResponse, request
+from flask_smorest import Blueprint
+
+from meetings.accounts.auth import current_api_user, protect_api_blueprint
+from meetings.core.errors import InvalidInput
+from meetings.extensions import db
+from meetings.invitations import calendars, replies, services
+from meetings.invitations.schemas import (
+    InvitationInSchema,
+    InvitationPatchSchema,
+    InvitationSchema,
+    ReplyResultSchema,
+)
+from meetings.scheduling.services import get_meeting_for
+
+blueprint = Blueprint("invitations_api", __name__, url_prefix="/api",
+                      description="Invitations, calendar replies and calendar files.")
+protect_api_blueprint(blueprint)
+
+
+def _meeting(meeting_id: int):
+    return get_meeting_for(current_api_user(), meeting_id)
+
+
+@blueprint.route("/meetings/<int:meeting_id>/invitations", methods=["POST"])
+@blueprint.arguments(InvitationInSchema)
+@blueprint.response(201, InvitationSchema(many=True))
+def invite(data, meeting_id):
+    """Invite a person or a group. Returns the invitations made or changed; once the meeting is
+    published, new people get their invite at once."""
+    invitations = services.invite(_meeting(meeting_id), data)
+    db.session.commit()
+    return invitations
+
+
+@blueprint.route("/meetings/<int:meeting_id>/invitations", methods=["GET"])
+@blueprint.response(200, InvitationSchema(many=True))
+def list_invitations(meeting_id):
+    """Everyone invited, with their answer and attendance."""
+    return services.invitations_of(_meeting(meeting_id))
+
+
+@blueprint.route("/meetings/<int:meeting_id>/invitations/<int:invitation_id>", methods=["PATCH"])
+@blueprint.arguments(InvitationPatchSchema)
+@blueprint.response(200, InvitationSchema)
+def update_invitation(data, meeting_id, invitation_id):
+    """Change someone's role, site or mode."""
+    meeting = _meeting(meeting_id)
+    invitation = services.update_invitation(meeting, services.get_invitation(meeting, invitation_id), data)
+    db.session.commit()
+    return invitation
+
+
+@blueprint.route("/meetings/<int:meeting_id>/invitations/<int:invitation_id>", methods=["DELETE"])
+@blueprint.response(204)
+def remove_invitation(meeting_id, invitation_id):
+    """Take someone off the list (they are sent a cancellation if they had an invite)."""
+    meeting = _meeting(meeting_id)
+    services.remove_invitation(meeting, services.get_invitation(meeting, invitation_id))
+    db.session.commit()
+
+
+@blueprint.route("/meetings/<int:meeting_id>.ics", methods=["GET"])
+def meeting_calendar(meeting_id):
+    """The meeting as an iCalendar file (METHOD:PUBLISH), with the full agenda."""
+    meeting = _meeting(meeting_id)
+    body = calendars.publish_calendar(meeting)
+    return HttpResponse(body, mimetype="text/calendar", headers={
+        "Content-Disposition": f'attachment; filename="meeting-{meeting.id}.ics"'})
+
+
+@blueprint.route("/replies", methods=["POST"])
+@blueprint.response(200, ReplyResultSchema)
+def calendar_reply():
+    """Record a calendar client's METHOD:REPLY (body ``text/calendar``) for a meeting you manage.
+
+    The answer counts when the UID and the attendee match an invitation and the reply is not
+    older (SEQUENCE, then DTSTAMP) than what is recorded; older replies are ignored.
+    """
+    body = request.get_data()
+    if not body:
+        raise InvalidInput("Send the iCalendar REPLY as the request body (text/calendar).", "body")
+    result = replies.apply_reply(body, current_api_user())
+    db.session.commit()
+    return result

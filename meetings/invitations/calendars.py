@@ -1,0 +1,145 @@
+"""From meetings and invitations to calendar objects: the one mapping onto `ical`.
+
+Each recipient gets their own copy: ORGANIZER is the service's mailbox (where calendar replies
+go), the recipient is the ATTENDEE with the ROLE of their role, LOCATION is their site, the join
+link goes in CONFERENCE, URL and the description, and a VALARM follows their role's reminders
+(a speaker's are counted from their own slot).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.utils import parseaddr
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+
+from meetings.core.db import utcnow
+from meetings.core.roles import Role
+from meetings.extensions import db
+from meetings.invitations import ical
+from meetings.invitations.models import Invitation, Mode, Response
+from meetings.scheduling.models import AgendaItem, Meeting, MeetingStatus, SpeakerSlot
+from meetings.scheduling.services import reminder_offsets
+
+
+@dataclass
+class InviteLinks:
+    """The links a recipient's copy carries (absolute URLs)."""
+
+    rsvp: str | None = None
+    join: str | None = None
+    checkin: str | None = None
+    feed: str | None = None
+    roll_call: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def organizer_address() -> tuple[str, str]:
+    """(email, name) of the ORGANIZER: the service's own mailbox, which receives replies."""
+    name, address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
+    return address.lower(), name or "Meetings"
+
+
+def speaker_slots(meeting: Meeting, person_id: int) -> list[SpeakerSlot]:
+    """``person_id``'s slots in ``meeting``, in time order."""
+    return list(db.session.scalars(
+        sa.select(SpeakerSlot).join(AgendaItem, AgendaItem.id == SpeakerSlot.agenda_item_id)
+        .where(AgendaItem.meeting_id == meeting.id, SpeakerSlot.person_id == person_id)
+        .order_by(SpeakerSlot.start_at)))
+
+
+def alarm_times(meeting: Meeting, role: Role, slots: list[SpeakerSlot]) -> list[timedelta]:
+    """When the role's alarms ring, as offsets from the meeting's start (negative: before).
+
+    A speaker's alarms are counted back from their first slot."""
+    anchor = slots[0].start_at if role == Role.SPEAKER and slots else meeting.start_at
+    return [(anchor - timedelta(minutes=minutes)) - meeting.start_at for minutes in reminder_offsets(meeting, role)]
+
+
+def location_text(invitation: Invitation) -> str:
+    """LOCATION: the recipient's site and its address, or that they join online."""
+    site = invitation.venue
+    if invitation.mode == Mode.ONLINE or site is None:
+        return "Online (videoconference)"
+    return f"{site.name}, {site.location}" if site.location else site.name
+
+
+def attendee(invitation: Invitation) -> ical.Attendee:
+    """The recipient as an iCalendar ATTENDEE."""
+    delegated_to = invitation.delegated_to.person.email if invitation.delegated_to else None
+    delegated_from = invitation.delegated_from.person.email if invitation.delegated_from else None
+    return ical.Attendee(email=invitation.person.email, name=invitation.person.name,
+                         ical_role=invitation.role.ical_role, partstat=invitation.response.partstat,
+                         rsvp=invitation.response != Response.DELEGATED,
+                         delegated_to=delegated_to, delegated_from=delegated_from)
+
+
+def _status(meeting: Meeting) -> str:
+    return "CANCELLED" if meeting.status == MeetingStatus.CANCELLED else "CONFIRMED"
+
+
+def invitation_event(invitation: Invitation, links: InviteLinks, *, slots: list[SpeakerSlot] | None = None,
+                     attendees: tuple[ical.Attendee, ...] | None = None, stamp: datetime | None = None) -> ical.Event:
+    """The VEVENT of one recipient's copy."""
+    meeting = invitation.meeting
+    slots = speaker_slots(meeting, invitation.person_id) if slots is None else slots
+    email, name = organizer_address()
+    description = render_template("invitations/calendar_description.txt", meeting=meeting,
+                                  invitation=invitation, slots=slots, links=links,
+                                  zone=invitation.person.timezone)
+    return ical.Event(
+        uid=meeting.uid, sequence=meeting.sequence, stamp=stamp or utcnow(),
+        start=meeting.start_at, end=meeting.end_at, timezone=meeting.timezone,
+        summary=meeting.title, description=description, location=location_text(invitation),
+        url=links.join or links.rsvp, join_url=links.join,
+        organizer_email=email, organizer_name=name,
+        attendees=attendees if attendees is not None else (attendee(invitation),),
+        alarms=tuple((-int(offset.total_seconds() // 60), f"{meeting.title}")
+                     for offset in alarm_times(meeting, invitation.role, slots)),
+        status=_status(meeting), last_modified=meeting.updated_at,
+    )
+
+
+def request_calendar(invitation: Invitation, links: InviteLinks, **kwargs) -> bytes:
+    """METHOD:REQUEST for one recipient: an invite or an update."""
+    return ical.build_calendar("REQUEST", [invitation_event(invitation, links, **kwargs)])
+
+
+def cancel_calendar(invitation: Invitation, links: InviteLinks, *, everyone: list[Invitation] | None = None,
+                    **kwargs) -> bytes:
+    """METHOD:CANCEL. When the whole meeting is cancelled it lists every attendee (RFC 5546
+    §3.2.5); when one person is taken off the list, only them."""
+    people = everyone if everyone is not None else [invitation]
+    event = invitation_event(invitation, links, attendees=tuple(attendee(i) for i in people), **kwargs)
+    return ical.build_calendar("CANCEL", [event])
+
+
+def publish_event(meeting: Meeting, *, stamp: datetime | None = None) -> ical.Event:
+    """The meeting as published to calendars without attendees (downloads and feeds)."""
+    email, name = organizer_address()
+    description = render_template("invitations/calendar_description.txt", meeting=meeting, invitation=None,
+                                  slots=[], links=InviteLinks(), zone=meeting.timezone)
+    main = meeting.main_site
+    return ical.Event(
+        uid=meeting.uid, sequence=meeting.sequence, stamp=stamp or utcnow(), start=meeting.start_at,
+        end=meeting.end_at, timezone=meeting.timezone, summary=meeting.title, description=description,
+        location=(f"{main.name}, {main.location}" if main and main.location else (main.name if main else "")),
+        organizer_email=email, organizer_name=name, status=_status(meeting), last_modified=meeting.updated_at)
+
+
+def publish_calendar(meeting: Meeting) -> bytes:
+    """The meeting alone as METHOD:PUBLISH."""
+    return ical.build_calendar("PUBLISH", [publish_event(meeting)])
+
+
+def feed_calendar(person, invitations: list[Invitation]) -> bytes:
+    """A person's subscribable calendar: every published meeting they are invited to, as
+    METHOD:PUBLISH (no attendees).
+
+    Calendar apps fetch feeds every few minutes, and fetching must change nothing, so entries
+    carry no personal links (those would each be a new token); the invitation email has them.
+    """
+    events = [invitation_event(invitation, InviteLinks(), attendees=()) for invitation in invitations]
+    return ical.build_calendar("PUBLISH", events, name=f"Meetings: {person.name}")

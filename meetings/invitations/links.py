@@ -1,0 +1,115 @@
+"""Capability links: make, resolve, revoke. One place for how links live and die.
+
+Every email that carries a link gets a fresh token; all tokens of a purpose and subject stay
+valid until the organizer rotates them or the link expires. Meeting links expire a while after
+the meeting ends (``LINK_GRACE_HOURS`` for join, site and check-in links; RSVP links at the end),
+computed from the meeting's current end, so moving a meeting moves its links' lives too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from meetings.core.db import utcnow
+from meetings.core.tokens import hash_token, new_token, plausible_token
+from meetings.core.urls import external_url
+from meetings.extensions import db
+from meetings.invitations.models import CapabilityLink, LinkPurpose
+from meetings.scheduling.models import Meeting
+
+#: The page each purpose opens.
+ENDPOINTS = {
+    LinkPurpose.RSVP: "invitations.rsvp_page",
+    LinkPurpose.JOIN: "conferencing.join_page",
+    LinkPurpose.SITE: "conferencing.join_page",
+    LinkPurpose.CHECKIN: "attendance.checkin_page",
+    LinkPurpose.FEED: "invitations.feed",
+}
+
+
+@dataclass
+class PendingLinks:
+    """Links made while rendering a batch of emails, inserted together."""
+
+    rows: list[dict]
+
+    def __init__(self):
+        self.rows = []
+
+    def mint(self, purpose: LinkPurpose, *, meeting_id=None, invitation_id=None, site_id=None,
+             person_id=None) -> str:
+        """A new token for ``purpose``; the link row is written by `flush`."""
+        raw, digest = new_token()
+        self.rows.append({"token_hash": digest, "purpose": purpose, "meeting_id": meeting_id,
+                          "invitation_id": invitation_id, "site_id": site_id, "person_id": person_id,
+                          "created_at": utcnow()})
+        return raw
+
+    def flush(self) -> None:
+        """Write every link made so far."""
+        if self.rows:
+            db.session.execute(sa.insert(CapabilityLink), self.rows)
+            self.rows = []
+
+
+def mint(purpose: LinkPurpose, **subject) -> str:
+    """A new token for ``purpose`` and its subject (``meeting_id``, ``invitation_id``, ``site_id``,
+    ``person_id``), written at once."""
+    pending = PendingLinks()
+    raw = pending.mint(purpose, **subject)
+    pending.flush()
+    return raw
+
+
+def link_url(purpose: LinkPurpose, raw: str) -> str:
+    """The absolute URL of a link, from BASE_URL."""
+    return external_url(ENDPOINTS[purpose], token=raw)
+
+
+def expires_at(purpose: LinkPurpose, meeting_end: datetime | None) -> datetime | None:
+    """When a link of ``purpose`` stops working, given the meeting's end (None: never)."""
+    if purpose == LinkPurpose.FEED or meeting_end is None:
+        return None
+    if purpose == LinkPurpose.RSVP:
+        return meeting_end
+    return meeting_end + timedelta(hours=current_app.config["LINK_GRACE_HOURS"])
+
+
+def resolve(raw: str | None, *purposes: LinkPurpose) -> CapabilityLink | None:
+    """The live link behind ``raw`` if it has one of ``purposes``; None for anything else.
+
+    Unknown, revoked, expired and wrong-purpose tokens look the same to the caller (a 404).
+    """
+    if not plausible_token(raw):
+        return None
+    row = db.session.execute(
+        sa.select(CapabilityLink, Meeting.end_at)
+        .outerjoin(Meeting, Meeting.id == CapabilityLink.meeting_id)
+        .where(CapabilityLink.token_hash == hash_token(raw), CapabilityLink.revoked_at.is_(None),
+               CapabilityLink.purpose.in_(purposes))
+    ).first()
+    if row is None:
+        return None
+    link, meeting_end = row
+    deadline = expires_at(link.purpose, meeting_end)
+    if deadline is not None and utcnow() >= deadline:
+        return None
+    return link
+
+
+def revoke(purpose: LinkPurpose, **subject) -> int:
+    """Revoke every live link of ``purpose`` for a subject (``site_id=...``, ``invitation_id=...``,
+    ``person_id=...``, ``meeting_id=...``); returns how many."""
+    if not subject:
+        raise ValueError("revoke needs a subject")
+    conditions = [getattr(CapabilityLink, name) == value for name, value in subject.items()]
+    result = db.session.execute(
+        sa.update(CapabilityLink)
+        .where(CapabilityLink.purpose == purpose, CapabilityLink.revoked_at.is_(None), *conditions)
+        .values(revoked_at=utcnow())
+    )
+    return result.rowcount or 0

@@ -1,0 +1,110 @@
+"""Calendar replies that arrive by email: read from the organizer mailbox over IMAP.
+
+Calendar clients send their REPLY to the ORGANIZER address (the service's own, see
+`calendars.organizer_address`). When ``IMAP_HOST`` is set, the scheduler reads that mailbox:
+every unread message's ``text/calendar`` REPLY parts (inline or attached) are applied like a
+``POST /api/replies``, and the message is marked read, whatever the outcome, so a bad message is
+looked at once, not on every run.
+"""
+
+from __future__ import annotations
+
+import email
+import imaplib
+import logging
+import ssl
+from dataclasses import dataclass, field
+from email import policy
+
+from flask import current_app
+
+from meetings.core.errors import DomainError
+from meetings.extensions import db
+from meetings.invitations.replies import apply_reply
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class MailboxStats:
+    """What one pass over the mailbox did."""
+
+    messages: int = 0
+    applied: int = 0
+    ignored: int = 0
+    refused: list[str] = field(default_factory=list)
+
+
+def is_configured() -> bool:
+    """Whether an organizer mailbox is set up."""
+    return bool(current_app.config.get("IMAP_HOST"))
+
+
+def _connect() -> imaplib.IMAP4:
+    config = current_app.config
+    host, port = config["IMAP_HOST"], config["IMAP_PORT"]
+    timeout = config.get("MAIL_TIMEOUT", 30)
+    context = ssl.create_default_context()
+    if config["IMAP_USE_SSL"]:
+        client = imaplib.IMAP4_SSL(host, port, ssl_context=context, timeout=timeout)
+    else:
+        client = imaplib.IMAP4(host, port, timeout=timeout)
+        if config["IMAP_STARTTLS"]:
+            client.starttls(ssl_context=context)
+    client.login(config["IMAP_USERNAME"], config["IMAP_PASSWORD"])
+    return client
+
+
+def calendar_replies(raw: bytes) -> list[bytes]:
+    """The METHOD:REPLY calendar parts of an email (body parts and .ics attachments)."""
+    message = email.message_from_bytes(raw, policy=policy.default)
+    found = []
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        filename = (part.get_filename() or "").lower()
+        if part.get_content_type() not in ("text/calendar", "application/ics") and not filename.endswith(".ics"):
+            continue
+        payload = part.get_payload(decode=True) or b""
+        if b"METHOD:REPLY" in payload.upper() and payload not in found:
+            found.append(payload)
+    return found
+
+
+def read_replies() -> MailboxStats:
+    """Apply the calendar replies among the unread messages of the organizer mailbox."""
+    stats = MailboxStats()
+    if not is_configured():
+        return stats
+    client = _connect()
+    try:
+        client.select(current_app.config["IMAP_FOLDER"])
+        _, data = client.uid("search", None, "UNSEEN")
+        for uid in (data[0] or b"").split():
+            _, parts = client.uid("fetch", uid, "(BODY.PEEK[])")
+            raw = next((p[1] for p in parts if isinstance(p, tuple)), b"")
+            stats.messages += 1
+            for body in calendar_replies(raw):
+                _apply(body, stats)
+            client.uid("store", uid, "+FLAGS", "(\\Seen)")
+    finally:
+        try:
+            client.logout()
+        except (imaplib.IMAP4.error, OSError):
+            log.debug("IMAP logout failed", exc_info=True)
+    return stats
+
+
+def _apply(body: bytes, stats: MailboxStats) -> None:
+    try:
+        result = apply_reply(body)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        stats.refused.append(error.message)
+        log.info("calendar reply from the mailbox refused: %s", error.message)
+        return
+    if result["status"] == "applied":
+        stats.applied += 1
+    else:
+        stats.ignored += 1

@@ -1,0 +1,159 @@
+"""Invitations and the capability links sent with them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from meetings.core.db import UTCDateTime, enum_column, utcnow
+from meetings.core.roles import Role
+from meetings.extensions import db
+
+
+class Mode(enum.StrEnum):
+    """How a person attends."""
+
+    IN_PERSON = "in_person"
+    REMOTE_SITE = "remote_site"
+    ONLINE = "online"
+
+
+class Response(enum.StrEnum):
+    """A person's answer; the values are iCalendar PARTSTATs in lower case."""
+
+    NEEDS_ACTION = "needs-action"
+    ACCEPTED = "accepted"
+    TENTATIVE = "tentative"
+    DECLINED = "declined"
+    DELEGATED = "delegated"
+
+    @property
+    def partstat(self) -> str:
+        """The iCalendar PARTSTAT."""
+        return self.value.upper()
+
+
+class Invitation(db.Model):
+    """A person invited to a meeting, in one role, at one site."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        sa.UniqueConstraint("meeting_id", "person_id", name="uq_invitations_meeting_person"),
+        sa.Index("ix_invitations_person", "person_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The meeting.
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"), nullable=False)
+    #: Who is invited.
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"), nullable=False)
+    #: Their part: chair, speaker, site_host, participant, observer.
+    role: Mapped[Role] = mapped_column(enum_column(Role, "invitation_role"), nullable=False)
+    #: Where they attend; None until a site is chosen (then the main venue is assumed).
+    site_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sites.id", ondelete="SET NULL"), nullable=True, index=True)
+    #: In person at the main venue, in a remote site's room, or online on their own.
+    mode: Mapped[Mode] = mapped_column(enum_column(Mode, "attendance_mode"), nullable=False)
+    #: Their answer.
+    response: Mapped[Response] = mapped_column(enum_column(Response, "invitation_response"), nullable=False,
+                                               default=Response.NEEDS_ACTION)
+    #: When they last answered.
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: The invitation of the person they delegated to.
+    delegated_to_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("invitations.id", ondelete="SET NULL"), nullable=True)
+    #: The invitation of the person who delegated to them.
+    delegated_from_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("invitations.id", ondelete="SET NULL"), nullable=True)
+    #: SEQUENCE and DTSTAMP of the last calendar REPLY applied (older replies are ignored).
+    reply_sequence: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
+    reply_stamp: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: The meeting SEQUENCE of the last calendar copy sent to them: their replies answer that one.
+    sent_sequence: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
+    #: When their first invite was queued (None while the meeting is a draft).
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: The first check-in (attendance keeps the full log).
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: When the organizer took them off the list (they got a cancellation); the row stays for history.
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: When the invitation was made.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    meeting = relationship("Meeting", lazy="joined", innerjoin=True)
+    person = relationship("Person", lazy="joined", innerjoin=True)
+    site = relationship("Site", lazy="joined")
+    delegated_to: Mapped[Invitation | None] = relationship(
+        foreign_keys=[delegated_to_id], remote_side=[id], lazy="select", post_update=True)
+    delegated_from: Mapped[Invitation | None] = relationship(
+        foreign_keys=[delegated_from_id], remote_side=[id], lazy="select", post_update=True)
+
+    @property
+    def venue(self):
+        """Where they attend: their site, or the main venue for in-person attendees without one."""
+        if self.site is not None or self.mode != Mode.IN_PERSON:
+            return self.site
+        return self.meeting.main_site
+
+    @property
+    def is_active(self) -> bool:
+        """Still on the list (not removed)."""
+        return self.removed_at is None
+
+    @property
+    def is_coming(self) -> bool:
+        """Has not declined or handed their place over: reminders and updates go to them."""
+        return self.is_active and self.response not in (Response.DECLINED, Response.DELEGATED)
+
+    def __repr__(self) -> str:
+        return f"<Invitation {self.id} meeting {self.meeting_id} person {self.person_id} {self.role}>"
+
+
+class LinkPurpose(enum.StrEnum):
+    """What a capability link lets its holder do."""
+
+    RSVP = "rsvp"        # answer an invitation
+    JOIN = "join"        # a person's own way into the videoconference
+    SITE = "site"        # a remote site's room link: join page and roll call
+    CHECKIN = "checkin"  # a person's QR code at the main venue
+    FEED = "feed"        # a person's calendar of all their meetings
+
+
+class CapabilityLink(db.Model):
+    """A secret link sent by email. Only the token's SHA-256 is stored.
+
+    A fresh token is made for each email that carries one; all of them work until the link's
+    purpose is rotated (every token of that purpose and subject revoked at once) or it expires.
+    """
+
+    __tablename__ = "capability_links"
+    __table_args__ = (
+        sa.CheckConstraint("invitation_id IS NOT NULL OR site_id IS NOT NULL OR person_id IS NOT NULL",
+                           name="has_subject"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: SHA-256 of the token, hex.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
+    #: rsvp, join, site, checkin or feed.
+    purpose: Mapped[LinkPurpose] = mapped_column(enum_column(LinkPurpose, "link_purpose"), nullable=False)
+    #: The meeting it belongs to (None for a person's feed).
+    meeting_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("meetings.id", ondelete="CASCADE"), nullable=True, index=True)
+    #: The invitation it acts for (rsvp, join, checkin).
+    invitation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("invitations.id", ondelete="CASCADE"), nullable=True, index=True)
+    #: The site it opens (site links).
+    site_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sites.id", ondelete="CASCADE"), nullable=True,
+                                                index=True)
+    #: The person whose calendar it is (feeds).
+    person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"), nullable=True,
+                                                  index=True)
+    #: When it was made.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    #: When it was revoked (rotated); a revoked link is a 404.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    def __repr__(self) -> str:
+        return f"<CapabilityLink {self.id} {self.purpose}>"

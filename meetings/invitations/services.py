@@ -1,0 +1,283 @@
+"""Invitation rules: who is invited in which role and where, their answers, and delegation.
+
+A person is invited once per meeting. When they are invited again, the higher role wins
+(chair > speaker > site_host > participant > observer); a group invite never downgrades anyone
+nor moves them to another site.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+
+from meetings.core import signals
+from meetings.core.db import utcnow
+from meetings.core.errors import Conflict, InvalidInput, NotFound
+from meetings.core.roles import Role
+from meetings.core.validation import clean_email, clean_text
+from meetings.directory import services as directory
+from meetings.directory.models import Person
+from meetings.extensions import db
+from meetings.invitations.models import Invitation, Mode, Response
+from meetings.scheduling.models import Meeting, Site, SiteKind
+from meetings.scheduling.services import require_editable
+
+#: The answers a person can give themselves.
+ANSWERS = (Response.ACCEPTED, Response.TENTATIVE, Response.DECLINED)
+
+
+def get_invitation(meeting: Meeting, invitation_id: int) -> Invitation:
+    """The active invitation ``invitation_id`` of ``meeting``; `NotFound` otherwise."""
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.meeting_id != meeting.id or not invitation.is_active:
+        raise NotFound(f"No invitation with id {invitation_id} in this meeting.")
+    return invitation
+
+
+def invitations_of(meeting: Meeting, *, include_removed: bool = False) -> list[Invitation]:
+    """The meeting's invitations in a stable order (by id)."""
+    query = sa.select(Invitation).where(Invitation.meeting_id == meeting.id)
+    if not include_removed:
+        query = query.where(Invitation.removed_at.is_(None))
+    return list(db.session.scalars(query.order_by(Invitation.id)))
+
+
+def _parse_role(value, default: Role = Role.PARTICIPANT) -> Role:
+    if value in (None, ""):
+        return default
+    try:
+        return Role(value)
+    except ValueError:
+        raise InvalidInput("The role must be one of " + ", ".join(r.value for r in Role) + ".", "role") from None
+
+
+def _parse_mode(value) -> Mode | None:
+    if value in (None, ""):
+        return None
+    try:
+        return Mode(value)
+    except ValueError:
+        raise InvalidInput("The mode must be one of " + ", ".join(m.value for m in Mode) + ".", "mode") from None
+
+
+def _site_of(meeting: Meeting, site_id) -> Site | None:
+    if site_id is None:
+        return None
+    site = next((s for s in meeting.sites if s.id == site_id), None)
+    if site is None:
+        raise InvalidInput(f"The meeting has no site with id {site_id}.", "site_id")
+    return site
+
+
+def placement(meeting: Meeting, person: Person, site: Site | None, mode: Mode | None) -> tuple[Site | None, Mode]:
+    """Where and how ``person`` attends, filling in what was not given.
+
+    Without a site, a person goes to the remote site hosted by someone of their own unit (their
+    enterprise's room), else to the main venue. Online attendees have no site. While a draft has
+    no main venue yet, in-person attendees have none either: they are at the main venue, wherever
+    it will be (`Invitation.venue`).
+    """
+    if mode == Mode.ONLINE:
+        return None, Mode.ONLINE
+    if site is None:
+        if mode != Mode.IN_PERSON and person.unit_id is not None:
+            site = next((s for s in meeting.sites if s.kind == SiteKind.REMOTE and s.host is not None
+                         and s.host.unit_id == person.unit_id), None)
+        if site is None and mode != Mode.REMOTE_SITE:
+            site = meeting.main_site
+            if site is None:
+                return None, Mode.IN_PERSON
+        if site is None:
+            raise InvalidInput("The meeting has no remote site for them yet.", "site_id")
+    expected = Mode.IN_PERSON if site.kind == SiteKind.MAIN else Mode.REMOTE_SITE
+    if mode is not None and mode != expected:
+        raise InvalidInput(f"At {'the main venue' if expected == Mode.IN_PERSON else 'a remote site'} the mode "
+                           f"is {expected.value}.", "mode")
+    return site, expected
+
+
+def invite_person(meeting: Meeting, person: Person, role: Role, *, site: Site | None = None,
+                  mode: Mode | None = None, group: bool = False) -> Invitation:
+    """Invite ``person``, or raise their existing invitation's role if ``role`` is higher.
+
+    ``group`` invites only add people and raise roles; an individual invite also moves the
+    person to the ``site``/``mode`` given.
+    """
+    if person.removed_at is not None:
+        raise InvalidInput(f"{person.name} has left the directory.", "email")
+    invitation = db.session.scalar(sa.select(Invitation).where(Invitation.meeting_id == meeting.id,
+                                                               Invitation.person_id == person.id))
+    if invitation is None or not invitation.is_active:
+        placed_site, placed_mode = placement(meeting, person, site, mode)
+        if invitation is None:
+            invitation = Invitation(meeting_id=meeting.id, person_id=person.id)
+            db.session.add(invitation)
+        invitation.person = person
+        invitation.meeting = meeting
+        invitation.role, invitation.site, invitation.mode = role, placed_site, placed_mode
+        invitation.response, invitation.responded_at, invitation.removed_at = Response.NEEDS_ACTION, None, None
+        invitation.delegated_to_id = invitation.delegated_from_id = None
+        invitation.reply_sequence = invitation.reply_stamp = None
+        db.session.flush()
+        signals.invitation_added.send(invitation)
+        return invitation
+    changes = set()
+    if role.rank > invitation.role.rank:
+        invitation.role = role
+        changes.add("role")
+    if not group and (site is not None or mode is not None):
+        placed_site, placed_mode = placement(meeting, person, site, mode)
+        if placed_site is not invitation.site or placed_mode != invitation.mode:
+            invitation.site, invitation.mode = placed_site, placed_mode
+            changes.add("site")
+    if changes:
+        db.session.flush()
+        signals.invitation_changed.send(invitation, changes=frozenset(changes))
+    return invitation
+
+
+def invite(meeting: Meeting, data: dict) -> list[Invitation]:
+    """Invite one person (``email`` or ``person_id``) or a group (``tags`` and/or ``unit``)."""
+    require_editable(meeting)
+    role = _parse_role(data.get("role"))
+    mode = _parse_mode(data.get("mode"))
+    site = _site_of(meeting, data.get("site_id"))
+    one = data.get("email") or data.get("person_id") is not None
+    many = bool(data.get("tags")) or bool(data.get("unit"))
+    if one and many:
+        raise InvalidInput("Invite one person (email or person_id) or a group (tags, unit), not both.", "email")
+    if one:
+        if data.get("person_id") is not None:
+            person = directory.get_person(data["person_id"])
+        else:
+            person = directory.require_person_by_email(data["email"])
+        return [invite_person(meeting, person, role, site=site, mode=mode)]
+    if not many:
+        raise InvalidInput("Say whom to invite: an email or person_id, or tags and/or a unit.", "email")
+    people = group_members(data.get("tags") or [], data.get("unit"))
+    if not people:
+        raise InvalidInput("No one in the directory matches these tags and unit.", "tags")
+    return [invite_person(meeting, person, role, site=site, mode=mode, group=True) for person in people]
+
+
+def group_members(tags: Iterable[str], unit: str | None) -> list[Person]:
+    """The people a group invite reaches (any of the tags, in the unit or below)."""
+    if isinstance(tags, str):
+        tags = [tags]
+    return directory.find_people(tags, unit)
+
+
+def update_invitation(meeting: Meeting, invitation: Invitation, data: dict) -> Invitation:
+    """The organizer changes a role, a site or a mode (a role may go down here: it is explicit)."""
+    require_editable(meeting)
+    changes = set()
+    if data.get("role"):
+        role = _parse_role(data["role"])
+        if role != invitation.role:
+            invitation.role = role
+            changes.add("role")
+    if "site_id" in data or data.get("mode"):
+        site = _site_of(meeting, data.get("site_id")) if "site_id" in data else invitation.site
+        mode = _parse_mode(data.get("mode")) if data.get("mode") else None
+        if "site_id" in data and mode is None and site is None:
+            mode = Mode.ONLINE
+        placed_site, placed_mode = placement(meeting, invitation.person, site, mode)
+        if placed_site is not invitation.site or placed_mode != invitation.mode:
+            invitation.site, invitation.mode = placed_site, placed_mode
+            changes.add("site")
+    if changes:
+        db.session.flush()
+        signals.invitation_changed.send(invitation, changes=frozenset(changes))
+    return invitation
+
+
+def remove_invitation(meeting: Meeting, invitation: Invitation) -> None:
+    """Take a person off the list; they get a cancellation if they had an invite."""
+    require_editable(meeting)
+    invitation.removed_at = utcnow()
+    db.session.flush()
+    signals.invitation_removed.send(invitation)
+
+
+# --- answers ------------------------------------------------------------------------------------
+
+def _require_open(invitation: Invitation) -> None:
+    if not invitation.is_active:
+        raise Conflict("This invitation was withdrawn.")
+    if not invitation.meeting.is_editable:
+        raise Conflict(f"The meeting is {invitation.meeting.status}; answers are closed.")
+    if invitation.response == Response.DELEGATED:
+        raise Conflict("You handed this invitation to someone else; they answer now.")
+
+
+def record_response(invitation: Invitation, response, *, via: str = "link") -> bool:
+    """Record an answer (accepted, tentative, declined). Returns whether it changed anything."""
+    _require_open(invitation)
+    try:
+        response = Response(response)
+    except ValueError:
+        raise InvalidInput("The answer must be accepted, tentative or declined.", "response") from None
+    if response not in ANSWERS:
+        raise InvalidInput("The answer must be accepted, tentative or declined.", "response")
+    previous = invitation.response
+    invitation.responded_at = utcnow()
+    if previous == response:
+        db.session.flush()
+        return False
+    invitation.response = response
+    db.session.flush()
+    signals.response_recorded.send(invitation, previous=previous, via=via)
+    return True
+
+
+def delegate(invitation: Invitation, delegate_email: str, delegate_name: str | None = None, *,
+             via: str = "link") -> Invitation:
+    """Hand ``invitation`` to someone else: they are invited in the same role and site, and the
+    delegator is marked delegated. Someone not yet in the directory is added to the delegator's unit."""
+    _require_open(invitation)
+    email = clean_email(delegate_email, "delegate_email")
+    delegator = invitation.person
+    if email == delegator.email:
+        raise InvalidInput("Delegate to someone else.", "delegate_email")
+    person = directory.get_person_by_email(email)
+    if person is None:
+        name = clean_text(delegate_name, "delegate_name", max_length=200) or email.split("@")[0]
+        person = directory.create_person({
+            "name": name, "email": email, "unit": delegator.unit_name, "timezone": delegator.timezone,
+            "language": delegator.language, "title": ""})
+    existing = db.session.scalar(sa.select(Invitation).where(Invitation.meeting_id == invitation.meeting_id,
+                                                             Invitation.person_id == person.id))
+    if existing is not None and existing.is_active and existing.response != Response.DECLINED:
+        raise InvalidInput(f"{person.name} is already invited.", "delegate_email")
+    meeting = invitation.meeting
+    new = invite_person(meeting, person, invitation.role, site=invitation.site,
+                        mode=invitation.mode if invitation.mode == Mode.ONLINE else None)
+    if new.role.rank < invitation.role.rank:
+        new.role = invitation.role
+    new.delegated_from_id = invitation.id
+    previous = invitation.response
+    invitation.response = Response.DELEGATED
+    invitation.responded_at = utcnow()
+    invitation.delegated_to_id = new.id
+    db.session.flush()
+    signals.response_recorded.send(invitation, previous=previous, via=via)
+    signals.invitation_delegated.send(invitation, delegate=new)
+    return new
+
+
+# --- listeners: people the agenda and the sites name are invited -------------------------------
+
+def _invite_speaker(slot, **_):
+    meeting = slot.agenda_item.meeting
+    invite_person(meeting, slot.person, Role.SPEAKER, group=True)
+
+
+def _invite_site_host(site, person, **_):
+    invite_person(site.meeting, person, Role.SITE_HOST, site=site)
+
+
+def connect_signals() -> None:
+    """Invite speakers and site hosts as the agenda and the sites name them."""
+    signals.speaker_assigned.connect(_invite_speaker)
+    signals.site_host_assigned.connect(_invite_site_host)

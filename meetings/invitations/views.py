@@ -1,0 +1,85 @@
+"""Pages behind capability links: answering an invitation, and a person's calendar feed.
+
+``GET`` shows and never changes anything (mail scanners fetch links); ``POST`` acts.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, Response as HttpResponse, abort, flash, redirect, render_template, request, url_for
+
+from meetings.core.errors import DomainError
+from meetings.directory.models import Person
+from meetings.extensions import db
+from meetings.invitations import calendars, links, services
+from meetings.invitations.models import Invitation, LinkPurpose
+from meetings.scheduling.models import Meeting, MeetingStatus
+
+blueprint = Blueprint("invitations", __name__)
+
+
+@blueprint.after_request
+def _no_referrer(response):
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _invitation_for(token: str) -> Invitation:
+    link = links.resolve(token, LinkPurpose.RSVP)
+    if link is None or link.invitation_id is None:
+        abort(404)
+    invitation = db.session.get(Invitation, link.invitation_id)
+    if invitation is None:
+        abort(404)
+    return invitation
+
+
+@blueprint.route("/rsvp/<token>", methods=["GET"])
+def rsvp_page(token: str):
+    """The invitation: the meeting in the person's time zone, their role, site and slot."""
+    invitation = _invitation_for(token)
+    return _render_rsvp(invitation, token)
+
+
+def _render_rsvp(invitation: Invitation, token: str, errors: dict | None = None, status: int = 200):
+    slots = calendars.speaker_slots(invitation.meeting, invitation.person_id)
+    return render_template("invitations/rsvp.html", invitation=invitation, meeting=invitation.meeting,
+                           slots=slots, token=token, errors=errors or {},
+                           zone=invitation.person.timezone), status
+
+
+@blueprint.route("/rsvp/<token>", methods=["POST"])
+def rsvp_answer(token: str):
+    """Record an answer (``response``) or hand the place over (``delegate_email``, ``delegate_name``)."""
+    invitation = _invitation_for(token)
+    try:
+        if request.form.get("delegate_email"):
+            delegate = services.delegate(invitation, request.form["delegate_email"], request.form.get("delegate_name"))
+            message = f"Thank you. {delegate.person.name} is invited in your place and will receive the invitation."
+        else:
+            services.record_response(invitation, request.form.get("response", ""))
+            message = "Thank you, your answer is recorded."
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        invitation = db.session.get(Invitation, invitation.id)
+        fields = error.fields or {"response": [error.message]}
+        return _render_rsvp(invitation, token, errors=fields, status=error.status)
+    flash(message, "success")
+    return redirect(url_for("invitations.rsvp_page", token=token), code=303)
+
+
+@blueprint.route("/feeds/<token>.ics")
+def feed(token: str):
+    """A person's calendar of every published meeting they are invited to."""
+    link = links.resolve(token, LinkPurpose.FEED)
+    if link is None or link.person_id is None:
+        abort(404)
+    invitations = list(db.session.scalars(
+        sa.select(Invitation).join(Meeting, Meeting.id == Invitation.meeting_id)
+        .where(Invitation.person_id == link.person_id, Invitation.removed_at.is_(None),
+               Meeting.status != MeetingStatus.DRAFT)
+        .order_by(Meeting.start_at)))
+    person = db.session.get(Person, link.person_id)
+    return HttpResponse(calendars.feed_calendar(person, invitations), mimetype="text/calendar")

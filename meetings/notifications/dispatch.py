@@ -1,0 +1,129 @@
+"""Which emails a change causes: the receivers of the domains' signals.
+
+They run in the transaction of the change, so the outbox rows are committed with it or not at
+all. Contents are rendered at delivery, so a queued invite that has not left yet already says
+what an update would; no second email is queued for it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from meetings.core import signals
+from meetings.core.db import utcnow
+from meetings.extensions import db
+from meetings.invitations.models import Invitation
+from meetings.outbox import services as outbox
+from meetings.scheduling.models import Meeting, MeetingStatus
+
+#: Changes that send participants an update (reminder changes only move reminders).
+VISIBLE_CHANGES = frozenset({"time", "place", "agenda", "status", "join_link", "details"})
+#: Changes that concern only the people of the site they happened at.
+SITE_CHANGES = frozenset({"place", "join_link"})
+
+
+def _stamp() -> str:
+    return str(int(utcnow().timestamp() * 1_000_000))
+
+
+def _live(meeting: Meeting) -> bool:
+    return meeting.is_published and meeting.status == MeetingStatus.SCHEDULED
+
+
+def _active_invitations(meeting: Meeting) -> list[Invitation]:
+    return list(db.session.scalars(sa.select(Invitation).where(
+        Invitation.meeting_id == meeting.id, Invitation.removed_at.is_(None)).order_by(Invitation.id)))
+
+
+def queue_invites(invitations: list[Invitation]) -> None:
+    """Queue each person's invite (one statement for all)."""
+    now, stamp = utcnow(), _stamp()
+    rows = []
+    for invitation in invitations:
+        invitation.invited_at = now
+        rows.append({"key": f"invite:{invitation.id}:{stamp}", "kind": "invite",
+                     "meeting_id": invitation.meeting_id, "invitation_id": invitation.id,
+                     "person_id": invitation.person_id})
+    outbox.enqueue_many(rows)
+
+
+def queue_update(invitation: Invitation) -> None:
+    """Queue an update for one person, unless an invite or update of theirs is still waiting."""
+    if outbox.has_pending(invitation_id=invitation.id, kinds=("invite", "update")):
+        return
+    delay = current_app.config["UPDATE_DELAY_SECONDS"]
+    outbox.enqueue(f"update:{invitation.id}:{_stamp()}", "update",
+                   due_at=utcnow() + timedelta(seconds=delay),
+                   meeting_id=invitation.meeting_id, invitation_id=invitation.id, person_id=invitation.person_id)
+
+
+def queue_cancel(invitation: Invitation, *, scope: str) -> None:
+    """Queue a cancellation (``scope`` "meeting": it is off; "person": they are off the list)."""
+    outbox.cancel_pending(invitation_id=invitation.id, reason="superseded by a cancellation")
+    meeting = invitation.meeting
+    outbox.enqueue(f"cancel:{invitation.id}:{meeting.sequence}:{scope}", "cancel", meeting_id=meeting.id,
+                   invitation_id=invitation.id, person_id=invitation.person_id, payload={"scope": scope})
+
+
+def on_meeting_published(meeting: Meeting, **_) -> None:
+    queue_invites(_active_invitations(meeting))
+
+
+def on_meeting_changed(meeting: Meeting, changes=frozenset(), site=None, **_) -> None:
+    if not _live(meeting) or not (changes & VISIBLE_CHANGES):
+        return
+    for invitation in _active_invitations(meeting):
+        if invitation.invited_at is None or not invitation.is_coming:
+            continue
+        if site is not None and changes <= SITE_CHANGES and invitation.site_id != site.id:
+            continue
+        queue_update(invitation)
+
+
+def on_meeting_cancelled(meeting: Meeting, **_) -> None:
+    if not meeting.is_published:
+        return
+    outbox.cancel_pending(meeting_id=meeting.id, reason="the meeting was cancelled")
+    for invitation in _active_invitations(meeting):
+        if invitation.invited_at is not None:
+            queue_cancel(invitation, scope="meeting")
+
+
+def on_invitation_added(invitation: Invitation, **_) -> None:
+    if _live(invitation.meeting):
+        queue_invites([invitation])
+
+
+def on_invitation_changed(invitation: Invitation, **_) -> None:
+    if _live(invitation.meeting) and invitation.invited_at is not None and invitation.is_coming:
+        queue_update(invitation)
+
+
+def on_invitation_removed(invitation: Invitation, **_) -> None:
+    if invitation.invited_at is not None and invitation.meeting.is_published:
+        queue_cancel(invitation, scope="person")
+    else:
+        outbox.cancel_pending(invitation_id=invitation.id, reason="removed from the meeting")
+
+
+def on_response_recorded(invitation: Invitation, previous=None, via: str = "link", **_) -> None:
+    # A calendar client already shows the answer it sent; an answer given by link is confirmed
+    # with a calendar copy that carries it, so the person's calendar shows it too.
+    if via == "calendar" or not _live(invitation.meeting):
+        return
+    outbox.enqueue(f"confirmation:{invitation.id}:{_stamp()}", "confirmation", meeting_id=invitation.meeting_id,
+                   invitation_id=invitation.id, person_id=invitation.person_id)
+
+
+def connect_signals() -> None:
+    """Subscribe the receivers above."""
+    signals.meeting_published.connect(on_meeting_published)
+    signals.meeting_changed.connect(on_meeting_changed)
+    signals.meeting_cancelled.connect(on_meeting_cancelled)
+    signals.invitation_added.connect(on_invitation_added)
+    signals.invitation_changed.connect(on_invitation_changed)
+    signals.invitation_removed.connect(on_invitation_removed)
+    signals.response_recorded.connect(on_response_recorded)

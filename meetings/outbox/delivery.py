@@ -1,0 +1,241 @@
+"""Delivering the outbox: claim due rows, render them, send them over one SMTP connection,
+and record each outcome.
+
+Claiming is one conditional UPDATE: on PostgreSQL its subquery takes rows with
+``FOR UPDATE SKIP LOCKED`` so several workers share the work; on SQLite the statement itself is
+atomic and its returned rows decide who sends. A row stays claimed for a lease; a worker that
+dies mid-batch leaves its rows to be taken over when the lease runs out.
+
+Each row is marked sent in its own commit right after the SMTP server accepts it. So a worker
+killed between the server's "250 OK" and that commit is the only way an email goes out twice:
+at most one email per killed worker, sent again when its lease expires.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import socket
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import current_app
+
+from meetings.core.database import write_intent
+from meetings.core.db import utcnow
+from meetings.extensions import db
+from meetings.outbox.mail import PermanentDeliveryError, SmtpSession, TemporaryDeliveryError, build_message
+from meetings.outbox.models import OutboxMessage, OutboxStatus
+
+log = logging.getLogger(__name__)
+
+#: How long a claim holds a row before another worker may take it over.
+LEASE = timedelta(minutes=5)
+
+
+@dataclass
+class RenderedEmail:
+    """What a renderer makes of an outbox row: the content of one email."""
+
+    recipient: str
+    recipient_name: str | None
+    subject: str
+    text: str
+    html: str | None = None
+    calendar: bytes | None = None
+    method: str | None = None
+    reply_to: str | None = None
+
+
+@dataclass
+class Skip:
+    """A row that must not be sent any more (a reminder for a meeting that has started...)."""
+
+    reason: str
+
+
+#: kind -> function(rows) -> {row id: RenderedEmail | Skip}
+Renderer = Callable[[list[OutboxMessage]], dict[int, "RenderedEmail | Skip"]]
+_renderers: dict[str, Renderer] = {}
+
+
+def register_renderer(kind: str, renderer: Renderer) -> None:
+    """Let ``renderer`` turn rows of ``kind`` into emails (the notifications domain does this)."""
+    _renderers[kind] = renderer
+
+
+@dataclass
+class DeliveryStats:
+    """What one delivery run did."""
+
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, other: DeliveryStats) -> None:
+        for name in ("claimed", "sent", "retried", "failed", "skipped"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.errors.extend(other.errors)
+
+
+def worker_name() -> str:
+    """Who is claiming: host, process and thread."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"[:100]
+
+
+def claim(*, now: datetime, limit: int, worker: str) -> list[OutboxMessage]:
+    """Take up to ``limit`` due rows (and rows whose claim expired) for ``worker``; commits.
+
+    Call it inside `write_intent` on SQLite (as `deliver_due` does).
+    """
+    due = sa.or_(
+        sa.and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.due_at <= now),
+        sa.and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_until < now),
+    )
+    candidates = (sa.select(OutboxMessage.id).where(due).order_by(OutboxMessage.due_at, OutboxMessage.id)
+                  .limit(limit).with_for_update(skip_locked=True))
+    ids = db.session.scalars(
+        sa.update(OutboxMessage).where(OutboxMessage.id.in_(candidates.scalar_subquery()))
+        .values(status=OutboxStatus.SENDING, claimed_by=worker, claimed_until=now + LEASE)
+        .returning(OutboxMessage.id).execution_options(synchronize_session=False)
+    ).all()
+    db.session.commit()
+    if not ids:
+        return []
+    return list(db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(ids))
+                                   .order_by(OutboxMessage.due_at, OutboxMessage.id)))
+
+
+def message_id(row: OutboxMessage) -> str:
+    """The Message-ID of a row's email: the same on every attempt, so a resend is recognisable."""
+    host = urlsplit(current_app.config["BASE_URL"]).hostname or "meetings.invalid"
+    digest = hashlib.sha256(row.key.encode()).hexdigest()[:16]
+    return f"<outbox.{row.id}.{digest}@{host}>"
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Backoff after the ``attempts``-th failure: doubling from the base, capped at an hour."""
+    base = current_app.config["OUTBOX_RETRY_BASE_SECONDS"]
+    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 3600))
+
+
+def deliver_due(*, now: datetime | None = None, batch_size: int | None = None, worker: str | None = None,
+                max_batches: int | None = None) -> DeliveryStats:
+    """Deliver every due row, batch after batch, until none is left (or ``max_batches``)."""
+    stats = DeliveryStats()
+    worker = worker or worker_name()
+    batch_size = batch_size or current_app.config["OUTBOX_BATCH_SIZE"]
+    batches = 0
+    with write_intent():
+        while max_batches is None or batches < max_batches:
+            rows = claim(now=now or utcnow(), limit=batch_size, worker=worker)
+            if not rows:
+                break
+            batches += 1
+            stats.add(deliver_batch(rows, worker=worker))
+    return stats
+
+
+def _render(rows: list[OutboxMessage]) -> dict[int, RenderedEmail | Skip | Exception]:
+    by_kind: dict[str, list[OutboxMessage]] = defaultdict(list)
+    for row in rows:
+        by_kind[row.kind].append(row)
+    rendered: dict[int, RenderedEmail | Skip | Exception] = {}
+    for kind, group in by_kind.items():
+        renderer = _renderers.get(kind)
+        if renderer is None:
+            for row in group:
+                rendered[row.id] = LookupError(f"nothing renders emails of kind {kind!r}")
+            continue
+        try:
+            rendered.update(renderer(group))
+        except Exception as error:  # a renderer bug must not stop the other kinds
+            log.exception("rendering %d %s emails failed", len(group), kind)
+            for row in group:
+                rendered[row.id] = error
+    return rendered
+
+
+def deliver_batch(rows: list[OutboxMessage], *, worker: str) -> DeliveryStats:
+    """Render and send claimed ``rows`` over one SMTP connection, recording each outcome."""
+    stats = DeliveryStats(claimed=len(rows))
+    rendered = _render(rows)
+    # Links made while rendering must exist before any email that carries them leaves.
+    db.session.commit()
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    last_error = None
+    with SmtpSession() as session:  # connects on the first send, if there is one
+        for row in rows:
+            result = rendered.get(row.id)
+            if isinstance(result, Skip):
+                _finish(row, worker, status=OutboxStatus.SKIPPED, error=result.reason)
+                stats.skipped += 1
+            elif not isinstance(result, RenderedEmail):
+                _finish(row, worker, status=OutboxStatus.FAILED, error=f"could not render: {result!r}",
+                        attempt=True)
+                stats.failed += 1
+                stats.errors.append(f"{row.key}: could not render")
+            elif not session.alive:
+                # The server went away on an earlier row: the rest wait for it like that row does.
+                stats.add(_retry(row, worker, last_error or "the SMTP connection was lost"))
+            else:
+                outcome = _send(session, row, result, sender, worker)
+                last_error = outcome.errors[-1] if outcome.errors else last_error
+                stats.add(outcome)
+    return stats
+
+
+def _send(session: SmtpSession, row: OutboxMessage, email: RenderedEmail, sender: str, worker: str) -> DeliveryStats:
+    try:
+        session.send(build_message(
+            sender=sender, recipient=email.recipient, recipient_name=email.recipient_name,
+            subject=email.subject, text=email.text, html=email.html, calendar=email.calendar,
+            method=email.method, message_id=message_id(row), reply_to=email.reply_to))
+    except TemporaryDeliveryError as error:
+        outcome = _retry(row, worker, str(error))
+        outcome.errors.append(str(error))
+        return outcome
+    except PermanentDeliveryError as error:
+        _finish(row, worker, status=OutboxStatus.FAILED, error=str(error), attempt=True)
+        return DeliveryStats(failed=1, errors=[f"{row.key}: {error}"])
+    _finish(row, worker, status=OutboxStatus.SENT, attempt=True, recipient=email.recipient, subject=email.subject)
+    return DeliveryStats(sent=1)
+
+
+def _owned(row: OutboxMessage, worker: str):
+    return sa.update(OutboxMessage).where(OutboxMessage.id == row.id, OutboxMessage.claimed_by == worker,
+                                          OutboxMessage.status == OutboxStatus.SENDING)
+
+
+def _finish(row: OutboxMessage, worker: str, *, status: OutboxStatus, error: str | None = None,
+            attempt: bool = False, recipient: str | None = None, subject: str | None = None) -> None:
+    values = {"status": status, "claimed_by": None, "claimed_until": None, "last_error": error}
+    if attempt:
+        values["attempts"] = OutboxMessage.attempts + 1
+    if status == OutboxStatus.SENT:
+        values.update(sent_at=utcnow(), recipient=recipient, subject=(subject or "")[:300])
+    result = db.session.execute(_owned(row, worker).values(**values).execution_options(synchronize_session=False))
+    db.session.commit()
+    if result.rowcount == 0:
+        log.warning("outbox row %s was taken over by another worker before %s finished it", row.id, worker)
+
+
+def _retry(row: OutboxMessage, worker: str, error: str) -> DeliveryStats:
+    attempts = row.attempts + 1
+    if attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
+        _finish(row, worker, status=OutboxStatus.FAILED, error=error, attempt=True)
+        return DeliveryStats(failed=1, errors=[f"{row.key}: {error}"])
+    db.session.execute(_owned(row, worker).values(
+        status=OutboxStatus.PENDING, attempts=attempts, last_error=error, claimed_by=None, claimed_until=None,
+        due_at=utcnow() + retry_delay(attempts)).execution_options(synchronize_session=False))
+    db.session.commit()
+    return DeliveryStats(retried=1)

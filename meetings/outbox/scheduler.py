@@ -1,0 +1,75 @@
+"""The scheduler: APScheduler only triggers work; what is due lives in the outbox.
+
+One interval job delivers due outbox rows (coalesced, one at a time); housekeeping jobs are
+registered by the domains that own them. No job is stored in APScheduler's job store, so the
+number of jobs is fixed, whatever the number of meetings or people, and several scheduler
+processes can run side by side (the outbox claim decides who sends what).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import timezone
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from flask import Flask
+
+from meetings.core.database import write_intent
+from meetings.extensions import db
+
+log = logging.getLogger(__name__)
+
+#: name -> (function, interval in seconds); filled by the domains' init_app.
+_housekeeping: dict[str, tuple[Callable[[], object], int]] = {}
+
+
+def register_housekeeping(name: str, function: Callable[[], object], seconds: int) -> None:
+    """Run ``function`` (inside the app context, committed after) every ``seconds``."""
+    _housekeeping[name] = (function, seconds)
+
+
+def _in_app(app: Flask, name: str, function: Callable[[], object]) -> Callable[[], None]:
+    def job() -> None:
+        with app.app_context(), write_intent():
+            try:
+                result = function()
+                db.session.commit()
+                if result:
+                    log.info("%s: %s", name, result)
+            except Exception:
+                db.session.rollback()
+                log.exception("scheduler job %s failed", name)
+            finally:
+                db.session.remove()
+    return job
+
+
+def build_scheduler(app: Flask) -> BackgroundScheduler:
+    """A scheduler with the delivery job and every registered housekeeping job (not started)."""
+    from meetings.outbox.delivery import deliver_due
+
+    scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={
+        "coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
+    scheduler.add_job(_in_app(app, "deliver", deliver_due), "interval", id="deliver",
+                      seconds=app.config["OUTBOX_POLL_SECONDS"])
+    for name, (function, seconds) in sorted(_housekeeping.items()):
+        scheduler.add_job(_in_app(app, name, function), "interval", id=name, seconds=seconds)
+    return scheduler
+
+
+_started_lock = threading.Lock()
+_started: dict[int, BackgroundScheduler] = {}
+
+
+def start_in_process(app: Flask) -> BackgroundScheduler:
+    """Start the scheduler inside this process, once per app (used by the development server)."""
+    with _started_lock:
+        scheduler = _started.get(id(app))
+        if scheduler is None:
+            scheduler = build_scheduler(app)
+            scheduler.start()
+            _started[id(app)] = scheduler
+            log.info("scheduler started in-process with %d jobs", len(scheduler.get_jobs()))
+        return scheduler

@@ -1,0 +1,80 @@
+"""Writing to the outbox: queue, cancel, retry, count.
+
+Every function here runs inside the caller's transaction, so an email is queued if and only if
+the change that causes it is committed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from meetings.core.db import insert_ignoring_duplicates, utcnow
+from meetings.core.errors import Conflict, NotFound
+from meetings.extensions import db
+from meetings.outbox.models import OutboxMessage, OutboxStatus
+
+
+def enqueue(key: str, kind: str, *, due_at: datetime | None = None, meeting_id: int | None = None,
+            invitation_id: int | None = None, person_id: int | None = None, payload: dict | None = None) -> None:
+    """Queue one email; a key that is already queued is left as it is."""
+    enqueue_many([dict(key=key, kind=kind, due_at=due_at, meeting_id=meeting_id, invitation_id=invitation_id,
+                       person_id=person_id, payload=payload)])
+
+
+def enqueue_many(rows: list[dict]) -> None:
+    """Queue several emails in one statement (same fields as `enqueue`)."""
+    if not rows:
+        return
+    now = utcnow()
+    values = [{"key": row["key"], "kind": row["kind"], "status": OutboxStatus.PENDING,
+               "due_at": row.get("due_at") or now, "attempts": 0, "meeting_id": row.get("meeting_id"),
+               "invitation_id": row.get("invitation_id"), "person_id": row.get("person_id"),
+               "payload": row.get("payload") or {}, "created_at": now} for row in rows]
+    db.session.execute(insert_ignoring_duplicates(OutboxMessage, ["key"]), values)
+
+
+def has_pending(*, invitation_id: int, kinds: tuple[str, ...]) -> bool:
+    """Whether an email of ``kinds`` for ``invitation_id`` is still waiting to be sent."""
+    return db.session.scalar(sa.select(sa.exists().where(
+        OutboxMessage.invitation_id == invitation_id, OutboxMessage.kind.in_(kinds),
+        OutboxMessage.status == OutboxStatus.PENDING))) or False
+
+
+def cancel_pending(*, kinds: tuple[str, ...] | None = None, reason: str = "", **subject) -> int:
+    """Cancel waiting emails about a subject (``meeting_id=``, ``invitation_id=``); returns how many.
+
+    Emails already being sent are left to finish.
+    """
+    conditions = [getattr(OutboxMessage, name) == value for name, value in subject.items()]
+    if kinds is not None:
+        conditions.append(OutboxMessage.kind.in_(kinds))
+    result = db.session.execute(
+        sa.update(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING, *conditions)
+        .values(status=OutboxStatus.CANCELLED, last_error=reason or None)
+        .execution_options(synchronize_session=False))
+    return result.rowcount or 0
+
+
+def retry(message_id: int) -> OutboxMessage:
+    """Send a failed email again, now."""
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None:
+        raise NotFound(f"No outbox message with id {message_id}.")
+    if message.status != OutboxStatus.FAILED:
+        raise Conflict(f"Message {message_id} is {message.status}; only failed messages are retried.")
+    message.status = OutboxStatus.PENDING
+    message.attempts = 0
+    message.due_at = utcnow()
+    message.claimed_by = message.claimed_until = None
+    db.session.flush()
+    return message
+
+
+def counts_by_status() -> dict[str, int]:
+    """How many messages are in each state."""
+    rows = db.session.execute(sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status))
+    counts = {status.value: 0 for status in OutboxStatus}
+    counts.update({str(status): n for status, n in rows})
+    return counts

@@ -1,0 +1,113 @@
+"""Replies that reach the organizer mailbox are read over IMAP (a real server: pymap)."""
+
+import imaplib
+import os
+import socket
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from email.message import EmailMessage
+
+import pytest
+
+from meetings.extensions import db
+from meetings.invitations import ical, mailbox
+from meetings.invitations.models import Invitation
+from tests import factories
+
+USER, PASSWORD = "meetings@example.com", "mailbox-password"
+
+
+@pytest.fixture(scope="module")
+def imap_server():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    pymap = os.path.join(os.path.dirname(sys.executable), "pymap")
+    process = subprocess.Popen([pymap, "--host", "127.0.0.1", "--port", str(port), "--no-tls", "dict",
+                                "--demo-user", USER, "--demo-password", PASSWORD],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                pytest.fail("the pymap IMAP server did not start")
+            time.sleep(0.1)
+    yield port
+    process.terminate()
+    process.wait(10)
+
+
+@pytest.fixture()
+def configured(app, imap_server, monkeypatch):
+    for name, value in {"IMAP_HOST": "127.0.0.1", "IMAP_PORT": imap_server, "IMAP_USE_SSL": False,
+                        "IMAP_USERNAME": USER, "IMAP_PASSWORD": PASSWORD, "IMAP_FOLDER": "INBOX"}.items():
+        monkeypatch.setitem(app.config, name, value)
+    client = imaplib.IMAP4("127.0.0.1", imap_server)
+    client.login(USER, PASSWORD)
+    client.select("INBOX")
+    _, data = client.search(None, "ALL")
+    for number in (data[0] or b"").split():
+        client.store(number, "+FLAGS", "\\Deleted")
+    client.expunge()
+    yield client
+    client.logout()
+
+
+def deliver_to_mailbox(client, *, calendar: bytes | None, subject="Accepted: Operation meeting", attach=False):
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "sanne@example.nl", USER, subject
+    message.set_content("Sanne Jansen has accepted.")
+    if calendar is not None:
+        if attach:
+            message.add_attachment(calendar, maintype="application", subtype="ics", filename="invite.ics")
+        else:
+            message.add_alternative(calendar.decode(), subtype="calendar", params={"method": "REPLY"})
+    client.append("INBOX", None, None, message.as_bytes())
+
+
+def reply(meeting, partstat):
+    attendee = ical.Attendee(email="sanne@example.nl", name="Sanne Jansen", ical_role="REQ-PARTICIPANT",
+                             partstat=partstat)
+    return ical.build_reply(meeting.uid, meeting.sequence, datetime.now(timezone.utc), attendee,
+                            "meetings@example.com")
+
+
+@pytest.fixture()
+def invitation(api):
+    meeting = factories.meeting(api.user)
+    invitation = factories.invite(meeting, factories.person("Sanne Jansen", email="sanne@example.nl"))
+    factories.publish(meeting)
+    return invitation
+
+
+def test_replies_in_the_mailbox_are_applied_and_marked_read(configured, invitation):
+    meeting = invitation.meeting
+    deliver_to_mailbox(configured, calendar=reply(meeting, "ACCEPTED"))
+    deliver_to_mailbox(configured, calendar=None, subject="Out of office")
+    deliver_to_mailbox(configured, calendar=reply(meeting, "DECLINED").replace(meeting.uid.encode(),
+                                                                                b"unknown@example.com"))
+    stats = mailbox.read_replies()
+    assert (stats.messages, stats.applied) == (3, 1)
+    assert stats.refused == ["No meeting has this calendar UID."]
+    db.session.expire_all()
+    assert db.session.get(Invitation, invitation.id).response == "accepted"
+    assert configured.search(None, "UNSEEN")[1] == [b""]
+    assert mailbox.read_replies().messages == 0  # read once, not on every run
+
+
+def test_a_reply_attached_as_a_file_counts_too(configured, invitation):
+    deliver_to_mailbox(configured, calendar=reply(invitation.meeting, "DECLINED"), attach=True)
+    assert mailbox.read_replies().applied == 1
+    db.session.expire_all()
+    assert db.session.get(Invitation, invitation.id).response == "declined"
+
+
+def test_without_a_mailbox_nothing_happens(app):
+    assert app.config["IMAP_HOST"] is None
+    assert mailbox.read_replies().messages == 0

@@ -1,0 +1,144 @@
+"""Answering by link: the RSVP page, its POST, delegation, and what a token can and cannot open."""
+
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+
+from meetings.extensions import db
+from meetings.invitations import links
+from meetings.invitations.models import Invitation, LinkPurpose
+from meetings.outbox.models import OutboxMessage
+from tests import factories
+
+
+@pytest.fixture()
+def meeting(api):
+    return factories.meeting(api.user)
+
+
+@pytest.fixture()
+def invitation(meeting):
+    person = factories.person("李明", email="li.ming@example.com", unit="Beijing branch")
+    invitation = factories.invite(meeting, person, "participant")
+    factories.publish(meeting)
+    return invitation
+
+
+@pytest.fixture()
+def token(invitation):
+    raw = links.mint(LinkPurpose.RSVP, meeting_id=invitation.meeting_id, invitation_id=invitation.id)
+    db.session.commit()
+    return raw
+
+
+def csrf(client, url):
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(url).text).group(1)
+
+
+def answer(client, token, **form):
+    url = f"/rsvp/{token}"
+    return client.post(url, data={"csrf_token": csrf(client, url), **form})
+
+
+def state(invitation):
+    db.session.expire_all()
+    return db.session.get(Invitation, invitation.id)
+
+
+def test_the_page_shows_the_meeting_in_the_persons_zone_and_changes_nothing(client, invitation, token):
+    before = db.session.query(OutboxMessage).count()
+    for _ in range(3):  # mail scanners fetch links, sometimes several times
+        page = client.get(f"/rsvp/{token}")
+        assert page.status_code == 200
+    assert "李明" in page.text and "participant" in page.text and "09:00" in page.text
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert state(invitation).response == "needs-action" and state(invitation).responded_at is None
+    assert db.session.query(OutboxMessage).count() == before
+
+
+@pytest.mark.parametrize("response", ["accepted", "tentative", "declined"])
+def test_an_answer_is_recorded_and_confirmed(client, invitation, token, response):
+    result = answer(client, token, response=response)
+    assert result.status_code == 303
+    assert state(invitation).response == response and state(invitation).responded_at is not None
+    assert "your answer is recorded" in client.get(result.headers["Location"]).text
+    assert db.session.query(OutboxMessage).filter_by(kind="confirmation", invitation_id=invitation.id).count() == 1
+
+
+def test_a_bad_answer_is_a_form_error(client, invitation, token):
+    result = answer(client, token, response="maybe-later")
+    assert result.status_code == 422
+    assert "accepted, tentative or declined" in result.text
+    assert state(invitation).response == "needs-action"
+
+
+def test_a_post_without_the_csrf_token_is_refused(client, invitation, token):
+    assert client.post(f"/rsvp/{token}", data={"response": "accepted"}).status_code == 400
+    assert state(invitation).response == "needs-action"
+
+
+def test_delegating_invites_someone_new_in_the_same_role_and_site(client, invitation, token, smtp):
+    result = answer(client, token, delegate_email="Zhu.Lin@example.com", delegate_name="朱琳")
+    assert result.status_code == 303
+    delegator = state(invitation)
+    assert delegator.response == "delegated"
+    delegate = db.session.get(Invitation, delegator.delegated_to_id)
+    assert delegate.person.email == "zhu.lin@example.com" and delegate.person.name == "朱琳"
+    assert delegate.person.unit.name == "Beijing branch"
+    assert (delegate.role, delegate.site_id, delegate.mode) == (delegator.role, delegator.site_id, delegator.mode)
+    assert delegate.delegated_from_id == delegator.id
+    factories.deliver()
+    received = {m.rcpt_tos[0]: m.message for m in smtp.mailbox.wait_for(2)}
+    assert received["zhu.lin@example.com"]["Subject"].startswith("Invitation:")
+    assert "朱琳" in received["li.ming@example.com"].get_body(("plain",)).get_content()
+    page = client.get(f"/rsvp/{token}").text
+    assert "朱琳" in page and 'value="accepted"' not in page  # the delegate answers now
+
+
+def test_delegating_to_oneself_is_refused(client, invitation, token):
+    result = answer(client, token, delegate_email="li.ming@example.com")
+    assert result.status_code == 422 and "someone else" in result.text
+
+
+@pytest.mark.parametrize("make_token", [
+    lambda token: token[:-1] + ("A" if token[-1] != "A" else "B"),  # tampered
+    lambda token: "x" * 43,                                          # made up
+    lambda token: "short",                                           # junk
+])
+def test_wrong_tokens_are_404(client, token, make_token):
+    assert client.get(f"/rsvp/{make_token(token)}").status_code == 404
+    assert client.post(f"/rsvp/{make_token(token)}", data={"response": "accepted"}).status_code in (400, 404)
+
+
+def test_a_token_of_another_purpose_opens_nothing_here(client, invitation):
+    join = links.mint(LinkPurpose.JOIN, meeting_id=invitation.meeting_id, invitation_id=invitation.id)
+    db.session.commit()
+    assert client.get(f"/rsvp/{join}").status_code == 404
+
+
+def test_rotated_links_stop_working(client, invitation, token):
+    links.revoke(LinkPurpose.RSVP, invitation_id=invitation.id)
+    db.session.commit()
+    assert client.get(f"/rsvp/{token}").status_code == 404
+
+
+def test_rsvp_links_expire_when_the_meeting_ends(client, meeting, invitation, token):
+    with time_machine.travel(meeting.end_at + timedelta(seconds=1)):
+        assert client.get(f"/rsvp/{token}").status_code == 404
+    with time_machine.travel(meeting.end_at - timedelta(minutes=1)):
+        assert client.get(f"/rsvp/{token}").status_code == 200
+
+
+def test_answers_close_when_the_meeting_is_cancelled(client, meeting, invitation, token):
+    from meetings.scheduling.services import cancel_meeting
+
+    form_token = csrf(client, f"/rsvp/{token}")  # a form opened before the cancellation
+    cancel_meeting(meeting)
+    db.session.commit()
+    page = client.get(f"/rsvp/{token}")
+    assert page.status_code == 200 and "cancelled" in page.text and 'value="accepted"' not in page.text
+    late = client.post(f"/rsvp/{token}", data={"csrf_token": form_token, "response": "accepted"})
+    assert late.status_code == 409 and "answers are closed" in late.text
+    assert state(invitation).response == "needs-action"
