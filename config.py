@@ -65,7 +65,7 @@ class Config:
         self.UPDATE_DELAY_SECONDS = _int("UPDATE_DELAY_SECONDS", 60)
         #: Outbox delivery: rows per batch (one SMTP connection each), tries before giving up,
         #: first retry delay (doubling, capped at an hour), and how often the scheduler looks.
-        self.OUTBOX_BATCH_SIZE = _int("OUTBOX_BATCH_SIZE", 100)
+        self.OUTBOX_BATCH_SIZE = _int("OUTBOX_BATCH_SIZE", 200)
         self.OUTBOX_MAX_ATTEMPTS = _int("OUTBOX_MAX_ATTEMPTS", 10)
         self.OUTBOX_RETRY_BASE_SECONDS = _int("OUTBOX_RETRY_BASE_SECONDS", 30)
         self.OUTBOX_POLL_SECONDS = _int("OUTBOX_POLL_SECONDS", 5)

@@ -9,7 +9,9 @@ import tracemalloc
 
 import sqlalchemy as sa
 
-from bench.common import bench_app, report, smtp_server
+from aiosmtpd.controller import Controller
+
+from bench.common import bench_app, free_port, report, smtp_server
 from meetings.core.db import utcnow
 from meetings.directory.models import Person
 from meetings.extensions import db
@@ -42,19 +44,23 @@ def make_meeting(app, count: int):
     return meeting
 
 
-def publish_and_deliver(count: int) -> tuple[float, int]:
-    """Seconds from publish to the last message received, and the delivery's peak Python memory."""
+def publish_and_deliver(count: int, *, trace_memory: bool = False) -> float:
+    """Seconds from publish to the last message received; or, with ``trace_memory``, the peak
+    Python memory allocated meanwhile (tracing slows everything, so it is a separate run)."""
     with smtp_server() as (handler, port), bench_app(port) as app:
         meeting = make_meeting(app, count)
-        tracemalloc.start()
+        if trace_memory:
+            tracemalloc.start()
         started = time.perf_counter()
         scheduling.publish_meeting(meeting)
         db.session.commit()
         deliver_due()
         last = handler.wait_for(count)
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        return last - started, peak
+        if trace_memory:
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            return peak
+        return last - started
 
 
 def smtplib_baseline(count: int) -> float:
@@ -64,7 +70,6 @@ def smtplib_baseline(count: int) -> float:
         scheduling.publish_meeting(meeting)
         db.session.commit()
         # One real invite, rendered by the app, sent to each address as it is.
-        from aiosmtpd.controller import Controller  # noqa: F401  (the server above)
         captured = []
 
         class Capture:
@@ -72,7 +77,6 @@ def smtplib_baseline(count: int) -> float:
                 captured.append(envelope.original_content)
                 return "250 OK"
 
-        from bench.common import free_port
         capture_port = free_port()
         capture = Controller(Capture(), hostname="127.0.0.1", port=capture_port)
         capture.start()
@@ -90,11 +94,13 @@ def smtplib_baseline(count: int) -> float:
 
 
 def run() -> bool:
-    baseline = smtplib_baseline(INVITATIONS)
-    elapsed, peak = publish_and_deliver(INVITATIONS)
+    # Best of two for each side: the machine's other work should not decide the ratio.
+    baseline = min(smtplib_baseline(INVITATIONS) for _ in range(2))
+    elapsed = min(publish_and_deliver(INVITATIONS) for _ in range(2))
     ok = elapsed <= 2 * baseline
     report(f"publish {INVITATIONS} invites -> last message received", elapsed, baseline, "s", "<= 2.0x", ok)
-    small_elapsed, small_peak = publish_and_deliver(INVITATIONS // 4)
+    peak = publish_and_deliver(INVITATIONS, trace_memory=True)
+    small_peak = publish_and_deliver(INVITATIONS // 4, trace_memory=True)
     flat = peak <= 1.5 * small_peak
     report(f"delivery peak memory, {INVITATIONS} vs {INVITATIONS // 4} invites", peak / 2**20,
            small_peak / 2**20, "MB", "<= 1.5x", flat)

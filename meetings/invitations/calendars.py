@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from email.utils import parseaddr
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import current_app
 
 from meetings.core.db import utcnow
 from meetings.core.roles import Role
@@ -66,11 +66,11 @@ def location_text(invitation: Invitation) -> str:
     return f"{site.name}, {site.location}" if site.location else site.name
 
 
-def attendee(invitation: Invitation) -> ical.Attendee:
-    """The recipient as an iCalendar ATTENDEE."""
+def attendee(invitation: Invitation, *, email: str | None = None, name: str | None = None) -> ical.Attendee:
+    """The recipient as an iCalendar ATTENDEE (``email`` and ``name`` override the person's)."""
     delegated_to = invitation.delegated_to.person.email if invitation.delegated_to else None
     delegated_from = invitation.delegated_from.person.email if invitation.delegated_from else None
-    return ical.Attendee(email=invitation.person.email, name=invitation.person.name,
+    return ical.Attendee(email=email or invitation.person.email, name=name or invitation.person.name,
                          ical_role=invitation.role.ical_role, partstat=invitation.response.partstat,
                          rsvp=invitation.response != Response.DELEGATED,
                          delegated_to=delegated_to, delegated_from=delegated_from)
@@ -80,15 +80,19 @@ def _status(meeting: Meeting) -> str:
     return "CANCELLED" if meeting.status == MeetingStatus.CANCELLED else "CONFIRMED"
 
 
+def describe(meeting: Meeting, invitation: Invitation | None, slots, links: InviteLinks, zone: str) -> str:
+    """The DESCRIPTION: the meeting, the person's part in it, the agenda and the links."""
+    template = current_app.jinja_env.get_template("invitations/calendar_description.txt")
+    return template.render(meeting=meeting, invitation=invitation, slots=slots, links=links, zone=zone)
+
+
 def invitation_event(invitation: Invitation, links: InviteLinks, *, slots: list[SpeakerSlot] | None = None,
                      attendees: tuple[ical.Attendee, ...] | None = None, stamp: datetime | None = None) -> ical.Event:
     """The VEVENT of one recipient's copy."""
     meeting = invitation.meeting
     slots = speaker_slots(meeting, invitation.person_id) if slots is None else slots
     email, name = organizer_address()
-    description = render_template("invitations/calendar_description.txt", meeting=meeting,
-                                  invitation=invitation, slots=slots, links=links,
-                                  zone=invitation.person.timezone)
+    description = describe(meeting, invitation, slots, links, invitation.person.timezone)
     return ical.Event(
         uid=meeting.uid, sequence=meeting.sequence, stamp=stamp or utcnow(),
         start=meeting.start_at, end=meeting.end_at, timezone=meeting.timezone,
@@ -104,23 +108,38 @@ def invitation_event(invitation: Invitation, links: InviteLinks, *, slots: list[
 
 def request_calendar(invitation: Invitation, links: InviteLinks, **kwargs) -> bytes:
     """METHOD:REQUEST for one recipient: an invite or an update."""
-    return ical.build_calendar("REQUEST", [invitation_event(invitation, links, **kwargs)])
+    return ical.fold_lines(request_lines(invitation, links, **kwargs))
 
 
-def cancel_calendar(invitation: Invitation, links: InviteLinks, *, everyone: list[Invitation] | None = None,
-                    **kwargs) -> bytes:
-    """METHOD:CANCEL. When the whole meeting is cancelled it lists every attendee (RFC 5546
-    §3.2.5); when one person is taken off the list, only them."""
-    people = everyone if everyone is not None else [invitation]
-    event = invitation_event(invitation, links, attendees=tuple(attendee(i) for i in people), **kwargs)
-    return ical.build_calendar("CANCEL", [event])
+def request_lines(invitation: Invitation, links: InviteLinks, *, recipient: ical.Attendee | None = None,
+                  **kwargs) -> list[str]:
+    """`request_calendar` as unfolded content lines (``recipient`` stands for the person)."""
+    attendees = (recipient or attendee(invitation),)
+    return ical.calendar_lines("REQUEST", [invitation_event(invitation, links, attendees=attendees, **kwargs)])
+
+
+def cancel_calendar(invitation: Invitation, links: InviteLinks, **kwargs) -> bytes:
+    """METHOD:CANCEL for one recipient."""
+    return ical.fold_lines(cancel_lines(invitation, links, **kwargs))
+
+
+def cancel_lines(invitation: Invitation, links: InviteLinks, *, everyone: list[Invitation] | None = None,
+                 recipient: ical.Attendee | None = None, **kwargs) -> list[str]:
+    """`cancel_calendar` as unfolded lines. When the whole meeting is cancelled it lists every
+    attendee (RFC 5546 §3.2.5); when one person is taken off the list, only them (``recipient``
+    stands for them)."""
+    if everyone is not None:
+        attendees = tuple(attendee(i) for i in everyone)
+    else:
+        attendees = (recipient or attendee(invitation),)
+    event = invitation_event(invitation, links, attendees=attendees, **kwargs)
+    return ical.calendar_lines("CANCEL", [event])
 
 
 def publish_event(meeting: Meeting, *, stamp: datetime | None = None) -> ical.Event:
     """The meeting as published to calendars without attendees (downloads and feeds)."""
     email, name = organizer_address()
-    description = render_template("invitations/calendar_description.txt", meeting=meeting, invitation=None,
-                                  slots=[], links=InviteLinks(), zone=meeting.timezone)
+    description = describe(meeting, None, [], InviteLinks(), meeting.timezone)
     main = meeting.main_site
     return ical.Event(
         uid=meeting.uid, sequence=meeting.sequence, stamp=stamp or utcnow(), start=meeting.start_at,

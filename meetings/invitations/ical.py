@@ -305,9 +305,15 @@ def vtimezone(zone_name: str, first_year: int, last_year: int) -> Timezone:
 
 
 @lru_cache(maxsize=256)
+def vtimezone_lines(zone_name: str, first_year: int, last_year: int) -> tuple[str, ...]:
+    """`vtimezone` as content lines (unfolded), once."""
+    component = vtimezone(zone_name, first_year, last_year)
+    return tuple(str(line) for line in component.content_lines(sorted=False) if line)
+
+
 def vtimezone_ical(zone_name: str, first_year: int, last_year: int) -> bytes:
-    """`vtimezone` serialised, once."""
-    return vtimezone(zone_name, first_year, last_year).to_ical(sorted=False)
+    """`vtimezone` serialised."""
+    return fold_lines(vtimezone_lines(zone_name, first_year, last_year))
 
 
 # --- building --------------------------------------------------------------------------------
@@ -397,16 +403,38 @@ def _vevent(method: str, event: Event) -> VEvent:
     return out
 
 
-def build_calendar(
+def _fold(line: str) -> bytes:
+    """One content line, folded at 75 octets (RFC 5545 §3.1), never inside a UTF-8 character or
+    right after a backslash or caret escape.
+
+    icalendar folds character by character, which is most of the cost of an invite with an
+    agenda in its description; this slices the encoded bytes instead.
+    """
+    data = line.encode("utf-8")
+    if len(data) < 75:
+        return data
+    chunks, start, size = [], 0, len(data)
+    while start < size:
+        end = min(start + 74, size)
+        if end < size:
+            while end > start + 1 and (data[end] & 0xC0) == 0x80:
+                end -= 1  # a continuation byte: the character starts earlier
+            if end > start + 2 and data[end - 1] in b"\\^":
+                end -= 1  # keep an escape together with what it escapes
+        chunks.append(data[start:end])
+        start = end
+    return b"\r\n ".join(chunks)
+
+
+def calendar_lines(
     method: str,
     events: Sequence[Event],
     *,
     prodid: str = "-//meetings//operation meetings//EN",
     name: str | None = None,
-) -> bytes:
-    """One VCALENDAR, UTF-8, CRLF lines folded at 75 octets: METHOD:REQUEST (an invite or an
-    update) or CANCEL with exactly one event, or PUBLISH (a download or feed) with any number.
-    One VTIMEZONE per zone used, from the cache, comes before the events."""
+) -> list[str]:
+    """The content lines of `build_calendar`, unfolded: for callers that fill in a few values
+    per recipient (a mail merge) before folding them with `fold_lines`."""
     _one_of(method, METHODS, "METHOD")
     if method != "PUBLISH" and len(events) != 1:
         raise CalendarError(f"METHOD:{method} carries exactly one event, not {len(events)}.")
@@ -429,14 +457,43 @@ def build_calendar(
         years[event.timezone] = (min(known[0], first), max(known[1], last))
     for event in events:
         out.add_component(_vevent(method, event))
-    body = out.to_ical(sorted=False)
+    lines = [str(line) for line in out.content_lines(sorted=False) if line]
     if not years:
-        return body
-    # The cached VTIMEZONEs go in as bytes: serialising them again would double the cost of a
-    # one-event invite. No content line can start with BEGIN (values hold no raw line breaks).
-    at = body.index(b"\r\nBEGIN:VEVENT\r\n") + 2
-    zones = b"".join(vtimezone_ical(zone_name, *span) for zone_name, span in years.items())
-    return body[:at] + zones + body[at:]
+        return lines
+    # The cached VTIMEZONEs go in as they are, before the first event: building them again
+    # would double the cost of a one-event invite.
+    at = lines.index("BEGIN:VEVENT")
+    zones = [line for zone_name, span in years.items() for line in vtimezone_lines(zone_name, *span)]
+    return lines[:at] + zones + lines[at:]
+
+
+def fold_lines(lines: Sequence[str]) -> bytes:
+    """Content lines as an iCalendar file: each folded at 75 octets, CRLF after each."""
+    return b"\r\n".join(_fold(line) for line in lines) + b"\r\n"
+
+
+def build_calendar(
+    method: str,
+    events: Sequence[Event],
+    *,
+    prodid: str = "-//meetings//operation meetings//EN",
+    name: str | None = None,
+) -> bytes:
+    """One VCALENDAR, UTF-8, CRLF lines folded at 75 octets: METHOD:REQUEST (an invite or an
+    update) or CANCEL with exactly one event, or PUBLISH (a download or feed) with any number.
+    One VTIMEZONE per zone used, from the cache, comes before the events."""
+    return fold_lines(calendar_lines(method, events, prodid=prodid, name=name))
+
+
+def quoted_param(value: str) -> str:
+    """A parameter value (a CN) as a quoted string, safe for any name: what a mail merge puts
+    in place of a placeholder name."""
+    return f'"{_param(value)}"'
+
+
+def check_address(email: str) -> str:
+    """``email`` as it goes after ``mailto:`` (lower case); `CalendarError` if it is not one."""
+    return str(_address(email, "Address"))[len("mailto:"):]
 
 
 def build_reply(

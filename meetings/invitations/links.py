@@ -52,7 +52,8 @@ class PendingLinks:
     def flush(self) -> None:
         """Write every link made so far."""
         if self.rows:
-            db.session.execute(sa.insert(CapabilityLink), self.rows)
+            # The table, not the entity: a plain executemany, without the ORM's bulk machinery.
+            db.session.execute(sa.insert(CapabilityLink.__table__), self.rows)
             self.rows = []
 
 

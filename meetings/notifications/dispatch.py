@@ -15,7 +15,7 @@ from flask import current_app
 from meetings.core import signals
 from meetings.core.db import utcnow
 from meetings.extensions import db
-from meetings.invitations.models import Invitation
+from meetings.invitations.models import Invitation, Response
 from meetings.outbox import services as outbox
 from meetings.scheduling.models import Meeting, MeetingStatus
 
@@ -33,31 +33,33 @@ def _live(meeting: Meeting) -> bool:
     return meeting.is_published and meeting.status == MeetingStatus.SCHEDULED
 
 
-def _active_invitations(meeting: Meeting) -> list[Invitation]:
-    return list(db.session.scalars(sa.select(Invitation).where(
-        Invitation.meeting_id == meeting.id, Invitation.removed_at.is_(None)).order_by(Invitation.id)))
+def _recipients(meeting_id: int, *conditions) -> sa.Select:
+    """The active invitations of a meeting that meet ``conditions``, as the outbox wants them."""
+    return sa.select(Invitation.id.label("invitation_id"), Invitation.meeting_id, Invitation.person_id).where(
+        Invitation.meeting_id == meeting_id, Invitation.removed_at.is_(None), *conditions)
 
 
-def queue_invites(invitations: list[Invitation]) -> None:
-    """Queue each person's invite (one statement for all)."""
+_COMING = Invitation.response.not_in([Response.DECLINED, Response.DELEGATED])
+
+
+def queue_invites(meeting: Meeting, *, invitation: Invitation | None = None) -> None:
+    """Queue the invites of everyone on the list not yet invited (or of one ``invitation``), in a
+    few statements whatever their number."""
     now, stamp = utcnow(), _stamp()
-    rows = []
-    for invitation in invitations:
-        invitation.invited_at = now
-        rows.append({"key": f"invite:{invitation.id}:{stamp}", "kind": "invite",
-                     "meeting_id": invitation.meeting_id, "invitation_id": invitation.id,
-                     "person_id": invitation.person_id})
-    outbox.enqueue_many(rows)
+    only = [Invitation.id == invitation.id] if invitation is not None else [Invitation.invited_at.is_(None)]
+    outbox.enqueue_for(_recipients(meeting.id, *only), key_prefix="invite:", key_suffix=f":{stamp}", kind="invite")
+    db.session.execute(sa.update(Invitation).where(Invitation.meeting_id == meeting.id,
+                                                   Invitation.removed_at.is_(None), *only).values(invited_at=now))
 
 
-def queue_update(invitation: Invitation) -> None:
-    """Queue an update for one person, unless an invite or update of theirs is still waiting."""
-    if outbox.has_pending(invitation_id=invitation.id, kinds=("invite", "update")):
-        return
-    delay = current_app.config["UPDATE_DELAY_SECONDS"]
-    outbox.enqueue(f"update:{invitation.id}:{_stamp()}", "update",
-                   due_at=utcnow() + timedelta(seconds=delay),
-                   meeting_id=invitation.meeting_id, invitation_id=invitation.id, person_id=invitation.person_id)
+def queue_updates(meeting: Meeting, *conditions) -> None:
+    """Queue an update to each invited person still coming who meets ``conditions``, unless an
+    invite or update of theirs is still waiting (it will say the same, being rendered later)."""
+    delay = timedelta(seconds=current_app.config["UPDATE_DELAY_SECONDS"])
+    recipients = _recipients(meeting.id, Invitation.invited_at.is_not(None), _COMING,
+                             ~outbox.pending_exists(Invitation.id, ("invite", "update")), *conditions)
+    outbox.enqueue_for(recipients, key_prefix="update:", key_suffix=f":{_stamp()}", kind="update",
+                       due_at=utcnow() + delay)
 
 
 def queue_cancel(invitation: Invitation, *, scope: str) -> None:
@@ -69,37 +71,34 @@ def queue_cancel(invitation: Invitation, *, scope: str) -> None:
 
 
 def on_meeting_published(meeting: Meeting, **_) -> None:
-    queue_invites(_active_invitations(meeting))
+    queue_invites(meeting)
 
 
 def on_meeting_changed(meeting: Meeting, changes=frozenset(), site=None, **_) -> None:
     if not _live(meeting) or not (changes & VISIBLE_CHANGES):
         return
-    for invitation in _active_invitations(meeting):
-        if invitation.invited_at is None or not invitation.is_coming:
-            continue
-        if site is not None and changes <= SITE_CHANGES and invitation.site_id != site.id:
-            continue
-        queue_update(invitation)
+    if site is not None and changes <= SITE_CHANGES:
+        queue_updates(meeting, Invitation.site_id == site.id)
+    else:
+        queue_updates(meeting)
 
 
 def on_meeting_cancelled(meeting: Meeting, **_) -> None:
     if not meeting.is_published:
         return
     outbox.cancel_pending(meeting_id=meeting.id, reason="the meeting was cancelled")
-    for invitation in _active_invitations(meeting):
-        if invitation.invited_at is not None:
-            queue_cancel(invitation, scope="meeting")
+    outbox.enqueue_for(_recipients(meeting.id, Invitation.invited_at.is_not(None)), key_prefix="cancel:",
+                       key_suffix=f":{meeting.sequence}:meeting", kind="cancel", payload={"scope": "meeting"})
 
 
 def on_invitation_added(invitation: Invitation, **_) -> None:
     if _live(invitation.meeting):
-        queue_invites([invitation])
+        queue_invites(invitation.meeting, invitation=invitation)
 
 
 def on_invitation_changed(invitation: Invitation, **_) -> None:
     if _live(invitation.meeting) and invitation.invited_at is not None and invitation.is_coming:
-        queue_update(invitation)
+        queue_updates(invitation.meeting, Invitation.id == invitation.id)
 
 
 def on_invitation_removed(invitation: Invitation, **_) -> None:

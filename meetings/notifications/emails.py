@@ -8,14 +8,17 @@ Rows are rendered in batches: what a batch needs is loaded in a few queries, wha
 from __future__ import annotations
 
 import logging
+import secrets
 from collections import defaultdict
+from types import SimpleNamespace
 
 import sqlalchemy as sa
-from flask import render_template
+from flask import current_app
+from markupsafe import escape
 
 from meetings.core.roles import Role
 from meetings.extensions import db
-from meetings.invitations import calendars
+from meetings.invitations import calendars, ical
 from meetings.invitations.links import PendingLinks, link_url
 from meetings.invitations.models import Invitation, LinkPurpose, Mode
 from meetings.outbox.delivery import RenderedEmail, Skip, register_renderer
@@ -58,21 +61,33 @@ def render_invitation_emails(rows: list[OutboxMessage]) -> dict[int, RenderedEma
     """Render a batch of invite, update, cancel and confirmation rows."""
     invitations = load_invitations({row.invitation_id for row in rows if row.invitation_id})
     slots = _slots_by_person(list(invitations.values()))
-    everyone: dict[int, list[Invitation]] = {}
+    merge = MailMerge()
     pending = PendingLinks()
     rendered: dict[int, RenderedEmail | Skip | Exception] = {}
     for row in rows:
         invitation = invitations.get(row.invitation_id)
         try:
-            rendered[row.id] = _render(row, invitation, slots, everyone, pending)
+            rendered[row.id] = _render(row, invitation, slots, merge, pending)
         except Exception as error:  # one broken row must not hold back the others
             log.exception("could not render outbox row %s", row.id)
             rendered[row.id] = error
     pending.flush()
+    _record_sent_sequences(invitations[row.invitation_id] for row in rows
+                           if isinstance(rendered.get(row.id), RenderedEmail))
     return rendered
 
 
-def _render(row, invitation, slots, everyone, pending) -> RenderedEmail | Skip:
+def _record_sent_sequences(invitations) -> None:
+    """Each recipient now holds the copy of the meeting's current SEQUENCE (see `replies`)."""
+    by_sequence: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for invitation in invitations:
+        by_sequence[(invitation.meeting_id, invitation.meeting.sequence)].add(invitation.id)
+    for (_, sequence), ids in by_sequence.items():
+        db.session.execute(sa.update(Invitation.__table__).where(Invitation.__table__.c.id.in_(ids))
+                           .values(sent_sequence=sequence))
+
+
+def _render(row, invitation, slots, merge: MailMerge, pending) -> RenderedEmail | Skip:
     if invitation is None:
         return Skip("the invitation no longer exists")
     meeting = invitation.meeting
@@ -85,28 +100,96 @@ def _render(row, invitation, slots, everyone, pending) -> RenderedEmail | Skip:
             return Skip("the person declined")
     my_slots = slots.get((meeting.id, invitation.person_id), [])
     links = _links(row, invitation, pending)
-    if row.kind == "cancel":
-        people = None
-        if row.payload.get("scope") == "meeting":
-            people = everyone.get(meeting.id)
-            if people is None:
-                people = everyone[meeting.id] = list(db.session.scalars(sa.select(Invitation).where(
-                    Invitation.meeting_id == meeting.id, Invitation.removed_at.is_(None),
-                    Invitation.invited_at.is_not(None)).order_by(Invitation.id)))
-        calendar = calendars.cancel_calendar(invitation, links, everyone=people, slots=my_slots)
-    else:
-        calendar = calendars.request_calendar(invitation, links, slots=my_slots)
-    invitation.sent_sequence = meeting.sequence
-    context = {"meeting": meeting, "invitation": invitation, "person": invitation.person, "slots": my_slots,
-               "links": links, "zone": invitation.person.timezone, "scope": row.payload.get("scope"),
-               "site": invitation.venue}
-    folder = f"email/{row.kind}"
-    return RenderedEmail(
-        recipient=invitation.person.email, recipient_name=invitation.person.name,
-        subject=" ".join(render_template(f"{folder}/subject.txt", **context).split()),
-        text=render_template(f"{folder}/body.txt", **context),
-        html=render_template(f"{folder}/body.html", **context),
-        calendar=calendar, method=METHODS[row.kind])
+    return merge.email(row, invitation, my_slots, links)
+
+
+class MailMerge:
+    """Renders each kind of email once per variant, then fills in each person's own values.
+
+    Two people get the same email but for their name, address and links when they share the
+    meeting, the kind of email, role, place, time zone, language, answer and speaking slots (a
+    variant). The variant is rendered with unguessable placeholders, made for this batch, and
+    each copy replaces them with the person's values, escaped for where they stand (HTML, a
+    quoted iCalendar parameter). That keeps a 2,000-person invite from rendering its agenda,
+    its text, its HTML and its calendar 2,000 times.
+    """
+
+    def __init__(self):
+        marker = secrets.token_hex(8)
+        self.name = f"Name{marker}"
+        self.email_address = f"p{marker}@placeholder.invalid"
+        self.urls = {kind: f"https://placeholder.invalid/{kind}{marker}" for kind in ("rsvp", "join", "feed")}
+        self._variants: dict[tuple, tuple[str, str, str, list[str] | None]] = {}
+        self._everyone: dict[int, list[Invitation]] = {}
+        self._env = current_app.jinja_env
+
+    def _variant_key(self, row, invitation: Invitation, slots, links) -> tuple:
+        return (row.kind, row.payload.get("scope"), invitation.meeting_id, invitation.role, invitation.mode,
+                getattr(invitation.venue, "id", None), invitation.person.timezone, invitation.person.language,
+                invitation.response, invitation.delegated_to_id, invitation.delegated_from_id,
+                tuple(slot.id for slot in slots), tuple(kind for kind in self.urls if getattr(links, kind)))
+
+    def email(self, row, invitation: Invitation, slots, links: calendars.InviteLinks) -> RenderedEmail:
+        """The email of ``row`` for ``invitation``'s person."""
+        key = self._variant_key(row, invitation, slots, links)
+        variant = self._variants.get(key)
+        if variant is None:
+            variant = self._variants[key] = self._render_variant(row, invitation, slots, links)
+        subject, text, html, lines = variant
+        person = invitation.person
+        values = {self.name: person.name, self.email_address: person.email}
+        for kind, placeholder in self.urls.items():
+            values[placeholder] = getattr(links, kind) or ""
+        calendar = None
+        if lines is not None:
+            # The name appears in the calendar only as the recipient's CN, and goes in sanitised.
+            calendar_values = {f"CN={self.name}": "CN=" + ical.quoted_param(person.name),
+                               self.email_address: ical.check_address(person.email)}
+            calendar_values.update((self.urls[kind], getattr(links, kind) or "") for kind in self.urls)
+            calendar = ical.fold_lines([_fill(line, calendar_values) for line in lines])
+        html_values = {placeholder: str(escape(value)) for placeholder, value in values.items()}
+        return RenderedEmail(recipient=person.email, recipient_name=person.name,
+                             subject=_fill(subject, values), text=_fill(text, values),
+                             html=_fill(html, html_values), calendar=calendar, method=METHODS[row.kind])
+
+    def _render_variant(self, row, invitation: Invitation, slots, links) -> tuple:
+        meeting = invitation.meeting
+        stand_in_links = calendars.InviteLinks(**{kind: (self.urls[kind] if getattr(links, kind) else None)
+                                                  for kind in self.urls})
+        person = SimpleNamespace(name=self.name, email=self.email_address, timezone=invitation.person.timezone,
+                                 language=invitation.person.language)
+        recipient = calendars.attendee(invitation, email=self.email_address, name=self.name)
+        if row.kind == "cancel":
+            everyone = None
+            if row.payload.get("scope") == "meeting":
+                everyone = self._everyone_at(meeting.id)
+            lines = calendars.cancel_lines(invitation, stand_in_links, everyone=everyone, recipient=recipient,
+                                           slots=slots)
+        else:
+            lines = calendars.request_lines(invitation, stand_in_links, recipient=recipient, slots=slots)
+        context = {"meeting": meeting, "invitation": invitation, "person": person, "slots": slots,
+                   "links": stand_in_links, "zone": invitation.person.timezone,
+                   "scope": row.payload.get("scope"), "site": invitation.venue}
+        folder = f"email/{row.kind}"
+        subject = " ".join(self._env.get_template(f"{folder}/subject.txt").render(context).split())
+        text = self._env.get_template(f"{folder}/body.txt").render(context)
+        html = self._env.get_template(f"{folder}/body.html").render(context)
+        return subject, text, html, lines
+
+    def _everyone_at(self, meeting_id: int) -> list[Invitation]:
+        people = self._everyone.get(meeting_id)
+        if people is None:
+            people = self._everyone[meeting_id] = list(db.session.scalars(sa.select(Invitation).where(
+                Invitation.meeting_id == meeting_id, Invitation.removed_at.is_(None),
+                Invitation.invited_at.is_not(None)).order_by(Invitation.id)))
+        return people
+
+
+def _fill(text: str, values: dict[str, str]) -> str:
+    for placeholder, value in values.items():
+        if placeholder in text:
+            text = text.replace(placeholder, value)
+    return text
 
 
 def _links(row: OutboxMessage, invitation: Invitation, pending: PendingLinks) -> calendars.InviteLinks:

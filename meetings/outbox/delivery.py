@@ -115,7 +115,7 @@ def claim(*, now: datetime, limit: int, worker: str) -> list[OutboxMessage]:
                                    .order_by(OutboxMessage.due_at, OutboxMessage.id)))
 
 
-def message_id(row: OutboxMessage) -> str:
+def message_id(row) -> str:
     """The Message-ID of a row's email: the same on every attempt, so a resend is recognisable."""
     host = urlsplit(current_app.config["BASE_URL"]).hostname or "meetings.invalid"
     digest = hashlib.sha256(row.key.encode()).hexdigest()[:16]
@@ -169,73 +169,122 @@ def deliver_batch(rows: list[OutboxMessage], *, worker: str) -> DeliveryStats:
     """Render and send claimed ``rows`` over one SMTP connection, recording each outcome."""
     stats = DeliveryStats(claimed=len(rows))
     rendered = _render(rows)
-    # Links made while rendering must exist before any email that carries them leaves.
+    claimed = [Claimed(row.id, row.key, row.attempts) for row in rows]
+    # Links made while rendering must exist before any email that carries them leaves. From
+    # here on the session is left alone (touching it would open a transaction that holds the
+    # SQLite write lock the ledger needs).
     db.session.commit()
     sender = current_app.config["MAIL_DEFAULT_SENDER"]
     last_error = None
-    with SmtpSession() as session:  # connects on the first send, if there is one
-        for row in rows:
+    with Ledger(worker) as ledger, SmtpSession() as session:  # SMTP connects on the first send
+        for row in claimed:
             result = rendered.get(row.id)
             if isinstance(result, Skip):
-                _finish(row, worker, status=OutboxStatus.SKIPPED, error=result.reason)
+                ledger.finish(row, OutboxStatus.SKIPPED, error=result.reason)
                 stats.skipped += 1
             elif not isinstance(result, RenderedEmail):
-                _finish(row, worker, status=OutboxStatus.FAILED, error=f"could not render: {result!r}",
-                        attempt=True)
+                ledger.finish(row, OutboxStatus.FAILED, error=f"could not render: {result!r}", attempt=True)
                 stats.failed += 1
                 stats.errors.append(f"{row.key}: could not render")
             elif not session.alive:
                 # The server went away on an earlier row: the rest wait for it like that row does.
-                stats.add(_retry(row, worker, last_error or "the SMTP connection was lost"))
+                stats.add(ledger.retry(row, last_error or "the SMTP connection was lost"))
             else:
-                outcome = _send(session, row, result, sender, worker)
+                outcome = _send(session, ledger, row, result, sender)
                 last_error = outcome.errors[-1] if outcome.errors else last_error
                 stats.add(outcome)
     return stats
 
 
-def _send(session: SmtpSession, row: OutboxMessage, email: RenderedEmail, sender: str, worker: str) -> DeliveryStats:
+@dataclass(frozen=True)
+class Claimed:
+    """What delivery needs of a claimed row once it is rendered."""
+
+    id: int
+    key: str
+    attempts: int
+
+
+def _send(session: SmtpSession, ledger: Ledger, row: Claimed, email: RenderedEmail, sender: str) -> DeliveryStats:
     try:
         session.send(build_message(
             sender=sender, recipient=email.recipient, recipient_name=email.recipient_name,
             subject=email.subject, text=email.text, html=email.html, calendar=email.calendar,
             method=email.method, message_id=message_id(row), reply_to=email.reply_to))
     except TemporaryDeliveryError as error:
-        outcome = _retry(row, worker, str(error))
+        outcome = ledger.retry(row, str(error))
         outcome.errors.append(str(error))
         return outcome
     except PermanentDeliveryError as error:
-        _finish(row, worker, status=OutboxStatus.FAILED, error=str(error), attempt=True)
+        ledger.finish(row, OutboxStatus.FAILED, error=str(error), attempt=True)
         return DeliveryStats(failed=1, errors=[f"{row.key}: {error}"])
-    _finish(row, worker, status=OutboxStatus.SENT, attempt=True, recipient=email.recipient, subject=email.subject)
+    ledger.finish(row, OutboxStatus.SENT, attempt=True, recipient=email.recipient, subject=email.subject)
     return DeliveryStats(sent=1)
 
 
-def _owned(row: OutboxMessage, worker: str):
-    return sa.update(OutboxMessage).where(OutboxMessage.id == row.id, OutboxMessage.claimed_by == worker,
-                                          OutboxMessage.status == OutboxStatus.SENDING)
+# Built once: the ledger runs them for every row, and building a statement costs more than
+# running it.
+_OWNED = (sa.update(OutboxMessage)
+          .where(OutboxMessage.id == sa.bindparam("row_id"), OutboxMessage.claimed_by == sa.bindparam("worker"),
+                 OutboxMessage.status == OutboxStatus.SENDING))
+_FINISH = _OWNED.values(status=sa.bindparam("new_status"), claimed_by=None, claimed_until=None,
+                        last_error=sa.bindparam("error"), attempts=sa.bindparam("attempts"),
+                        sent_at=sa.bindparam("sent_at"), recipient=sa.bindparam("recipient"),
+                        subject=sa.bindparam("subject"))
+_RETRY = _OWNED.values(status=OutboxStatus.PENDING, claimed_by=None, claimed_until=None,
+                       last_error=sa.bindparam("error"), attempts=sa.bindparam("attempts"),
+                       due_at=sa.bindparam("due_at"))
 
 
-def _finish(row: OutboxMessage, worker: str, *, status: OutboxStatus, error: str | None = None,
-            attempt: bool = False, recipient: str | None = None, subject: str | None = None) -> None:
-    values = {"status": status, "claimed_by": None, "claimed_until": None, "last_error": error}
-    if attempt:
-        values["attempts"] = OutboxMessage.attempts + 1
-    if status == OutboxStatus.SENT:
-        values.update(sent_at=utcnow(), recipient=recipient, subject=(subject or "")[:300])
-    result = db.session.execute(_owned(row, worker).values(**values).execution_options(synchronize_session=False))
-    db.session.commit()
-    if result.rowcount == 0:
-        log.warning("outbox row %s was taken over by another worker before %s finished it", row.id, worker)
+class Ledger:
+    """Records each row's outcome in a transaction of its own, on a connection of its own.
 
+    One short UPDATE and a commit per row, right after the SMTP server's answer: the
+    rendering session (with everything it loaded) is not flushed or expired for it. On
+    PostgreSQL these commits do not wait for the WAL flush (``synchronous_commit off``): a
+    killed worker loses nothing it recorded; only a crash of the database server itself could
+    forget the last few "sent" marks, and those emails would go out once more.
+    """
 
-def _retry(row: OutboxMessage, worker: str, error: str) -> DeliveryStats:
-    attempts = row.attempts + 1
-    if attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
-        _finish(row, worker, status=OutboxStatus.FAILED, error=error, attempt=True)
-        return DeliveryStats(failed=1, errors=[f"{row.key}: {error}"])
-    db.session.execute(_owned(row, worker).values(
-        status=OutboxStatus.PENDING, attempts=attempts, last_error=error, claimed_by=None, claimed_until=None,
-        due_at=utcnow() + retry_delay(attempts)).execution_options(synchronize_session=False))
-    db.session.commit()
-    return DeliveryStats(retried=1)
+    def __init__(self, worker: str):
+        self.worker = worker
+        self.connection = None
+
+    def __enter__(self) -> Ledger:
+        self.connection = db.engine.connect()
+        if self.connection.dialect.name == "postgresql":
+            self.connection.exec_driver_sql("SET synchronous_commit TO OFF")
+            self.connection.commit()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self.connection.dialect.name == "postgresql" and not self.connection.closed:
+            self.connection.rollback()
+            self.connection.exec_driver_sql("RESET synchronous_commit")
+            self.connection.commit()
+        self.connection.close()
+
+    def _update(self, statement, row: Claimed, values: dict) -> None:
+        result = self.connection.execute(statement, {"row_id": row.id, "worker": self.worker, **values})
+        self.connection.commit()
+        if result.rowcount == 0:
+            log.warning("outbox row %s was taken over by another worker before %s finished it", row.id,
+                        self.worker)
+
+    def finish(self, row: Claimed, status: OutboxStatus, *, error: str | None = None, attempt: bool = False,
+               recipient: str | None = None, subject: str | None = None) -> None:
+        """Record a final outcome: sent, failed or skipped."""
+        sent = status == OutboxStatus.SENT
+        self._update(_FINISH, row, {
+            "new_status": status, "error": error, "attempts": row.attempts + 1 if attempt else row.attempts,
+            "sent_at": utcnow() if sent else None, "recipient": recipient if sent else None,
+            "subject": (subject or "")[:300] if sent else None})
+
+    def retry(self, row: Claimed, error: str) -> DeliveryStats:
+        """Put the row back for a later try, or fail it after the last one."""
+        attempts = row.attempts + 1
+        if attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
+            self.finish(row, OutboxStatus.FAILED, error=error, attempt=True)
+            return DeliveryStats(failed=1, errors=[f"{row.key}: {error}"])
+        self._update(_RETRY, row, {"attempts": attempts, "error": error, "due_at": utcnow() + retry_delay(attempts)})
+        return DeliveryStats(retried=1)

@@ -16,17 +16,19 @@ that Flask-Mail read at ``init_app``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import os
 import re
 import smtplib
 import ssl
-import unicodedata
 from datetime import datetime, timezone
+import base64
+import binascii
 from email import policy as email_policy
+from email.header import Header
 from email.headerregistry import Address
-from email.message import EmailMessage as MimeMessage
-from email.message import MIMEPart
-from email.utils import format_datetime, parseaddr
+from email.utils import format_datetime, formataddr, parseaddr
 
 import flask_mail
 from flask import Flask, current_app
@@ -62,9 +64,13 @@ class EmailMessage(flask_mail.Message):
                  text: str, html: str | None, calendar: bytes | None, method: str | None,
                  message_id: str, reply_to: str | None, headers: dict[str, str],
                  attachment_name: str, date: datetime):
-        super().__init__(subject=subject, recipients=[recipient], body=text, html=html,
-                         sender=sender, reply_to=reply_to, date=date.timestamp(),
-                         charset="utf-8", extra_headers=dict(headers))
+        # Flask-Mail's __init__ would make (and discard) a Message-ID of its own, which costs a
+        # host name lookup per message; its attributes are set here instead.
+        self.alts = {}  # before html, which Flask-Mail stores in it
+        self.subject, self.recipients, self.body, self.html = subject, [recipient], text, html
+        self.sender, self.reply_to, self.cc, self.bcc, self.attachments = sender, reply_to, [], [], []
+        self.date, self.charset, self.extra_headers = date.timestamp(), "utf-8", dict(headers)
+        self.mail_options, self.rcpt_options = [], []
         self.msgId = message_id
         #: The To display name ("" for none), already stripped of line breaks.
         self.recipient_name = recipient_name
@@ -85,63 +91,63 @@ class EmailMessage(flask_mail.Message):
         return any(not _FIELD_NAME.fullmatch(name) or _has_breaks(value, allow_tab=True)
                    for name, value in (self.extra_headers or {}).items())
 
-    def _message(self) -> MimeMessage:
+    def as_bytes(self) -> bytes:
+        """The exact bytes that go on the wire (CRLF line ends, 7-bit, no line over 998).
+
+        Assembled directly rather than through the `email` package's generator, which costs
+        milliseconds per message: the layout is fixed, and every part is base64,
+        quoted-printable or plain 7-bit ASCII with short lines.
+        """
         if len(self.recipients) != 1 or self.cc or self.bcc or self.attachments:
             raise ValueError("An EmailMessage has exactly one recipient and no cc, bcc or other "
                              "attachments: each person gets their own copy.")
-        root = MimeMessage(policy=POLICY)
-        root["From"] = _mailbox(self.sender, "sender")
-        root["To"] = Address(self.recipient_name, addr_spec=_mailbox(self.recipient, "recipient",
-                                                                     bare=True).addr_spec)
-        root["Subject"] = self.subject
-        root["Date"] = format_datetime(datetime.fromtimestamp(self.date, timezone.utc))
-        root["Message-ID"] = self.msgId
+        sender = _mailbox(self.sender, "sender")
+        headers = [
+            b"From: " + _address_header(sender.display_name, sender.addr_spec, "From"),
+            b"To: " + _address_header(self.recipient_name,
+                                      _mailbox(self.recipient, "recipient", bare=True).addr_spec, "To"),
+            b"Subject: " + _text_header(self.subject, "Subject"),
+            b"Date: " + format_datetime(datetime.fromtimestamp(self.date, timezone.utc)).encode("ascii"),
+            b"Message-ID: " + self.msgId.encode("ascii"),
+        ]
         if self.reply_to:
-            root["Reply-To"] = _mailbox(self.reply_to, "reply_to")
+            reply = _mailbox(self.reply_to, "reply_to")
+            headers.append(b"Reply-To: " + _address_header(reply.display_name, reply.addr_spec, "Reply-To"))
         for name, value in (self.extra_headers or {}).items():
-            root[name] = value
-        root["MIME-Version"] = "1.0"
-
+            headers.append(name.encode("ascii") + b": " + _text_header(value, name))
+        headers.append(b"MIME-Version: 1.0")
         # Boundaries from the Message-ID: the same message renders to the same bytes (a retry
         # sends what was logged). "=_" cannot occur in base64 or quoted-printable text.
         digest = hashlib.sha256(self.msgId.encode("ascii")).hexdigest()[:32]
+        plain = _text_part(self.body or "", "plain")
         if self.calendar is None and self.html is None:
-            _set_text(root, self.body or "", "plain")
-            return root
-        alternative = root if self.calendar is None else MIMEPart(policy=POLICY)
-        alternative.make_alternative(boundary=f"=_alt_{digest}")
-        alternative.attach(_set_text(MIMEPart(policy=POLICY), self.body or "", "plain"))
-        if self.html is not None:
-            alternative.attach(_set_text(MIMEPart(policy=POLICY), self.html, "html"))
-        if self.calendar is None:
-            return root
-        inline = MIMEPart(policy=POLICY)
-        inline.set_content(self.calendar, "text", "calendar", cte="base64",
-                           params={"method": self.method, "charset": "utf-8"})
-        alternative.attach(inline)
-        # The same file as an attachment, for clients that only offer "open invite.ics". Not
-        # text/calendar, so that no client sees a second iTIP object in the message.
-        attached = MIMEPart(policy=POLICY)
-        attached.set_content(self.calendar, "application", "ics", cte="base64",
-                             disposition="attachment", filename=self.attachment_name,
-                             params={"name": self.attachment_name})
-        root.make_mixed(boundary=f"=_mixed_{digest}")
-        root.attach(alternative)
-        root.attach(attached)
-        if self.method in ("REQUEST", "CANCEL"):
+            body = plain
+        else:
+            parts = [plain]
+            if self.html is not None:
+                parts.append(_text_part(self.html, "html"))
+            if self.calendar is not None:
+                parts.append(_base64_part(
+                    f'text/calendar; charset="utf-8"; method="{self.method}"'.encode("ascii"), self.calendar))
+            body = _multipart(b"alternative", f"=_alt_{digest}".encode("ascii"), parts)
+            if self.calendar is not None:
+                # The same file as an attachment, for clients that only offer "open invite.ics". Not
+                # text/calendar, so that no client sees a second iTIP object in the message.
+                name = self.attachment_name.encode("ascii") if self.attachment_name.isascii() else b"invite.ics"
+                attached = _base64_part(b'application/ics; name="' + name + b'"', self.calendar,
+                                        b'Content-Disposition: attachment; filename="' + name + b'"')
+                body = _multipart(b"mixed", f"=_mixed_{digest}".encode("ascii"), [body, attached])
+        head, _, rest = body.partition(b"\r\n\r\n")
+        if self.calendar is not None and self.method in ("REQUEST", "CANCEL"):
             # What Outlook itself writes on meeting requests and cancellations; other clients
-            # ignore it, and detection still rests on the text/calendar part. Added last: the
-            # make_* calls move every Content-* header of the root into a subpart.
-            root["Content-Class"] = "urn:content-classes:calendarmessage"
-        return root
-
-    def as_bytes(self) -> bytes:
-        """The exact bytes that go on the wire (CRLF line ends, 7-bit, no line over 998)."""
-        raw = self._message().as_bytes()
-        longest = max(len(line) for line in raw.split(b"\r\n"))
+            # ignore it, and detection still rests on the text/calendar part.
+            head += b"\r\nContent-Class: urn:content-classes:calendarmessage"
+        # Every body line is base64 or quoted-printable (76 characters at most): only the
+        # header lines, where user text goes, need a look.
+        longest = max(len(line) for header in headers for line in header.split(b"\r\n"))
         if longest > MAX_LINE_LENGTH:
             raise ValueError(f"A line of {longest} characters would be refused by SMTP servers.")
-        return raw
+        return b"\r\n".join(headers) + b"\r\n" + head + b"\r\n\r\n" + rest
 
     def as_string(self) -> str:
         return self.as_bytes().decode("ascii")
@@ -268,7 +274,8 @@ class SmtpSession:
         smtp = None
         try:
             # A verifying context: smtplib's default (what Flask-Mail uses) checks nothing.
-            context = ssl.create_default_context()
+            context = (_tls_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+                       if (self.use_ssl or self.use_tls) else None)
             if self.use_ssl:
                 smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
             else:
@@ -350,14 +357,68 @@ class SmtpSession:
             self._smtp.close()
 
 
-def _set_text(part: MIMEPart, text: str, subtype: str) -> MIMEPart:
-    # A quoted-printable byte costs 3 characters, base64 costs 4/3 for every byte: QP is the
-    # shorter (and readable) one below 1/6 of non-ASCII bytes. Never 8bit (DESIGN.md §6).
-    data = text.encode("utf-8")
-    wide = sum(byte > 0x7E for byte in data)
-    cte = "quoted-printable" if wide * 6 < len(data) else "base64"
-    part.set_content(text, subtype=subtype, charset="utf-8", cte=cte)
-    return part
+def _text_part(text: str, subtype: str) -> bytes:
+    """A UTF-8 text part, quoted-printable or base64, never 8bit (DESIGN.md §6).
+
+    A quoted-printable byte costs 3 characters, base64 costs 4/3 for every byte: QP is the
+    shorter (and readable) one below 1/6 of non-ASCII bytes.
+    """
+    data = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
+    wide = len(data) - len(data.translate(None, _WIDE_BYTES))
+    content_type = f'text/{subtype}; charset="utf-8"'.encode("ascii")
+    if wide * 6 >= len(data):
+        return _base64_part(content_type, data)
+    encoded = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False)
+    if not encoded.endswith(b"\n"):
+        encoded += b"=\n"  # a soft break keeps the text exactly as it was
+    return (b"Content-Type: " + content_type + b"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+            + encoded.replace(b"\n", b"\r\n"))
+
+
+_WIDE_BYTES = bytes(range(0x7F, 0x100))
+
+
+def _base64_part(content_type: bytes, data: bytes, *extra_headers: bytes) -> bytes:
+    encoded = base64.encodebytes(data).replace(b"\n", b"\r\n")
+    head = [b"Content-Type: " + content_type, *extra_headers, b"Content-Transfer-Encoding: base64"]
+    return b"\r\n".join(head) + b"\r\n\r\n" + encoded
+
+
+def _multipart(subtype: bytes, boundary: bytes, parts: list[bytes]) -> bytes:
+    delimiter = b"--" + boundary
+    out = [b"Content-Type: multipart/" + subtype + b';\r\n boundary="' + boundary + b'"\r\n']
+    for part in parts:
+        out.append(delimiter + b"\r\n" + part)
+    out.append(delimiter + b"--\r\n")
+    return b"\r\n".join(out)
+
+
+def _address_header(name: str, address: str, header_name: str) -> bytes:
+    """``name <address>``, the name quoted or RFC 2047-encoded as it needs."""
+    if not name:
+        return address.encode("ascii")
+    if name.isascii():
+        encoded = formataddr((name, "x")).rsplit(" <", 1)[0]
+    else:
+        encoded = Header(name, "utf-8", header_name=header_name).encode(linesep="\r\n")
+    last_line = encoded.rsplit("\r\n", 1)[-1]
+    separator = " " if len(last_line) + len(address) + 3 + len(header_name) + 2 <= 78 else "\r\n "
+    return f"{encoded}{separator}<{address}>".encode("ascii")
+
+
+def _text_header(value: str, header_name: str) -> bytes:
+    """An unstructured header value: as it is when ASCII and short, else RFC 2047 encoded words."""
+    if value.isascii() and len(value) + len(header_name) + 2 <= 78:
+        return value.encode("ascii")
+    charset = "us-ascii" if value.isascii() else "utf-8"
+    return Header(value, charset, header_name=header_name).encode(linesep="\r\n").encode("ascii")
+
+
+@functools.lru_cache(maxsize=4)
+def _tls_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    """A verifying TLS context, made once per CA store (``SSL_CERT_FILE``/``SSL_CERT_DIR``, which
+    OpenSSL reads when it is made): loading the store takes tens of milliseconds."""
+    return ssl.create_default_context()
 
 
 def _calendar_method(calendar: bytes, method: str | None) -> str:
@@ -367,7 +428,9 @@ def _calendar_method(calendar: bytes, method: str | None) -> str:
         content = calendar.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ValueError("calendar must be UTF-8.") from error
-    unfolded = re.sub(r"\r?\n[ \t]", "", content)
+    # METHOD is a property of the calendar itself: it comes before the first component.
+    header = re.split(r"\r?\nBEGIN:V(?!CALENDAR)", content, maxsplit=1, flags=re.I)[0]
+    unfolded = re.sub(r"\r?\n[ \t]", "", header)
     if not unfolded.lstrip().upper().startswith("BEGIN:VCALENDAR"):
         raise ValueError("calendar must be an iCalendar object (BEGIN:VCALENDAR).")
     found = {value.strip().upper()
@@ -382,6 +445,7 @@ def _calendar_method(calendar: bytes, method: str | None) -> str:
     return actual
 
 
+@functools.lru_cache(maxsize=4096)
 def _mailbox(value: str, what: str, *, bare: bool = False) -> Address:
     """One address (``bare``: no display name allowed); the domain IDNA-encoded."""
     if not isinstance(value, str) or _has_breaks(value):
@@ -405,6 +469,7 @@ def _mailbox(value: str, what: str, *, bare: bool = False) -> Address:
     return Address(_one_line(parsed.display_name), parsed.username, domain)
 
 
+@functools.lru_cache(maxsize=64)
 def _envelope_address(value: str | tuple[str, str]) -> str:
     if isinstance(value, tuple):
         value = value[1]
@@ -421,9 +486,13 @@ def _one_line(value: str) -> str:
     return _BREAKS.sub(" ", value).strip()
 
 
+# Unicode categories Cc (C0 and C1 controls), Zl and Zp: what could end or split a header line.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_BUT_TAB = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def _has_breaks(value: str, *, allow_tab: bool = False) -> bool:
-    return any(unicodedata.category(char) in ("Cc", "Zl", "Zp") and not (allow_tab and char == "\t")
-               for char in value)
+    return (_CONTROL_BUT_TAB if allow_tab else _CONTROL).search(value) is not None
 
 
 def _reply_text(reply) -> str | None:

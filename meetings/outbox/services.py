@@ -10,7 +10,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from meetings.core.db import insert_ignoring_duplicates, utcnow
+from meetings.core.db import UTCDateTime, insert_ignoring_duplicates, utcnow
 from meetings.core.errors import Conflict, NotFound
 from meetings.extensions import db
 from meetings.outbox.models import OutboxMessage, OutboxStatus
@@ -33,6 +33,34 @@ def enqueue_many(rows: list[dict]) -> None:
                "invitation_id": row.get("invitation_id"), "person_id": row.get("person_id"),
                "payload": row.get("payload") or {}, "created_at": now} for row in rows]
     db.session.execute(insert_ignoring_duplicates(OutboxMessage, ["key"]), values)
+
+
+def enqueue_for(recipients: sa.Select, *, key_prefix: str, key_suffix: str, kind: str,
+                due_at: datetime | None = None, payload: dict | None = None) -> None:
+    """Queue one email per row of ``recipients`` in one INSERT ... SELECT, whatever their number.
+
+    ``recipients`` selects ``invitation_id``, ``meeting_id`` and ``person_id`` (labelled so);
+    each row's key is ``{key_prefix}{invitation_id}{key_suffix}``. Keys already queued are
+    skipped, as with `enqueue`.
+    """
+    source = recipients.subquery()
+    now = utcnow()
+    key = sa.literal(key_prefix) + sa.cast(source.c.invitation_id, sa.String) + sa.literal(key_suffix)
+    rows = sa.select(
+        key, sa.literal(kind), sa.literal(OutboxStatus.PENDING.value),
+        sa.literal(due_at or now, type_=UTCDateTime()), sa.literal(0), source.c.meeting_id,
+        source.c.invitation_id, source.c.person_id, sa.literal(payload or {}, type_=sa.JSON()),
+        sa.literal(now, type_=UTCDateTime()),
+    ).where(sa.true())  # SQLite needs a WHERE before ON CONFLICT in an INSERT ... SELECT
+    columns = ["key", "kind", "status", "due_at", "attempts", "meeting_id", "invitation_id", "person_id",
+               "payload", "created_at"]
+    db.session.execute(insert_ignoring_duplicates(OutboxMessage, ["key"]).from_select(columns, rows))
+
+
+def pending_exists(invitation_id, kinds: tuple[str, ...]) -> sa.Exists:
+    """SQL: an email of ``kinds`` for ``invitation_id`` (a column or a value) is still waiting."""
+    return sa.exists().where(OutboxMessage.invitation_id == invitation_id, OutboxMessage.kind.in_(kinds),
+                             OutboxMessage.status == OutboxStatus.PENDING)
 
 
 def has_pending(*, invitation_id: int, kinds: tuple[str, ...]) -> bool:
