@@ -17,6 +17,7 @@ from meetings.accounts import services as accounts
 from meetings.accounts.models import User
 from meetings.directory import services as directory
 from meetings.extensions import db
+from meetings.invitations import services as invitations
 from meetings.scheduling import agenda, services as scheduling, sites
 from meetings.scheduling.models import Meeting
 
@@ -181,4 +182,8 @@ def _create_meeting(today: date) -> Meeting:
     ]
     for item in items:
         agenda.add_item(meeting, item)
+    # Speakers and site hosts are invited as the agenda and the sites name them; the rest by role.
+    invitations.invite(meeting, {"email": "zhang.jianguo@group.example.com", "role": "chair"})
+    invitations.invite(meeting, {"tags": ["vice-director-and-above"], "role": "participant"})
+    invitations.invite(meeting, {"tags": ["hq-staff"], "role": "observer"})
     return meeting

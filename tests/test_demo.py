@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from meetings import demo
 from meetings.directory.models import Person, Unit
 from meetings.extensions import db
+from meetings.invitations.models import Invitation
 from meetings.scheduling.models import AgendaItem, Meeting, Site, SpeakerSlot
 
 
@@ -28,6 +29,15 @@ def test_the_demo_loads_a_group_and_its_meeting(runner):
     assert titles[1].startswith("Half-year operation report") and titles[-2].startswith("The group's direction")
     speeches = next(i for i in meeting.agenda_items if i.kind == "speech")
     assert len({slot.person.unit_id for slot in speeches.speaker_slots}) == 4
+    roles = {}
+    for invitation in db.session.scalars(sa.select(Invitation)):
+        roles.setdefault(invitation.role.value, set()).add(invitation.person.name)
+    assert roles["chair"] == {"张建国"}
+    assert {"李明", "Pieter de Vries", "徐海", "罗刚", "黄志刚"} <= roles["speaker"]
+    assert {"何俊", "Daan Bakker", "胡斌", "孙磊"} <= roles["site_host"]
+    assert "王芳" in roles["participant"] and "赵敏" in roles["observer"]
+    pieter = db.session.scalar(sa.select(Invitation).join(Invitation.person).where(Person.name == "Pieter de Vries"))
+    assert pieter.site.name == "Rotterdam plant, meeting room 2"  # his enterprise's room
 
 
 def test_running_it_twice_changes_nothing(runner):

@@ -547,3 +547,22 @@ def test_arbitrary_input_raises_nothing_but_calendar_error(data):
         parse_reply(data)
     except CalendarError as error:
         assert str(error)
+
+
+@pytest.mark.parametrize("text", [
+    "x" * 300,
+    "会" * 200,
+    "Agenda: 半年经营工作报告, speeches\\, discussion\\; closing " * 8,
+    "a" * 73 + "\\," + "b" * 100,
+    "ab" + "€" * 90,
+])
+def test_long_lines_fold_at_75_octets_without_splitting_characters_or_escapes(text):
+    from meetings.invitations.ical import _fold
+
+    folded = _fold("DESCRIPTION:" + text)
+    lines = folded.split(b"\r\n")
+    assert all(len(line) <= 75 for line in lines)
+    assert all(line.startswith(b" ") for line in lines[1:])
+    decoded = [line.decode("utf-8") for line in lines]  # raises if a character was split
+    assert "".join(part[1:] if n else part for n, part in enumerate(decoded)) == "DESCRIPTION:" + text
+    assert not any(line.endswith(b"\\") for line in lines[:-1])
