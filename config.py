@@ -17,6 +17,16 @@ def _int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+def _hosts(base_url: str, extra: str | None) -> list[str]:
+    from urllib.parse import urlsplit
+
+    host = urlsplit(base_url).hostname or "localhost"
+    hosts = [host] + [h.strip() for h in (extra or "").split(",") if h.strip()]
+    if host in ("127.0.0.1", "localhost"):
+        hosts += ["127.0.0.1", "localhost"]  # the development server answers to both names
+    return sorted(set(hosts))
+
+
 class Config:
     """Production-safe defaults, overridden by environment variables.
 
@@ -39,7 +49,7 @@ class Config:
         self.MAIL_USE_SSL = _bool("MAIL_USE_SSL")
         self.MAIL_USERNAME = env("MAIL_USERNAME") or None
         self.MAIL_PASSWORD = env("MAIL_PASSWORD") or None
-        self.MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER") or "meetings@localhost"
+        self.MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER") or "Meetings <meetings@localhost.localdomain>"
         #: Seconds any one SMTP operation may take before the batch gives up and retries later.
         self.MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 30)
         #: The organizer mailbox that calendar replies reach; read by the scheduler when set.
@@ -71,6 +81,11 @@ class Config:
         self.OUTBOX_POLL_SECONDS = _int("OUTBOX_POLL_SECONDS", 5)
         #: Rate limit counters: memory:// counts per process; use redis:// in production.
         self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI") or "memory://"
+        #: Failed sign-ins allowed per account and per client address before a pause (429).
+        self.LOGIN_LIMIT_PER_ACCOUNT = env("LOGIN_LIMIT_PER_ACCOUNT") or "5 per 10 minutes"
+        self.LOGIN_LIMIT_PER_ADDRESS = env("LOGIN_LIMIT_PER_ADDRESS") or "30 per 10 minutes"
+        #: Host names the app answers to (others get a 400): BASE_URL's, plus any listed here.
+        self.TRUSTED_HOSTS = _hosts(self.BASE_URL, env("TRUSTED_HOSTS"))
         self.MAX_CONTENT_LENGTH = 10 * 1024 * 1024
         self.API_TITLE = "meetings"
         self.API_VERSION = "1"
@@ -98,6 +113,7 @@ class TestConfig(Config):
         self.SCHEDULER_ENABLED = False
         self.BASE_URL = "https://meetings.example.com"
         self.MAIL_DEFAULT_SENDER = "Operation meetings <meetings@example.com>"
+        self.TRUSTED_HOSTS = ["meetings.example.com", "localhost", "127.0.0.1"]
         self.RATELIMIT_ENABLED = True
         self.WTF_CSRF_ENABLED = True
         for name, value in overrides.items():

@@ -19,6 +19,7 @@ DOMAINS = (
     "meetings.attendance",
     "meetings.conferencing",
     "meetings.notifications",
+    "meetings.manage",
 )
 
 
@@ -42,10 +43,14 @@ def create_app(config: Config | None = None, instance_path: str | None = None) -
     os.makedirs(app.instance_path, exist_ok=True)
     _configure_database_url(app)
     _configure_secret_key(app)
+    _check_sender(app)
     register_extensions(app)
     register_domains(app)
     register_error_handlers(app)
     register_commands(app)
+    from meetings import devmail
+
+    devmail.init_app(app, serving=_is_serving_process(app) and app.config.get("SCHEDULER_ENABLED"))
     if app.config.get("SCHEDULER_ENABLED") and _is_serving_process(app):
         from meetings.outbox.scheduler import start_in_process
 
@@ -86,6 +91,21 @@ def _configure_secret_key(app: Flask) -> None:
             handle.write(secrets.token_hex(32))
     with open(path) as handle:
         app.config["SECRET_KEY"] = handle.read().strip()
+
+
+def _check_sender(app: Flask) -> None:
+    # The sender is also every invite's ORGANIZER, which calendar clients reply to: a value that
+    # is not an address would fail every email, so it fails here, at once.
+    from email.utils import parseaddr
+
+    from meetings.invitations.ical import CalendarError, check_address
+
+    _, address = parseaddr(app.config.get("MAIL_DEFAULT_SENDER") or "")
+    try:
+        check_address(address)
+    except CalendarError:
+        raise RuntimeError(f"MAIL_DEFAULT_SENDER {app.config.get('MAIL_DEFAULT_SENDER')!r} is not an email "
+                           "address (like 'Meetings <meetings@example.com>').") from None
 
 
 def register_extensions(app: Flask) -> None:

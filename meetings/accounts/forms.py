@@ -10,3 +10,11 @@ class LoginForm(FlaskForm):
 
     email = EmailField("Email", validators=[DataRequired()])
     password = PasswordField("Password", validators=[DataRequired()])
+
+
+class ChangePasswordForm(FlaskForm):
+    """The current password, and the new one twice."""
+
+    current = PasswordField("Current password")
+    new = PasswordField("New password")
+    repeat = PasswordField("New password again")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import unicodedata
 from urllib.parse import unquote
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from meetings.accounts import services
-from meetings.accounts.forms import LoginForm
-from meetings.extensions import db
+from meetings.accounts.forms import ChangePasswordForm, LoginForm
+from meetings.core.errors import DomainError
+from meetings.core.forms import show_errors
+from meetings.extensions import db, limiter
 
 blueprint = Blueprint("accounts", __name__)
 
@@ -23,7 +25,7 @@ def safe_next_url(target: str | None) -> str:
     same holds for the percent-decoded target (decoded again while it changes): a ``%0d%0a`` or
     ``%5c`` that some proxy or client decodes later must not turn the path into something else.
     """
-    fallback = url_for("scheduling.dashboard")
+    fallback = url_for("manage.dashboard")
     if not target:
         return fallback
     form = target
@@ -48,7 +50,24 @@ def _is_plain_path(value: str) -> bool:
     return value.startswith("/") and not value.startswith("//")
 
 
+TOO_MANY_FAILURES = "Too many failed sign-ins: wait a few minutes before you try again."
+
+
+def _login_account() -> str:
+    return "login:" + (request.form.get("email") or "").strip().lower()
+
+
+def _failed(response) -> bool:
+    return response.status_code == 401
+
+
 @blueprint.route("/login", methods=["GET", "POST"])
+# Failed sign-ins are counted per account (password guessing on one person) and per address
+# (guessing across many); a success costs nothing.
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_login_account,
+               methods=["POST"], deduct_when=_failed, error_message=TOO_MANY_FAILURES)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_failed,
+               error_message=TOO_MANY_FAILURES)
 def login():
     """Show the sign-in form; sign in on POST."""
     if current_user.is_authenticated:
@@ -75,3 +94,31 @@ def logout():
     logout_user()
     session.clear()
     return redirect(url_for("accounts.login"))
+
+
+@blueprint.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's password; other sessions end, this one continues."""
+    form = ChangePasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        if services.authenticate(user.email, form.current.data or "") is None:
+            form.current.errors = ["That is not your current password."]
+            status = 422
+        elif form.new.data != form.repeat.data:
+            form.repeat.errors = ["The two new passwords differ."]
+            status = 422
+        else:
+            try:
+                services.set_password(user, form.new.data or "")
+            except DomainError as error:
+                show_errors(form, error, {"password": "new"})
+                status = 422
+            else:
+                db.session.commit()
+                login_user(user)  # the session version changed: this session carries the new one
+                flash("Your password is changed. Other sessions are signed out.", "success")
+                return redirect(url_for("manage.dashboard"))
+    return render_template("accounts/password.html", form=form), status

@@ -62,9 +62,13 @@ def error_response(status: int, message: str, fields: dict | None = None, header
         body = {"error": {"status": status, "message": message, "fields": fields or {}}}
         response = jsonify(body)
     else:
-        response = make_response(
-            render_template("error.html", status=status, message=message, fields=fields or {})
-        )
+        try:
+            page = render_template("error.html", status=status, message=message, fields=fields or {})
+        except Exception:  # a request the app cannot even build links for (an unknown Host)
+            page = f"{status}: {message}\n"
+            response = make_response(page, status, {"Content-Type": "text/plain; charset=utf-8"})
+        else:
+            response = make_response(page)
     response.status_code = status
     response.headers.update(headers or {})
     return response
@@ -125,6 +129,8 @@ def register_error_handlers(app: Flask) -> None:
         data = getattr(error, "data", None)
         fields = _flatten_webargs_messages(data.get("messages") if isinstance(data, dict) else None)
         message = _STATUS_MESSAGES.get(status) or error.description or error.name
+        if status == 429 and getattr(error, "limit", None) is not None and error.limit.error_message:
+            message = error.limit.error_message  # the limit says why (Flask-Limiter)
         if fields.get("json") == ["Invalid JSON body."]:
             message, fields = "The body is not valid JSON.", {}
         elif status == 422 and fields:

@@ -25,7 +25,14 @@ def zone_label(value: datetime, zone: str) -> str:
     return f"{local.tzname()}, UTC{offset[:3]}:{offset[3:]}" if local.tzname() not in (None, "UTC") else "UTC"
 
 
+def combine_attrs(attrs: dict, errors) -> dict:
+    """Field attributes plus ``aria-invalid`` when the field has errors."""
+    return {**attrs, "aria-invalid": "true"} if errors else attrs
+
+
 def init_app(app: Flask) -> None:
     """Register the helpers as Jinja filters."""
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["zone_label"] = zone_label
+    app.jinja_env.filters["combine_attrs"] = combine_attrs
+    app.jinja_env.filters["merge"] = lambda first, second: {**first, **second}

@@ -16,10 +16,15 @@ from meetings.core.errors import InvalidInput
 UTC = timezone.utc
 
 
+_NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+
+
 @lru_cache(maxsize=1)
 def all_zone_names() -> frozenset[str]:
-    """Every IANA zone name this installation knows."""
-    return frozenset(available_timezones())
+    """Every IANA zone name this installation knows (not the machine's own ``localtime``, nor
+    the ``posix/`` and ``right/`` copies)."""
+    return frozenset(name for name in available_timezones()
+                     if name not in _NOT_ZONES and not name.startswith(("posix/", "right/")))
 
 
 @lru_cache(maxsize=512)

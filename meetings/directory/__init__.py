@@ -3,8 +3,9 @@ who can be invited, with their titles, role tags, time zones and languages."""
 
 
 def init_app(app):
-    """Attach the people API."""
-    from meetings.directory import api
+    """Attach the people API and pages."""
+    from meetings.directory import api, views
     from meetings.extensions import api as rest
 
     rest.register_blueprint(api.blueprint)
+    app.register_blueprint(views.blueprint)

@@ -14,6 +14,7 @@ from flask import current_app
 
 from meetings.core import signals
 from meetings.core.db import utcnow
+from meetings.core.errors import Conflict
 from meetings.extensions import db
 from meetings.invitations.models import Invitation, Response
 from meetings.outbox import services as outbox
@@ -68,6 +69,15 @@ def queue_cancel(invitation: Invitation, *, scope: str) -> None:
     meeting = invitation.meeting
     outbox.enqueue(f"cancel:{invitation.id}:{meeting.sequence}:{scope}", "cancel", meeting_id=meeting.id,
                    invitation_id=invitation.id, person_id=invitation.person_id, payload={"scope": scope})
+
+
+def resend_invite(invitation: Invitation) -> None:
+    """Send someone their invite again (they lost it, or it failed), with the meeting as it is."""
+    if not _live(invitation.meeting):
+        raise Conflict("Invites go out once the meeting is published.")
+    if not invitation.is_active:
+        raise Conflict("This person is no longer on the list.")
+    queue_invites(invitation.meeting, invitation=invitation)
 
 
 def on_meeting_published(meeting: Meeting, **_) -> None:

@@ -210,3 +210,35 @@ def _links(row: OutboxMessage, invitation: Invitation, pending: PendingLinks) ->
     if row.kind == "invite":
         links.feed = link_url(LinkPurpose.FEED, pending.mint(LinkPurpose.FEED, person_id=invitation.person_id))
     return links
+
+
+def preview_invite(meeting, role, person=None) -> RenderedEmail:
+    """The invite ``role`` would receive, rendered without sending, queueing or making any link.
+
+    ``person`` is whose copy to show (one of the invited), else a stand-in. Nothing is written:
+    the invitation (and the stand-in) are transient objects, never added to the session, and
+    the links are examples that open nothing.
+    """
+    from meetings.core.roles import Role
+    from meetings.core.urls import external_url
+    from meetings.directory.models import Person
+    from meetings.invitations.models import Mode, Response
+    from meetings.invitations.services import placement
+
+    role = Role(role)
+    person = person or Person(name="Sample Person", email="sample.person@example.com",
+                              timezone=meeting.timezone, language="en")
+    remote = next((s for s in meeting.sites if s.kind == "remote"), None)
+    if role == Role.SITE_HOST and remote is not None:
+        site, mode = remote, Mode.REMOTE_SITE
+    else:
+        site, mode = placement(meeting, person, None, None)
+    invitation = Invitation(id=0, meeting_id=meeting.id, person_id=person.id or 0, role=role, mode=mode,
+                            response=Response.NEEDS_ACTION)
+    invitation.meeting, invitation.person, invitation.site = meeting, person, site
+    example = "EXAMPLE-only-real-emails-carry-working-links"
+    links = calendars.InviteLinks(rsvp=external_url("invitations.rsvp_page", token=example))
+    if role == Role.SITE_HOST or mode == Mode.ONLINE:
+        links.join = external_url("conferencing.join_page", token=example)
+    slots = calendars.speaker_slots(meeting, person.id) if person.id else []
+    return MailMerge().email(SimpleNamespace(kind="invite", payload={}), invitation, slots, links)

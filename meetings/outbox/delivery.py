@@ -81,6 +81,9 @@ class DeliveryStats:
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
 
+    def __bool__(self) -> bool:
+        return self.claimed > 0
+
     def add(self, other: DeliveryStats) -> None:
         for name in ("claimed", "sent", "retried", "failed", "skipped"):
             setattr(self, name, getattr(self, name) + getattr(other, name))

@@ -3,11 +3,10 @@ and the rules that hold them together (time zones, overlaps, speakers in one pla
 
 
 def init_app(app):
-    """Attach the meetings API and pages."""
+    """Attach the meetings API and the housekeeping job that finishes past meetings."""
     from meetings.extensions import api as rest
     from meetings.outbox.scheduler import register_housekeeping
-    from meetings.scheduling import api, services, views
+    from meetings.scheduling import api, services
 
     rest.register_blueprint(api.blueprint)
-    app.register_blueprint(views.blueprint)
     register_housekeeping("finish-meetings", services.finish_past_meetings, seconds=300)

@@ -57,6 +57,29 @@ def remove_item(meeting: Meeting, item: AgendaItem) -> None:
     record_change(meeting, {"agenda"})
 
 
+def move_item(meeting: Meeting, item: AgendaItem, direction: str) -> None:
+    """Swap ``item`` with the item before it (``up``) or after it (``down``).
+
+    The pair keeps the time it spans: the later one now starts where the earlier one did, and
+    the gap between them (if any) stays between them.
+    """
+    require_editable(meeting)
+    items = list(meeting.agenda_items)
+    index = items.index(item)
+    other_index = index - 1 if direction == "up" else index + 1
+    if direction not in ("up", "down") or not 0 <= other_index < len(items):
+        raise InvalidInput("There is no item to swap with in that direction.", "direction")
+    first, second = sorted((item, items[other_index]), key=lambda i: i.start_at)
+    gap = second.start_at - first.end_at
+    start = first.start_at
+    second.start_at = start
+    first.start_at = start + timedelta(minutes=second.duration_minutes) + gap
+    for moved in (first, second):
+        layout_slots(moved)
+    check_agenda_fits(meeting)
+    record_change(meeting, {"agenda"})
+
+
 def _apply(meeting: Meeting, item: AgendaItem, data: dict, *, new: bool) -> None:
     if new or "title" in data:
         item.title = clean_text(data.get("title"), "title", required=True)

@@ -1,0 +1,32 @@
+"""Directory forms."""
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms.fields.choices import SelectChoice
+from wtforms import HiddenField, SelectField, StringField
+
+
+class PersonForm(FlaskForm):
+    """A person's entry."""
+
+    name = StringField("Name")
+    email = StringField("Email")
+    unit = StringField("Unit")
+    title = StringField("Title")
+    tags = StringField("Role tags", description="Comma separated, e.g. vice-director-and-above, hq-staff")
+    timezone = StringField("Time zone")
+    language = SelectField("Language", choices=[SelectChoice("zh_Hans", "中文"), SelectChoice("en", "English")])
+
+    def to_data(self) -> dict:
+        """The service's input."""
+        return {"name": self.name.data, "email": self.email.data, "unit": self.unit.data,
+                "title": self.title.data, "timezone": (self.timezone.data or "").strip(),
+                "language": self.language.data,
+                "tags": [t.strip() for t in (self.tags.data or "").replace(";", ",").split(",") if t.strip()]}
+
+
+class ImportForm(FlaskForm):
+    """A roster to check, then to import."""
+
+    file = FileField("Roster (CSV or XLSX)")
+    upload = HiddenField()

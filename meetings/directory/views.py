@@ -1,0 +1,127 @@
+"""Directory pages: people with search and filters, a person's entry, and roster import with a
+preview (nothing is imported until the whole file is right)."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from meetings.core.errors import DomainError, InvalidInput
+from meetings.core.forms import show_errors
+from meetings.core.timezones import all_zone_names
+from meetings.directory import roster, services
+from meetings.directory.forms import ImportForm, PersonForm
+from meetings.directory.models import PersonTag, Unit
+from meetings.extensions import db
+
+blueprint = Blueprint("directory", __name__)
+
+PAGE_SIZE = 50
+_UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{20,60}$")
+
+
+@blueprint.route("/people")
+@login_required
+def people():
+    """The directory, searchable by name or email and filtered by unit and tag."""
+    q, unit, tag = request.args.get("q", "").strip(), request.args.get("unit", ""), request.args.get("tag", "")
+    page = max(request.args.get("page", 1, type=int), 1)
+    try:
+        query = services.people_query([tag] if tag else [], unit or None, q or None)
+    except InvalidInput:
+        query = services.people_query([], unit or None, q or None).where(sa.false())
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    found = db.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    units = db.session.scalars(sa.select(Unit.name).order_by(Unit.name)).all()
+    tags = db.session.scalars(sa.select(PersonTag.tag).distinct().order_by(PersonTag.tag)).all()
+    return render_template("directory/people.html", people=found, total=total, page=page, page_size=PAGE_SIZE,
+                           q=q, unit=unit, tag=tag, units=units, tags=tags)
+
+
+@blueprint.route("/people/new", methods=["GET", "POST"])
+@blueprint.route("/people/<int:person_id>", methods=["GET", "POST"])
+@login_required
+def person(person_id: int | None = None):
+    """Add a person, or change one (their role tags among the rest)."""
+    existing = services.get_person(person_id) if person_id else None
+    form = PersonForm()
+    if request.method == "GET" and existing is not None:
+        form.name.data, form.email.data, form.title.data = existing.name, existing.email, existing.title
+        form.unit.data, form.tags.data = existing.unit_name or "", ", ".join(existing.tags)
+        form.timezone.data, form.language.data = existing.timezone, existing.language
+    status = 200
+    if form.validate_on_submit():
+        try:
+            if existing is None:
+                saved = services.create_person(form.to_data())
+            else:
+                saved = services.update_person(existing, form.to_data())
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            show_errors(form, error)
+            status = 422
+        else:
+            flash(f"Saved {saved.name}.", "success")
+            return redirect(url_for("directory.people", q=saved.email))
+    return render_template("directory/person.html", form=form, person=existing,
+                           zones=sorted(all_zone_names())), status
+
+
+def _upload_path(upload_id: str) -> str:
+    folder = os.path.join(current_app.instance_path, "uploads")
+    os.makedirs(folder, exist_ok=True)
+    return os.path.join(folder, f"roster-{upload_id}")
+
+
+@blueprint.route("/people/import", methods=["GET", "POST"])
+@login_required
+def import_people():
+    """Upload a roster: first every row is checked and shown, then it is imported, all or nothing."""
+    form = ImportForm()
+    if not form.validate_on_submit():
+        return render_template("directory/import.html", form=form, result=None), 200
+    upload_id = form.upload.data or ""
+    if upload_id:  # the second step: import the file checked in the first
+        if not _UPLOAD_ID.match(upload_id) or not os.path.exists(_upload_path(upload_id)):
+            flash("That upload is gone; choose the file again.", "error")
+            return redirect(url_for("directory.import_people"))
+        path = _upload_path(upload_id)
+        with open(path, "rb") as handle:
+            content = handle.read()
+        name = request.form.get("filename", "")
+        try:
+            result = roster.import_roster(content, name)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            return render_template("directory/import.html", form=form, result=None, errors=error.fields,
+                                   message=error.message), 422
+        finally:
+            os.remove(path)
+        flash(f"Imported: {result.created} added, {result.updated} updated.", "success")
+        return redirect(url_for("directory.people"))
+    upload = form.file.data
+    if upload is None or not upload.filename:
+        form.file.errors = ["Choose a CSV or XLSX file."]
+        return render_template("directory/import.html", form=form, result=None), 422
+    content = upload.read()
+    try:
+        result = roster.plan_import(content, upload.filename, upload.mimetype or "")
+    except DomainError as error:
+        show_errors(form, error)
+        return render_template("directory/import.html", form=form, result=None), 422
+    if result.errors:
+        return render_template("directory/import.html", form=form, result=result, errors=result.errors,
+                               message=f"{len(result.errors)} row(s) have errors; nothing can be imported "
+                                       "until the file is corrected."), 422
+    upload_id = secrets.token_urlsafe(24)
+    with open(_upload_path(upload_id), "wb") as handle:
+        handle.write(content)
+    form.upload.data = upload_id
+    return render_template("directory/import.html", form=form, result=result, filename=upload.filename), 200

@@ -1,0 +1,108 @@
+"""Step 3: the agenda builder: items with start and length, speech blocks with their speakers,
+reordering, and the running time."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from meetings.core.errors import DomainError
+from meetings.core.forms import show_errors
+from meetings.core.timezones import localize
+from meetings.directory.services import find_people
+from meetings.extensions import db
+from meetings.manage.blueprint import blueprint, load_meeting
+from meetings.manage.forms import AgendaItemForm, ConfirmForm
+from meetings.scheduling import agenda as agenda_services
+
+ITEM_FIELDS = {"start": "start_time"}
+
+
+def _page(meeting, form, editing=None, status=200):
+    return render_template("manage/agenda.html", meeting=meeting, form=form, editing=editing,
+                           running_order=agenda_services.running_order(meeting), people=find_people(),
+                           confirm=ConfirmForm()), status
+
+
+def _fill(form: AgendaItemForm, meeting, item) -> None:
+    form.title.data, form.kind.data, form.description.data = item.title, item.kind.value, item.description
+    form.start_time.data = localize(item.start_at, meeting.timezone).time()
+    form.duration_minutes.data = item.duration_minutes
+    for row, slot in zip(form.speakers, item.speaker_slots):
+        row.email.data, row.topic.data, row.minutes.data = slot.person.email, slot.topic, slot.minutes
+
+
+@blueprint.route("/meetings/<int:meeting_id>/agenda", methods=["GET", "POST"])
+@login_required
+def agenda(meeting_id: int):
+    """The agenda, and a form to add an item (it follows the last one unless a start is given)."""
+    meeting = load_meeting(meeting_id)
+    form = AgendaItemForm()
+    if form.validate_on_submit():
+        try:
+            item = agenda_services.add_item(meeting, form.to_data(meeting))
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            meeting = load_meeting(meeting_id)
+            show_errors(form, error, ITEM_FIELDS)
+            return _page(meeting, form, status=422)
+        flash(f"Added {item.title}.", "success")
+        return redirect(url_for("manage.agenda", meeting_id=meeting_id))
+    return _page(meeting, form, status=422 if request.method == "POST" else 200)
+
+
+@blueprint.route("/meetings/<int:meeting_id>/agenda/<int:item_id>", methods=["GET", "POST"])
+@login_required
+def edit_item(meeting_id: int, item_id: int):
+    """Change an item and its speakers."""
+    meeting = load_meeting(meeting_id)
+    item = agenda_services.get_item(meeting, item_id)
+    form = AgendaItemForm()
+    if request.method == "GET":
+        _fill(form, meeting, item)
+    if form.validate_on_submit():
+        try:
+            agenda_services.update_item(meeting, item, form.to_data(meeting))
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            meeting = load_meeting(meeting_id)
+            show_errors(form, error, ITEM_FIELDS)
+            return _page(meeting, form, editing=agenda_services.get_item(meeting, item_id), status=422)
+        flash(f"Saved {item.title}.", "success")
+        return redirect(url_for("manage.agenda", meeting_id=meeting_id))
+    return _page(meeting, form, editing=item, status=422 if request.method == "POST" else 200)
+
+
+@blueprint.route("/meetings/<int:meeting_id>/agenda/<int:item_id>/move", methods=["POST"])
+@login_required
+def move_item(meeting_id: int, item_id: int):
+    """Swap an item with the one before or after it."""
+    meeting = load_meeting(meeting_id)
+    item = agenda_services.get_item(meeting, item_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            agenda_services.move_item(meeting, item, request.form.get("direction", ""))
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            flash(f"Could not move {item.title}: {error.message}", "error")
+    return redirect(url_for("manage.agenda", meeting_id=meeting_id))
+
+
+@blueprint.route("/meetings/<int:meeting_id>/agenda/<int:item_id>/remove", methods=["POST"])
+@login_required
+def remove_item(meeting_id: int, item_id: int):
+    """Take an item off the agenda."""
+    meeting = load_meeting(meeting_id)
+    item = agenda_services.get_item(meeting, item_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            agenda_services.remove_item(meeting, item)
+            db.session.commit()
+            flash(f"Removed {item.title}.", "success")
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+    return redirect(url_for("manage.agenda", meeting_id=meeting_id))

@@ -1,0 +1,211 @@
+"""After the invites: the RSVP board (answers by site and role, each person's emails), the
+reminders of each role, the preview of each role's invite, and the attendance dashboard."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+
+import sqlalchemy as sa
+from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from meetings.core.errors import DomainError, InvalidInput
+from meetings.core.roles import Role
+from meetings.extensions import db
+from meetings.invitations import services as invitation_services
+from meetings.invitations.models import Invitation
+from meetings.manage.blueprint import blueprint, load_meeting
+from meetings.manage.forms import ConfirmForm
+from meetings.notifications import dispatch
+from meetings.notifications.emails import preview_invite
+from meetings.outbox import services as outbox
+from meetings.outbox.models import OutboxMessage
+from meetings.scheduling import services as scheduling
+
+RESPONSES = ("accepted", "tentative", "declined", "needs-action", "delegated")
+
+
+def board_counts(invitations: list[Invitation]) -> dict:
+    """Answers by site and by role, and in total."""
+    by_site: dict[str, Counter] = defaultdict(Counter)
+    by_role: dict[str, Counter] = defaultdict(Counter)
+    total: Counter = Counter()
+    for invitation in invitations:
+        site = invitation.venue.name if invitation.venue else "Online"
+        for counter in (by_site[site], by_role[invitation.role.value], total):
+            counter[invitation.response.value] += 1
+            counter["invited"] += 1
+            counter["attended"] += invitation.checked_in_at is not None
+    return {"by_site": dict(by_site), "by_role": dict(by_role), "total": total}
+
+
+def notifications_by_invitation(meeting_id: int) -> dict[int, list[OutboxMessage]]:
+    """Each invitation's emails, newest first (one query)."""
+    rows = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.meeting_id == meeting_id)
+                              .order_by(OutboxMessage.due_at.desc(), OutboxMessage.id.desc()))
+    grouped: dict[int, list[OutboxMessage]] = defaultdict(list)
+    for row in rows:
+        grouped[row.invitation_id].append(row)
+    return grouped
+
+
+@blueprint.route("/meetings/<int:meeting_id>/board")
+@login_required
+def board(meeting_id: int):
+    """Who answered what, by site and by role, and each person's emails."""
+    meeting = load_meeting(meeting_id)
+    invitations = invitation_services.invitations_of(meeting)
+    return render_template("manage/board.html", meeting=meeting, invitations=invitations,
+                           counts=board_counts(invitations), responses=RESPONSES,
+                           emails=notifications_by_invitation(meeting.id), confirm=ConfirmForm())
+
+
+@blueprint.route("/meetings/<int:meeting_id>/board.json")
+@login_required
+def board_counts_json(meeting_id: int):
+    """The board's counts, for the page to refresh them while people answer."""
+    meeting = load_meeting(meeting_id)
+    counts = board_counts(invitation_services.invitations_of(meeting))
+    return jsonify({"total": counts["total"], "by_site": counts["by_site"], "by_role": counts["by_role"]})
+
+
+@blueprint.route("/meetings/<int:meeting_id>/invitations/<int:invitation_id>/resend", methods=["POST"])
+@login_required
+def resend(meeting_id: int, invitation_id: int):
+    """Send someone their invite again."""
+    meeting = load_meeting(meeting_id)
+    invitation = invitation_services.get_invitation(meeting, invitation_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            dispatch.resend_invite(invitation)
+            db.session.commit()
+            flash(f"The invite goes to {invitation.person.name} again.", "success")
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+    return redirect(url_for("manage.board", meeting_id=meeting_id) + f"#invitation-{invitation_id}")
+
+
+@blueprint.route("/meetings/<int:meeting_id>/emails/<int:message_id>/retry", methods=["POST"])
+@login_required
+def retry_email(meeting_id: int, message_id: int):
+    """Queue a failed email again."""
+    meeting = load_meeting(meeting_id)
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None or message.meeting_id != meeting.id:
+        raise InvalidInput("No such email in this meeting.")
+    if ConfirmForm().validate_on_submit():
+        try:
+            outbox.retry(message.id)
+            db.session.commit()
+            flash("The email is queued again.", "success")
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+    return redirect(url_for("manage.board", meeting_id=meeting_id) + f"#invitation-{message.invitation_id}")
+
+
+# --- reminders ----------------------------------------------------------------------------------
+
+_UNITS = {"d": 1440, "day": 1440, "days": 1440, "h": 60, "hour": 60, "hours": 60, "m": 1, "min": 1,
+          "mins": 1, "minute": 1, "minutes": 1, "": 1}
+
+
+def parse_offsets(text: str, role: str) -> list[int]:
+    """'1 day, 1 hour, 15m' → [1440, 60, 15]; a plain number is minutes."""
+    offsets = []
+    for part in re.split(r"[,;]", text or ""):
+        part = part.strip().lower()
+        if not part:
+            continue
+        match = re.fullmatch(r"(-?\d+)\s*([a-z]*)", part)
+        if match is None or match.group(2) not in _UNITS:
+            raise InvalidInput(f"'{part}' is not a time before the meeting, like 1 day, 2 hours or 15 min.", role)
+        offsets.append(int(match.group(1)) * _UNITS[match.group(2)])
+    return offsets
+
+
+def describe_offset(minutes: int) -> str:
+    """1440 → '1 day', 90 → '90 min'."""
+    if minutes and minutes % 1440 == 0:
+        return f"{minutes // 1440} day{'s' if minutes != 1440 else ''}"
+    if minutes and minutes % 60 == 0:
+        return f"{minutes // 60} hour{'s' if minutes != 60 else ''}"
+    return f"{minutes} min"
+
+
+@blueprint.route("/meetings/<int:meeting_id>/reminders", methods=["GET", "POST"])
+@login_required
+def reminders(meeting_id: int):
+    """The reminders each role gets; speakers' count back from their own slot."""
+    meeting = load_meeting(meeting_id)
+    errors: dict[str, list[str]] = {}
+    values = {role.value: ", ".join(describe_offset(m) for m in scheduling.reminder_offsets(meeting, role))
+              for role in Role}
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        values = {role.value: request.form.get(role.value, "") for role in Role}
+        try:
+            if request.form.get("action") == "defaults":
+                scheduling.update_meeting(meeting, {"reminders": None})
+            else:
+                wanted = [{"role": role, "before_minutes": minutes}
+                          for role, text in values.items() for minutes in parse_offsets(text, role)]
+                scheduling.update_meeting(meeting, {"reminders": wanted})
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            errors = error.fields or {"reminders": [error.message]}
+        else:
+            flash("Reminders saved.", "success")
+            return redirect(url_for("manage.reminders", meeting_id=meeting_id))
+    return render_template("manage/reminders.html", meeting=meeting, values=values, errors=errors, form=form,
+                           roles=list(Role)), 422 if errors else 200
+
+
+# --- preview ------------------------------------------------------------------------------------
+
+@blueprint.route("/meetings/<int:meeting_id>/preview")
+@login_required
+def preview(meeting_id: int):
+    """The invite each role will receive: the email and the calendar entry."""
+    meeting = load_meeting(meeting_id)
+    invitations = invitation_services.invitations_of(meeting)
+    role = request.args.get("role", "participant")
+    if role not in {r.value for r in Role}:
+        role = "participant"
+    person = next((i.person for i in invitations if i.role.value == role), None)
+    email = preview_invite(meeting, role, person)
+    return render_template("manage/preview.html", meeting=meeting, role=role, roles=list(Role), email=email,
+                           person=person, counts=Counter(i.role.value for i in invitations),
+                           calendar_text=email.calendar.decode("utf-8") if email.calendar else "")
+
+
+# --- attendance ---------------------------------------------------------------------------------
+
+def attendance_bars(invitations: list[Invitation], key) -> list[dict]:
+    """Invited, accepted and attended per group (site or unit), largest first."""
+    groups: dict[str, Counter] = defaultdict(Counter)
+    for invitation in invitations:
+        counter = groups[key(invitation)]
+        counter["invited"] += 1
+        counter["accepted"] += invitation.response.value == "accepted"
+        counter["attended"] += invitation.checked_in_at is not None
+    return [{"label": label, **counter} for label, counter in
+            sorted(groups.items(), key=lambda pair: (-pair[1]["invited"], pair[0]))]
+
+
+@blueprint.route("/meetings/<int:meeting_id>/attendance")
+@login_required
+def attendance(meeting_id: int):
+    """Invited vs accepted vs attended, by site and by unit, as charts; and the exports."""
+    meeting = load_meeting(meeting_id)
+    invitations = invitation_services.invitations_of(meeting)
+    by_site = attendance_bars(invitations, lambda i: i.venue.name if i.venue else "Online")
+    by_unit = attendance_bars(invitations, lambda i: i.person.unit_name or "No unit")
+    return render_template("manage/attendance.html", meeting=meeting, by_site=by_site, by_unit=by_unit,
+                           total=board_counts(invitations)["total"])
+
+
+

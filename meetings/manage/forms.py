@@ -1,0 +1,142 @@
+"""Forms of the organizer pages: they parse what people type; the services judge it."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional
+
+ROLE_CHOICES = [SelectChoice(value, label) for value, label in (
+    ("participant", "Participant"), ("chair", "Chair"), ("speaker", "Speaker"), ("site_host", "Site host"),
+    ("observer", "Observer"))]
+KIND_CHOICES = [SelectChoice(value, label) for value, label in (
+    ("report", "Report"), ("speech", "Speeches"), ("discussion", "Discussion"), ("break", "Break"), ("other", "Other"))]
+
+
+class MeetingForm(FlaskForm):
+    """A meeting's details."""
+
+    title = StringField("Title")
+    description = TextAreaField("Description")
+    kind = StringField("Kind of meeting", default="operation")
+    date = DateField("Date")
+    start_time = TimeField("Starts")
+    end_time = TimeField("Ends")
+    end_date = DateField("Ends on another day", validators=[Optional()])
+    timezone = StringField("Time zone", default="Asia/Shanghai")
+
+    def to_data(self) -> dict:
+        """The service's input (times as wall times in the meeting's zone)."""
+        day = self.date.data
+        end_day = self.end_date.data or day
+        return {
+            "title": self.title.data, "description": self.description.data, "kind": self.kind.data,
+            "timezone": (self.timezone.data or "").strip(),
+            "start": f"{day.isoformat()}T{self.start_time.data.strftime('%H:%M')}",
+            "end": f"{end_day.isoformat()}T{self.end_time.data.strftime('%H:%M')}",
+        }
+
+
+class SiteForm(FlaskForm):
+    """A site of a meeting."""
+
+    name = StringField("Name")
+    kind = SelectField("Kind", choices=[SelectChoice("remote", "Remote site"), SelectChoice("main", "Main venue")])
+    timezone = StringField("Time zone")
+    location = StringField("Address and room")
+    host_email = StringField("Host (email)")
+    provider = SelectField("Videoconference", choices=[
+        SelectChoice("", "The default"), SelectChoice("jitsi", "Jitsi"), SelectChoice("bbb", "BigBlueButton"),
+        SelectChoice("url", "A fixed link")])
+    vc_url = StringField("Fixed link (Zoom, Teams, a room system)")
+
+    def to_data(self) -> dict:
+        """The service's input."""
+        provider = self.provider.data or None
+        return {"name": self.name.data, "kind": self.kind.data, "timezone": (self.timezone.data or "").strip(),
+                "location": self.location.data, "host_email": (self.host_email.data or "").strip() or None,
+                "vc": {"provider": provider, "url": self.vc_url.data} if provider else None}
+
+
+class SpeakerForm(FlaskForm):
+    """One speaker slot row."""
+
+    class Meta:
+        csrf = False
+
+    email = StringField("Speaker (email)")
+    topic = StringField("Topic")
+    minutes = IntegerField("Minutes", validators=[Optional()])
+
+
+class AgendaItemForm(FlaskForm):
+    """An agenda item with its speakers."""
+
+    title = StringField("Title")
+    kind = SelectField("Kind", choices=KIND_CHOICES, default="report")
+    start_time = TimeField("Starts", validators=[Optional()])
+    duration_minutes = IntegerField("Minutes", validators=[Optional()])
+    description = TextAreaField("Notes")
+    speakers = FieldList(FormField(SpeakerForm), min_entries=6, max_entries=40)
+
+    def to_data(self, meeting) -> dict:
+        """The service's input; empty speaker rows are ignored."""
+        from meetings.core.templating import localtime
+
+        data = {"title": self.title.data, "kind": self.kind.data, "description": self.description.data}
+        if self.start_time.data is not None:
+            day = localtime(meeting.start_at, meeting.timezone, "%Y-%m-%d")
+            data["start"] = f"{day}T{self.start_time.data.strftime('%H:%M')}"
+        if self.duration_minutes.data is not None:
+            data["duration_minutes"] = self.duration_minutes.data
+        speakers = []
+        for row in self.speakers:
+            if (row.email.data or "").strip():
+                speakers.append({"email": row.email.data.strip(), "topic": row.topic.data,
+                                 "minutes": row.minutes.data})
+        data["speakers"] = speakers
+        return data
+
+
+class InviteForm(FlaskForm):
+    """Invite one person or a group."""
+
+    email = StringField("Person (email)")
+    tags = StringField("Role tags", description="Comma separated: everyone with any of these tags.")
+    unit = StringField("Unit", description="Everyone in this unit and the units below it.")
+    role = SelectField("Role", choices=ROLE_CHOICES)
+    site_id = SelectField("Site", choices=[], coerce=str)
+    online = BooleanField("Joins online, on their own")
+    confirm = HiddenField()
+
+    def to_data(self) -> dict:
+        """The service's input."""
+        data = {"role": self.role.data}
+        if (self.email.data or "").strip():
+            data["email"] = self.email.data.strip()
+        tags = [t.strip() for t in (self.tags.data or "").replace(";", ",").split(",") if t.strip()]
+        if tags:
+            data["tags"] = tags
+        if (self.unit.data or "").strip():
+            data["unit"] = self.unit.data.strip()
+        if self.online.data:
+            data["mode"] = "online"
+        elif self.site_id.data:
+            data["site_id"] = int(self.site_id.data)
+        return data
+
+
+class ConfirmForm(FlaskForm):
+    """A button that acts (publish, cancel, delete, remove): only the CSRF token."""

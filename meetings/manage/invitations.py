@@ -1,0 +1,95 @@
+"""Step 4: who is invited: one person, or a group by role tags and unit (with a preview)."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from wtforms.fields.choices import SelectChoice
+
+from meetings.core.errors import DomainError
+from meetings.core.forms import show_errors
+from meetings.directory.services import find_people
+from meetings.extensions import db
+from meetings.invitations import services as invitation_services
+from meetings.manage.blueprint import blueprint, load_meeting
+from meetings.manage.forms import ROLE_CHOICES, ConfirmForm, InviteForm
+
+
+def _form(meeting) -> InviteForm:
+    form = InviteForm()
+    form.site_id.choices = [SelectChoice("", "Their own unit's room, else the main venue")] + [
+        SelectChoice(str(site.id), f"{site.name} ({'main venue' if site.kind == 'main' else 'remote'})")
+        for site in meeting.sites]
+    return form
+
+
+def _page(meeting, form, preview=None, status=200):
+    invitations = invitation_services.invitations_of(meeting)
+    people = find_people()
+    return render_template("manage/invitations.html", meeting=meeting, form=form, invitations=invitations,
+                           preview=preview, invited_ids={i.person_id for i in invitations}, people=people,
+                           tags=sorted({tag for person in people for tag in person.tags}),
+                           units=sorted({p.unit_name for p in people if p.unit_name}),
+                           roles=ROLE_CHOICES, confirm=ConfirmForm()), status
+
+
+@blueprint.route("/meetings/<int:meeting_id>/invitations", methods=["GET", "POST"])
+@login_required
+def invitations(meeting_id: int):
+    """Everyone invited; invite one person, or preview and then invite a group."""
+    meeting = load_meeting(meeting_id)
+    form = _form(meeting)
+    if not form.validate_on_submit():
+        return _page(meeting, form, status=422 if request.method == "POST" else 200)
+    data = form.to_data()
+    is_group = "tags" in data or "unit" in data
+    if is_group and not form.confirm.data:
+        members = invitation_services.group_members(data.get("tags", []), data.get("unit"))
+        if not members:
+            form.tags.errors = ["No one in the directory matches these tags and unit."]
+            return _page(meeting, form, status=422)
+        form.confirm.data = "yes"
+        return _page(meeting, form, preview=members)
+    try:
+        made = invitation_services.invite(meeting, data)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        meeting = load_meeting(meeting_id)
+        form = _form(meeting)
+        form.process(request.form)
+        show_errors(form, error)
+        return _page(meeting, form, status=422)
+    note = " They get their invite at once." if meeting.is_published else ""
+    flash(f"{len(made)} invited or updated.{note}", "success")
+    return redirect(url_for("manage.invitations", meeting_id=meeting_id))
+
+
+@blueprint.route("/meetings/<int:meeting_id>/invitations/<int:invitation_id>", methods=["POST"])
+@login_required
+def change_invitation(meeting_id: int, invitation_id: int):
+    """Change someone's role or site, or take them off the list."""
+    meeting = load_meeting(meeting_id)
+    invitation = invitation_services.get_invitation(meeting, invitation_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("manage.invitations", meeting_id=meeting_id))
+    try:
+        if request.form.get("action") == "remove":
+            invitation_services.remove_invitation(meeting, invitation)
+            message = f"{invitation.person.name} is off the list."
+        else:
+            data = {"role": request.form.get("role")}
+            site = request.form.get("site_id", "")
+            if site == "online":
+                data["mode"] = "online"
+                data["site_id"] = None
+            elif site:
+                data["site_id"] = int(site)
+            invitation_services.update_invitation(meeting, invitation, data)
+            message = f"Saved {invitation.person.name}."
+        db.session.commit()
+        flash(message, "success")
+    except (DomainError, ValueError) as error:
+        db.session.rollback()
+        flash(getattr(error, "message", str(error)), "error")
+    return redirect(url_for("manage.invitations", meeting_id=meeting_id))
