@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := wsgi
 
-.PHONY: run test test-postgres bench install migrate demo clean
+.PHONY: run test test-postgres bench install migrate demo clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,12 +24,20 @@ run: $(STAMP)
 	$(BIN)/flask demo --if-empty
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
+## chromium: Debian's chromium for the browser tests (they are skipped, saying so, without it)
+chromium:
+	@command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || \
+	  (apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	   (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1) || \
+	   sudo -n apt-get install -y -qq chromium >/dev/null 2>&1) || \
+	  echo "chromium could not be installed here: the browser tests will be skipped"
+
 ## test: set up and run the whole suite (on SQLite; DATABASE_URL=postgresql+psycopg://... for PostgreSQL)
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## test-postgres: the same suite on a throwaway PostgreSQL database on 127.0.0.1:5432
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) chromium
 	$(BIN)/python -m tests.pg_suite $(PYTEST_ARGS)
 
 ## bench: the benchmarks, printed as ratios to baselines measured in the same run

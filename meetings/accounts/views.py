@@ -11,7 +11,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from meetings.accounts import services
 from meetings.accounts.forms import ChangePasswordForm, LoginForm
 from meetings.core.errors import DomainError
-from meetings.core.forms import show_errors
+from meetings.core.forms import FORM_ERROR_STATUS, show_errors
 from meetings.extensions import db, limiter
 
 blueprint = Blueprint("accounts", __name__)
@@ -106,16 +106,16 @@ def change_password():
         user = current_user._get_current_object()
         if services.authenticate(user.email, form.current.data or "") is None:
             form.current.errors = ["That is not your current password."]
-            status = 422
+            status = FORM_ERROR_STATUS
         elif form.new.data != form.repeat.data:
             form.repeat.errors = ["The two new passwords differ."]
-            status = 422
+            status = FORM_ERROR_STATUS
         else:
             try:
                 services.set_password(user, form.new.data or "")
             except DomainError as error:
                 show_errors(form, error, {"password": "new"})
-                status = 422
+                status = FORM_ERROR_STATUS
             else:
                 db.session.commit()
                 login_user(user)  # the session version changed: this session carries the new one

@@ -12,6 +12,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from meetings.attendance import services as attendance
 from meetings.conferencing.providers import ProviderError, join_url
+from meetings.core.forms import FORM_ERROR_STATUS
 from meetings.core.errors import DomainError
 from meetings.extensions import db
 from meetings.invitations import links
@@ -141,7 +142,7 @@ def roll_call(token: str):
         context = _context(token)
         return render_template("conferencing/roll_call.html", ctx=context, meeting=context.meeting,
                                site=context.site, token=token, expected=context.expected(),
-                               head_count=head_count_text, errors=error.fields), 422
+                               head_count=head_count_text, errors=error.fields), FORM_ERROR_STATUS
     flash(f"Recorded: {newly} newly present." + (f" Others present: {head_count_text}." if head_count_text else ""),
           "success")
     return redirect(url_for("conferencing.roll_call_page", token=token), code=303)

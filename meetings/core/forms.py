@@ -23,3 +23,9 @@ def show_errors(form: FlaskForm, error: DomainError, field_map: dict[str, str] |
     if not error.fields:
         general.append(error.message)
     form.form_errors = list(getattr(form, "form_errors", [])) + general
+
+
+#: The status of a page that shows a form again with its errors. Not 422: browsers report every
+#: page that loads with a 4xx as an error in their console, and here nothing failed: the page
+#: says what to correct, next to each field. The JSON API answers 4xx.
+FORM_ERROR_STATUS = 200

@@ -12,7 +12,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import login_required
 
 from meetings.core.errors import DomainError, InvalidInput
-from meetings.core.forms import show_errors
+from meetings.core.forms import FORM_ERROR_STATUS, show_errors
 from meetings.core.timezones import all_zone_names
 from meetings.directory import roster, services
 from meetings.directory.forms import ImportForm, PersonForm
@@ -65,7 +65,7 @@ def person(person_id: int | None = None):
         except DomainError as error:
             db.session.rollback()
             show_errors(form, error)
-            status = 422
+            status = FORM_ERROR_STATUS
         else:
             flash(f"Saved {saved.name}.", "success")
             return redirect(url_for("directory.people", q=saved.email))
@@ -101,7 +101,7 @@ def import_people():
         except DomainError as error:
             db.session.rollback()
             return render_template("directory/import.html", form=form, result=None, errors=error.fields,
-                                   message=error.message), 422
+                                   message=error.message), FORM_ERROR_STATUS
         finally:
             os.remove(path)
         flash(f"Imported: {result.created} added, {result.updated} updated.", "success")
@@ -109,17 +109,17 @@ def import_people():
     upload = form.file.data
     if upload is None or not upload.filename:
         form.file.errors = ["Choose a CSV or XLSX file."]
-        return render_template("directory/import.html", form=form, result=None), 422
+        return render_template("directory/import.html", form=form, result=None), FORM_ERROR_STATUS
     content = upload.read()
     try:
         result = roster.plan_import(content, upload.filename, upload.mimetype or "")
     except DomainError as error:
         show_errors(form, error)
-        return render_template("directory/import.html", form=form, result=None), 422
+        return render_template("directory/import.html", form=form, result=None), FORM_ERROR_STATUS
     if result.errors:
         return render_template("directory/import.html", form=form, result=result, errors=result.errors,
                                message=f"{len(result.errors)} row(s) have errors; nothing can be imported "
-                                       "until the file is corrected."), 422
+                                       "until the file is corrected."), FORM_ERROR_STATUS
     upload_id = secrets.token_urlsafe(24)
     with open(_upload_path(upload_id), "wb") as handle:
         handle.write(content)

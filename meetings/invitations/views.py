@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Response as HttpResponse, abort, flash, redirect, render_template, request, url_for
 
 from meetings.core.errors import DomainError
+from meetings.core.forms import FORM_ERROR_STATUS
 from meetings.directory.models import Person
 from meetings.extensions import db
 from meetings.invitations import calendars, links, services
@@ -65,7 +66,8 @@ def rsvp_answer(token: str):
         db.session.rollback()
         invitation = db.session.get(Invitation, invitation.id)
         fields = error.fields or {"response": [error.message]}
-        return _render_rsvp(invitation, token, errors=fields, status=error.status)
+        return _render_rsvp(invitation, token, errors=fields,
+                            status=FORM_ERROR_STATUS if error.status == 422 else error.status)
     flash(message, "success")
     return redirect(url_for("invitations.rsvp_page", token=token), code=303)
 

@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from meetings.core.errors import DomainError
-from meetings.core.forms import show_errors
+from meetings.core.forms import FORM_ERROR_STATUS, show_errors
 from meetings.core.timezones import localize
 from meetings.directory.services import find_people
 from meetings.extensions import db
@@ -46,10 +46,10 @@ def agenda(meeting_id: int):
             db.session.rollback()
             meeting = load_meeting(meeting_id)
             show_errors(form, error, ITEM_FIELDS)
-            return _page(meeting, form, status=422)
+            return _page(meeting, form, status=FORM_ERROR_STATUS)
         flash(f"Added {item.title}.", "success")
         return redirect(url_for("manage.agenda", meeting_id=meeting_id))
-    return _page(meeting, form, status=422 if request.method == "POST" else 200)
+    return _page(meeting, form, status=FORM_ERROR_STATUS)
 
 
 @blueprint.route("/meetings/<int:meeting_id>/agenda/<int:item_id>", methods=["GET", "POST"])
@@ -69,10 +69,10 @@ def edit_item(meeting_id: int, item_id: int):
             db.session.rollback()
             meeting = load_meeting(meeting_id)
             show_errors(form, error, ITEM_FIELDS)
-            return _page(meeting, form, editing=agenda_services.get_item(meeting, item_id), status=422)
+            return _page(meeting, form, editing=agenda_services.get_item(meeting, item_id), status=FORM_ERROR_STATUS)
         flash(f"Saved {item.title}.", "success")
         return redirect(url_for("manage.agenda", meeting_id=meeting_id))
-    return _page(meeting, form, editing=item, status=422 if request.method == "POST" else 200)
+    return _page(meeting, form, editing=item, status=FORM_ERROR_STATUS)
 
 
 @blueprint.route("/meetings/<int:meeting_id>/agenda/<int:item_id>/move", methods=["POST"])

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from meetings.core.forms import FORM_ERROR_STATUS
 from meetings.core.errors import DomainError, InvalidInput
 from meetings.core.roles import Role
 from meetings.extensions import db
@@ -161,7 +162,7 @@ def reminders(meeting_id: int):
             flash("Reminders saved.", "success")
             return redirect(url_for("manage.reminders", meeting_id=meeting_id))
     return render_template("manage/reminders.html", meeting=meeting, values=values, errors=errors, form=form,
-                           roles=list(Role)), 422 if errors else 200
+                           roles=list(Role)), FORM_ERROR_STATUS if errors else 200
 
 
 # --- preview ------------------------------------------------------------------------------------

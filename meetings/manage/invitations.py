@@ -7,7 +7,7 @@ from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
 
 from meetings.core.errors import DomainError
-from meetings.core.forms import show_errors
+from meetings.core.forms import FORM_ERROR_STATUS, show_errors
 from meetings.directory.services import find_people
 from meetings.extensions import db
 from meetings.invitations import services as invitation_services
@@ -40,14 +40,14 @@ def invitations(meeting_id: int):
     meeting = load_meeting(meeting_id)
     form = _form(meeting)
     if not form.validate_on_submit():
-        return _page(meeting, form, status=422 if request.method == "POST" else 200)
+        return _page(meeting, form, status=FORM_ERROR_STATUS)
     data = form.to_data()
     is_group = "tags" in data or "unit" in data
     if is_group and not form.confirm.data:
         members = invitation_services.group_members(data.get("tags", []), data.get("unit"))
         if not members:
             form.tags.errors = ["No one in the directory matches these tags and unit."]
-            return _page(meeting, form, status=422)
+            return _page(meeting, form, status=FORM_ERROR_STATUS)
         form.confirm.data = "yes"
         return _page(meeting, form, preview=members)
     try:
@@ -59,7 +59,7 @@ def invitations(meeting_id: int):
         form = _form(meeting)
         form.process(request.form)
         show_errors(form, error)
-        return _page(meeting, form, status=422)
+        return _page(meeting, form, status=FORM_ERROR_STATUS)
     note = " They get their invite at once." if meeting.is_published else ""
     flash(f"{len(made)} invited or updated.{note}", "success")
     return redirect(url_for("manage.invitations", meeting_id=meeting_id))

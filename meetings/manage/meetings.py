@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from meetings.core.db import utcnow
 from meetings.core.errors import DomainError
-from meetings.core.forms import show_errors
+from meetings.core.forms import FORM_ERROR_STATUS, show_errors
 from meetings.core.timezones import all_zone_names, localize
 from meetings.extensions import db
 from meetings.invitations.models import Invitation, Response
@@ -71,7 +71,7 @@ def new_meeting():
             flash("The meeting is created as a draft. Next: where it takes place.", "success")
             return redirect(url_for("manage.sites", meeting_id=meeting.id))
     return render_template("manage/details.html", form=form, meeting=None, zones=sorted(all_zone_names())), \
-        200 if not form.errors and not getattr(form, "form_errors", None) else 422
+        FORM_ERROR_STATUS
 
 
 @blueprint.route("/meetings/<int:meeting_id>")
@@ -106,12 +106,12 @@ def details(meeting_id: int):
             db.session.rollback()
             meeting = load_meeting(meeting_id)
             show_errors(form, error, MEETING_FIELDS)
-            status = 422
+            status = FORM_ERROR_STATUS
         else:
             flash(_changed_message(meeting, changes), "success")
             return redirect(url_for("manage.meeting_page", meeting_id=meeting.id))
     elif form.errors:
-        status = 422
+        status = FORM_ERROR_STATUS
     return render_template("manage/details.html", form=form, meeting=meeting,
                            zones=sorted(all_zone_names())), status
 

@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from meetings.core.errors import DomainError
-from meetings.core.forms import show_errors
+from meetings.core.forms import FORM_ERROR_STATUS, show_errors
 from meetings.core.timezones import all_zone_names
 from meetings.directory.services import find_people
 from meetings.extensions import db
@@ -47,7 +47,7 @@ def sites(meeting_id: int):
             db.session.rollback()
             meeting = load_meeting(meeting_id)
             show_errors(form, error, SITE_FIELDS)
-            return _page(meeting, form, status=422)
+            return _page(meeting, form, status=FORM_ERROR_STATUS)
         flash(f"Added {site.name}.", "success")
         return redirect(url_for("manage.sites", meeting_id=meeting_id))
     return _page(meeting, form)
@@ -70,7 +70,7 @@ def edit_site(meeting_id: int, site_id: int):
             db.session.rollback()
             meeting = load_meeting(meeting_id)
             show_errors(form, error, SITE_FIELDS)
-            return _page(meeting, form, editing=site_services.get_site(meeting, site_id), status=422)
+            return _page(meeting, form, editing=site_services.get_site(meeting, site_id), status=FORM_ERROR_STATUS)
         flash(f"Saved {site.name}.", "success")
         return redirect(url_for("manage.sites", meeting_id=meeting_id))
     return _page(meeting, form, editing=site)

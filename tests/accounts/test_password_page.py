@@ -8,11 +8,11 @@ def test_the_password_changes_and_mistakes_are_shown(client):
     browser = sign_in(client, "pw@example.com")
     url = "/account/password"
     wrong = browser.post(url, {"current": "not it", "new": "brand new password", "repeat": "brand new password"})
-    assert wrong.status_code == 422 and "not your current password" in wrong.text
+    assert wrong.status_code == 200 and "not your current password" in wrong.text
     differ = browser.post(url, {"current": "a long password", "new": "brand new password", "repeat": "other"})
-    assert differ.status_code == 422 and "differ" in differ.text
+    assert differ.status_code == 200 and "differ" in differ.text
     short = browser.post(url, {"current": "a long password", "new": "short", "repeat": "short"})
-    assert short.status_code == 422 and "at least 8" in short.text
+    assert short.status_code == 200 and "at least 8" in short.text
     done = browser.post(url, {"current": "a long password", "new": "brand new password",
                               "repeat": "brand new password"})
     assert done.status_code == 302
