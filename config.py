@@ -86,6 +86,8 @@ class Config:
         self.LOGIN_LIMIT_PER_ADDRESS = env("LOGIN_LIMIT_PER_ADDRESS") or "30 per 10 minutes"
         #: Host names the app answers to (others get a 400): BASE_URL's, plus any listed here.
         self.TRUSTED_HOSTS = _hosts(self.BASE_URL, env("TRUSTED_HOSTS"))
+        #: Level of the JSON logs written to standard error outside development.
+        self.LOG_LEVEL = env("LOG_LEVEL") or "INFO"
         self.MAX_CONTENT_LENGTH = 10 * 1024 * 1024
         self.API_TITLE = "meetings"
         self.API_VERSION = "1"

@@ -110,7 +110,7 @@ def _check_sender(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extension objects of `meetings.extensions` to ``app``."""
-    from meetings.core import templating
+    from meetings.core import http, logs, templating
     from meetings.core.database import configure_engine
     from meetings.extensions import api, csrf, db, limiter, login_manager, mail, migrate
 
@@ -125,6 +125,8 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     api.init_app(app)
     templating.init_app(app)
+    http.init_app(app)
+    logs.init_app(app)
 
 
 def register_domains(app: Flask) -> None:

@@ -30,5 +30,8 @@ def demo_command(if_empty: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Register the commands."""
+    """Register the commands and the health checks."""
+    from meetings import health
+
     app.cli.add_command(demo_command)
+    health.init_app(app)

@@ -75,3 +75,19 @@ class OutboxMessage(db.Model):
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.key} {self.status}>"
+
+
+class SchedulerHeartbeat(db.Model):
+    """A running scheduler process says it is alive (readiness checks look for a recent one)."""
+
+    __tablename__ = "scheduler_heartbeats"
+
+    #: host:pid of the process.
+    worker: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    #: When the process started.
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    #: When it last said it was alive.
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+
+    def __repr__(self) -> str:
+        return f"<SchedulerHeartbeat {self.worker} {self.seen_at:%H:%M:%S}>"

@@ -9,6 +9,8 @@ processes can run side by side (the outbox claim decides who sends what).
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 from collections.abc import Callable
 from datetime import timezone
@@ -17,6 +19,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
 from meetings.core.database import write_intent
+from meetings.core.db import utcnow
 from meetings.extensions import db
 
 log = logging.getLogger(__name__)
@@ -46,6 +49,34 @@ def _in_app(app: Flask, name: str, function: Callable[[], object]) -> Callable[[
     return job
 
 
+HEARTBEAT_SECONDS = 15
+
+
+def heartbeat(worker: str, started_at) -> None:
+    """Record that this scheduler is alive, and forget ones silent for a day."""
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from meetings.core.db import utcnow
+    from meetings.outbox.models import SchedulerHeartbeat
+
+    now = utcnow()
+    if db.session.execute(sa.update(SchedulerHeartbeat).where(SchedulerHeartbeat.worker == worker)
+                          .values(seen_at=now)).rowcount == 0:
+        db.session.add(SchedulerHeartbeat(worker=worker, started_at=started_at, seen_at=now))
+    db.session.execute(sa.delete(SchedulerHeartbeat).where(SchedulerHeartbeat.seen_at < now - timedelta(days=1)))
+
+
+def latest_heartbeat():
+    """When any scheduler last said it was alive (None: never)."""
+    import sqlalchemy as sa
+
+    from meetings.outbox.models import SchedulerHeartbeat
+
+    return db.session.scalar(sa.select(sa.func.max(SchedulerHeartbeat.seen_at)))
+
+
 def build_scheduler(app: Flask) -> BackgroundScheduler:
     """A scheduler with the delivery job and every registered housekeeping job (not started)."""
     from meetings.outbox.delivery import deliver_due
@@ -56,6 +87,9 @@ def build_scheduler(app: Flask) -> BackgroundScheduler:
                       seconds=app.config["OUTBOX_POLL_SECONDS"])
     for name, (function, seconds) in sorted(_housekeeping.items()):
         scheduler.add_job(_in_app(app, name, function), "interval", id=name, seconds=seconds)
+    worker, started_at = f"{socket.gethostname()}:{os.getpid()}"[:100], utcnow()
+    scheduler.add_job(_in_app(app, "heartbeat", lambda: heartbeat(worker, started_at)), "interval",
+                      id="heartbeat", seconds=HEARTBEAT_SECONDS, next_run_time=utcnow())
     return scheduler
 
 

@@ -1,0 +1,58 @@
+"""What every response carries: security headers and a request id; and one log line per request.
+
+Pages send no inline script, so the Content-Security-Policy forbids it; styles may be inline
+(the invite previews show emails, which carry their styles inline). Form posts are not limited
+to this origin: the join page's POST sends people on to the videoconference's own site.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+from flask import Flask, g, request
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "frame-ancestors 'none'",
+])
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+access_log = logging.getLogger("meetings.requests")
+
+
+def init_app(app: Flask) -> None:
+    """Give each request an id, and each response the headers and its log line."""
+    https = app.config["BASE_URL"].startswith("https://")
+
+    @app.before_request
+    def _start():
+        offered = request.headers.get("X-Request-ID", "")
+        g.request_id = offered if _REQUEST_ID.match(offered) else uuid.uuid4().hex
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def _finish(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if https:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        request_id = g.get("request_id")
+        if request_id:
+            headers["X-Request-ID"] = request_id
+            started = g.get("request_started")
+            access_log.info("%s %s %s", request.method, request.path, response.status_code, extra={
+                "request_id": request_id, "method": request.method, "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1) if started else None})
+        return response
