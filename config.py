@@ -84,6 +84,11 @@ class Config:
         #: Failed sign-ins allowed per account and per client address before a pause (429).
         self.LOGIN_LIMIT_PER_ACCOUNT = env("LOGIN_LIMIT_PER_ACCOUNT") or "5 per 10 minutes"
         self.LOGIN_LIMIT_PER_ADDRESS = env("LOGIN_LIMIT_PER_ADDRESS") or "30 per 10 minutes"
+        #: Requests per client address to the pages behind links, and wrong links (404s) allowed.
+        self.LINK_LIMIT = env("LINK_LIMIT") or "600 per minute"
+        self.LINK_MISS_LIMIT = env("LINK_MISS_LIMIT") or "30 per minute"
+        #: Calendar replies posted per API token.
+        self.REPLY_LIMIT = env("REPLY_LIMIT") or "600 per minute"
         #: Host names the app answers to (others get a 400): BASE_URL's, plus any listed here.
         self.TRUSTED_HOSTS = _hosts(self.BASE_URL, env("TRUSTED_HOSTS"))
         #: Level of the JSON logs written to standard error outside development.

@@ -18,3 +18,7 @@ class ChangePasswordForm(FlaskForm):
     current = PasswordField("Current password")
     new = PasswordField("New password")
     repeat = PasswordField("New password again")
+
+
+class ConfirmForm(FlaskForm):
+    """A button that acts: only the CSRF token."""

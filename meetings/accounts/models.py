@@ -91,3 +91,31 @@ class ApiToken(db.Model):
 
     def __repr__(self) -> str:
         return f"<ApiToken {self.id} of user {self.user_id}>"
+
+
+class AuditEvent(db.Model):
+    """Something an organizer or admin did (or the system did for them): who, what, when."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (sa.Index("ix_audit_events_meeting_at", "meeting_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: When.
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    #: Who (None: a person through a link, or the system).
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True,
+                                                index=True)
+    #: Their email then, kept even if the account goes.
+    actor: Mapped[str] = mapped_column(sa.String(254), nullable=False, default="")
+    #: What: ``meeting.published``, ``invitation.removed``, ``attendance.exported``...
+    action: Mapped[str] = mapped_column(sa.String(60), nullable=False, index=True)
+    #: The meeting it concerns, if one (its title is kept in ``details``).
+    meeting_id: Mapped[int | None] = mapped_column(sa.ForeignKey("meetings.id", ondelete="SET NULL"),
+                                                   nullable=True)
+    #: What exactly: ids, names, the fields changed.
+    details: Mapped[dict] = mapped_column(sa.JSON, nullable=False, default=dict)
+    #: The request it came from (matches the logs), if any.
+    request_id: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+
+    def __repr__(self) -> str:
+        return f"<AuditEvent {self.id} {self.action} by {self.actor or 'system'}>"

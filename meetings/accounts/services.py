@@ -10,6 +10,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from meetings.accounts import audit
 from meetings.accounts.models import ApiToken, User, UserRole
 from meetings.core.db import utcnow
 from meetings.core.errors import Conflict, InvalidInput, NotFound
@@ -83,9 +84,31 @@ def issue_api_token(email: str, name: str = "") -> str:
     if user is None:
         raise NotFound(f"No user with the email {normalize_email(email)}.", "email")
     raw, digest = new_token()
-    db.session.add(ApiToken(user=user, token_hash=digest, name=name))
+    token = ApiToken(user=user, token_hash=digest, name=name)
+    db.session.add(token)
     db.session.flush()
+    audit.record("token.issued", token_id=token.id, owner=user.email, name=name)
     return raw
+
+
+def tokens_of(user: User, *, everyone: bool = False) -> list[ApiToken]:
+    """``user``'s API tokens (an admin may ask for everyone's), newest first."""
+    query = sa.select(ApiToken).order_by(ApiToken.id.desc())
+    if not (everyone and user.is_admin):
+        query = query.where(ApiToken.user_id == user.id)
+    return list(db.session.scalars(query))
+
+
+def revoke_api_token(user: User, token_id: int) -> ApiToken:
+    """Revoke a token of ``user``'s (an admin may revoke anyone's); `NotFound` otherwise."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None or (token.user_id != user.id and not user.is_admin):
+        raise NotFound(f"No API token with id {token_id}.")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.session.flush()
+        audit.record("token.revoked", token_id=token.id, owner=token.user.email)
+    return token
 
 
 def user_for_api_token(raw: str) -> tuple[User, ApiToken] | None:

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required, login_user, logout_user
 
 from meetings.accounts import services
-from meetings.accounts.forms import ChangePasswordForm, LoginForm
+from meetings.accounts.forms import ChangePasswordForm, ConfirmForm, LoginForm
 from meetings.core.errors import DomainError
 from meetings.core.forms import FORM_ERROR_STATUS, show_errors
 from meetings.extensions import db, limiter
@@ -122,3 +122,41 @@ def change_password():
                 flash("Your password is changed. Other sessions are signed out.", "success")
                 return redirect(url_for("manage.dashboard"))
     return render_template("accounts/password.html", form=form), status
+
+
+@blueprint.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def tokens():
+    """One's API tokens: issue one (its secret is shown once), revoke one."""
+    user = current_user._get_current_object()
+    form = ConfirmForm()
+    issued = None
+    if form.validate_on_submit():
+        if request.form.get("revoke"):
+            try:
+                services.revoke_api_token(user, int(request.form["revoke"]))
+                db.session.commit()
+                flash("The token is revoked: it opens nothing any more.", "success")
+            except (DomainError, ValueError):
+                db.session.rollback()
+                flash("No such token.", "error")
+            return redirect(url_for("accounts.tokens"))
+        issued = services.issue_api_token(user.email, (request.form.get("name") or "")[:100])
+        db.session.commit()
+    return render_template("accounts/tokens.html", tokens=services.tokens_of(user), issued=issued, form=form)
+
+
+@blueprint.route("/admin/audit")
+@login_required
+def audit_page():
+    """The audit log (admins only)."""
+    from flask import abort
+
+    from meetings.accounts import audit
+
+    if not current_user.is_admin:
+        abort(403)
+    before = request.args.get("before", type=int)
+    events = audit.events(action=request.args.get("action") or None,
+                          meeting_id=request.args.get("meeting", type=int), before_id=before, limit=100)
+    return render_template("accounts/audit.html", events=events, action=request.args.get("action", ""))

@@ -14,12 +14,14 @@ from meetings.attendance import services as attendance
 from meetings.conferencing.providers import ProviderError, join_url
 from meetings.core.forms import FORM_ERROR_STATUS
 from meetings.core.errors import DomainError
+from meetings.core.limits import limit_link_pages
 from meetings.extensions import db
 from meetings.invitations import links
 from meetings.invitations.models import Invitation, LinkPurpose
 from meetings.scheduling.models import Meeting, MeetingStatus, Site
 
 blueprint = Blueprint("conferencing", __name__)
+limit_link_pages(blueprint)
 
 
 @blueprint.after_request

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Response as HttpResponse, request
+from flask import Response as HttpResponse, current_app, request
 from flask_smorest import Blueprint
 
 from meetings.accounts.auth import current_api_user, protect_api_blueprint
 from meetings.core.errors import InvalidInput
-from meetings.extensions import db
+from meetings.extensions import db, limiter
 from meetings.invitations import calendars, replies, services
 from meetings.invitations.schemas import (
     InvitationInSchema,
@@ -74,6 +74,7 @@ def meeting_calendar(meeting_id):
 
 
 @blueprint.route("/replies", methods=["POST"])
+@limiter.limit(lambda: current_app.config["REPLY_LIMIT"], key_func=lambda: f"replies:{current_api_user().id}")
 @blueprint.response(200, ReplyResultSchema)
 def calendar_reply():
     """Record a calendar client's METHOD:REPLY (body ``text/calendar``) for a meeting you manage.

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
+from meetings.accounts import audit
 from meetings.core import signals
 from meetings.core.db import utcnow
 from meetings.core.errors import Conflict, InvalidInput, NotFound
@@ -152,13 +153,18 @@ def invite(meeting: Meeting, data: dict) -> list[Invitation]:
             person = directory.get_person(data["person_id"])
         else:
             person = directory.require_person_by_email(data["email"])
-        return [invite_person(meeting, person, role, site=site, mode=mode)]
+        invited = [invite_person(meeting, person, role, site=site, mode=mode)]
+        audit.record("invitation.added", meeting=meeting, person=person.email, role=role.value)
+        return invited
     if not many:
         raise InvalidInput("Say whom to invite: an email or person_id, or tags and/or a unit.", "email")
     people = group_members(data.get("tags") or [], data.get("unit"))
     if not people:
         raise InvalidInput("No one in the directory matches these tags and unit.", "tags")
-    return [invite_person(meeting, person, role, site=site, mode=mode, group=True) for person in people]
+    invited = [invite_person(meeting, person, role, site=site, mode=mode, group=True) for person in people]
+    audit.record("invitation.group_added", meeting=meeting, tags=data.get("tags"), unit=data.get("unit"),
+                 role=role.value, people=len(invited))
+    return invited
 
 
 def group_members(tags: Iterable[str], unit: str | None) -> list[Person]:
@@ -188,6 +194,8 @@ def update_invitation(meeting: Meeting, invitation: Invitation, data: dict) -> I
             changes.add("site")
     if changes:
         db.session.flush()
+        audit.record("invitation.changed", meeting=meeting, person=invitation.person.email,
+                     role=invitation.role.value, mode=invitation.mode.value)
         signals.invitation_changed.send(invitation, changes=frozenset(changes))
     return invitation
 
@@ -197,6 +205,7 @@ def remove_invitation(meeting: Meeting, invitation: Invitation) -> None:
     require_editable(meeting)
     invitation.removed_at = utcnow()
     db.session.flush()
+    audit.record("invitation.removed", meeting=meeting, person=invitation.person.email)
     signals.invitation_removed.send(invitation)
 
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Response as HttpResponse, abort, flash, redirect, render_template, request, url_for
 
 from meetings.core.errors import DomainError
+from meetings.core.limits import limit_link_pages
 from meetings.core.forms import FORM_ERROR_STATUS
 from meetings.directory.models import Person
 from meetings.extensions import db
@@ -17,6 +18,7 @@ from meetings.invitations.models import Invitation, LinkPurpose
 from meetings.scheduling.models import Meeting, MeetingStatus
 
 blueprint = Blueprint("invitations", __name__)
+limit_link_pages(blueprint)
 
 
 @blueprint.after_request

@@ -12,6 +12,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from meetings.accounts import audit
 from meetings.core import signals
 from meetings.core.db import utcnow
 from meetings.core.errors import Conflict
@@ -78,6 +79,7 @@ def resend_invite(invitation: Invitation) -> None:
     if not invitation.is_active:
         raise Conflict("This person is no longer on the list.")
     queue_invites(invitation.meeting, invitation=invitation)
+    audit.record("invitation.resent", meeting=invitation.meeting, person=invitation.person.email)
 
 
 def on_meeting_published(meeting: Meeting, **_) -> None:

@@ -37,7 +37,7 @@ def add_item(meeting: Meeting, data: dict) -> AgendaItem:
     require_editable(meeting)
     item = AgendaItem(description="")
     _apply(meeting, item, data, new=True)
-    record_change(meeting, {"agenda"})
+    record_change(meeting, {"agenda"}, item=item)
     return item
 
 
@@ -45,7 +45,7 @@ def update_item(meeting: Meeting, item: AgendaItem, data: dict) -> AgendaItem:
     """Change the fields present in ``data``; ``speakers``, when given, replaces them all."""
     require_editable(meeting)
     _apply(meeting, item, data, new=False)
-    record_change(meeting, {"agenda"})
+    record_change(meeting, {"agenda"}, item=item)
     return item
 
 
@@ -54,7 +54,7 @@ def remove_item(meeting: Meeting, item: AgendaItem) -> None:
     require_editable(meeting)
     meeting.agenda_items.remove(item)
     db.session.flush()
-    record_change(meeting, {"agenda"})
+    record_change(meeting, {"agenda"}, removed=item.title)
 
 
 def move_item(meeting: Meeting, item: AgendaItem, direction: str) -> None:
@@ -77,7 +77,7 @@ def move_item(meeting: Meeting, item: AgendaItem, direction: str) -> None:
     for moved in (first, second):
         layout_slots(moved)
     check_agenda_fits(meeting)
-    record_change(meeting, {"agenda"})
+    record_change(meeting, {"agenda"}, item=item, moved=direction)
 
 
 def _apply(meeting: Meeting, item: AgendaItem, data: dict, *, new: bool) -> None:

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import current_app
 
+from meetings.accounts import audit
 from meetings.core import signals
 from meetings.core.db import utcnow
 from meetings.core.errors import Conflict, InvalidInput, NotFound
@@ -132,6 +133,7 @@ def create_meeting(data: dict, owner) -> Meeting:
     if data.get("reminders") is not None:
         set_reminders(meeting, data["reminders"])
     db.session.flush()
+    audit.record("meeting.created", meeting=meeting)
     return meeting
 
 
@@ -195,6 +197,8 @@ def record_change(meeting: Meeting, changes: set[str], **context) -> None:
     if meeting.is_published and changes & SEQUENCE_CHANGES:
         meeting.sequence += 1
     db.session.flush()
+    audit.record("meeting.changed", meeting=meeting, changes=changes,
+                 **{name: getattr(value, "name", getattr(value, "title", value)) for name, value in context.items()})
     signals.meeting_changed.send(meeting, changes=frozenset(changes), **context)
 
 
@@ -274,6 +278,7 @@ def publish_meeting(meeting: Meeting) -> bool:
     meeting.status = MeetingStatus.SCHEDULED
     meeting.published_at = meeting.updated_at = utcnow()
     db.session.flush()
+    audit.record("meeting.published", meeting=meeting)
     signals.meeting_published.send(meeting)
     return True
 
@@ -289,6 +294,7 @@ def cancel_meeting(meeting: Meeting) -> bool:
     if meeting.is_published:
         meeting.sequence += 1
     db.session.flush()
+    audit.record("meeting.cancelled", meeting=meeting)
     signals.meeting_cancelled.send(meeting)
     return True
 
@@ -298,6 +304,7 @@ def delete_meeting(meeting: Meeting) -> None:
     if meeting.is_published:
         raise Conflict("The meeting has been published; cancel it instead of deleting it.")
     signals.meeting_deleting.send(meeting)
+    audit.record("meeting.deleted", meeting=meeting)
     db.session.delete(meeting)
     db.session.flush()
 

@@ -56,7 +56,7 @@ def remove_site(meeting: Meeting, site: Site) -> None:
         raise Conflict("A published meeting keeps its main venue; change it instead of removing it.")
     meeting.sites.remove(site)
     db.session.flush()
-    record_change(meeting, {"place"})
+    record_change(meeting, {"place"}, removed=site.name)
 
 
 def _apply(meeting: Meeting, site: Site, data: dict, *, new: bool) -> set[str]:

@@ -142,3 +142,10 @@ def test_answers_close_when_the_meeting_is_cancelled(client, meeting, invitation
     late = client.post(f"/rsvp/{token}", data={"csrf_token": form_token, "response": "accepted"})
     assert late.status_code == 409 and "answers are closed" in late.text
     assert state(invitation).response == "needs-action"
+
+
+def test_an_address_guessing_tokens_is_paused(client, app, token, monkeypatch):
+    monkeypatch.setitem(app.config, "LINK_MISS_LIMIT", "3 per minute")
+    for n in range(3):
+        assert client.get(f"/rsvp/{'x' * 42}{n}").status_code == 404
+    assert client.get(f"/rsvp/{'y' * 43}").status_code == 429

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 682c56962d1f
+Revision ID: 73fd2e4965c5
 Revises: 
-Create Date: 2026-11-25 09:58:20.354323
+Create Date: 2026-11-25 10:00:58.607259
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '682c56962d1f'
+revision = '73fd2e4965c5'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -143,6 +143,25 @@ def upgrade():
     )
     with op.batch_alter_table('agenda_items', schema=None) as batch_op:
         batch_op.create_index('ix_agenda_items_meeting_start', ['meeting_id', 'start_at'], unique=False)
+
+    op.create_table('audit_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('actor', sa.String(length=254), nullable=False),
+    sa.Column('action', sa.String(length=60), nullable=False),
+    sa.Column('meeting_id', sa.Integer(), nullable=True),
+    sa.Column('details', sa.JSON(), nullable=False),
+    sa.Column('request_id', sa.String(length=64), nullable=True),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], name=op.f('fk_audit_events_meeting_id_meetings'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_audit_events_user_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_events'))
+    )
+    with op.batch_alter_table('audit_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_audit_events_action'), ['action'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_events_at'), ['at'], unique=False)
+        batch_op.create_index('ix_audit_events_meeting_at', ['meeting_id', 'at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_events_user_id'), ['user_id'], unique=False)
 
     op.create_table('meeting_shares',
     sa.Column('meeting_id', sa.Integer(), nullable=False),
@@ -364,6 +383,13 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_meeting_shares_user_id'))
 
     op.drop_table('meeting_shares')
+    with op.batch_alter_table('audit_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_audit_events_user_id'))
+        batch_op.drop_index('ix_audit_events_meeting_at')
+        batch_op.drop_index(batch_op.f('ix_audit_events_at'))
+        batch_op.drop_index(batch_op.f('ix_audit_events_action'))
+
+    op.drop_table('audit_events')
     with op.batch_alter_table('agenda_items', schema=None) as batch_op:
         batch_op.drop_index('ix_agenda_items_meeting_start')
 
