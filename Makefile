@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CI_STAMP := $(VENV)/.installed-ci
 export FLASK_APP := wsgi
 
-.PHONY: run test test-postgres bench install migrate demo clean chromium
+.PHONY: run test test-postgres bench install migrate demo clean chromium check audit
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +14,10 @@ $(BIN)/python:
 $(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
+
+$(CI_STAMP): requirements-ci.txt $(STAMP)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-ci.txt
+	touch $(CI_STAMP)
 
 install: $(STAMP)
 
@@ -39,6 +44,16 @@ test: $(STAMP) chromium
 ## test-postgres: the same suite on a throwaway PostgreSQL database on 127.0.0.1:5432
 test-postgres: $(STAMP) chromium
 	$(BIN)/python -m tests.pg_suite $(PYTEST_ARGS)
+
+## check: the security linter over the code (bandit); must report nothing
+check: $(CI_STAMP)
+	$(BIN)/bandit -q -r meetings
+
+## audit: known vulnerabilities in the pinned dependencies. --strict: a dependency that cannot be
+## looked up (no route to the vulnerability database) fails the audit instead of passing unseen.
+audit: $(CI_STAMP)
+	$(BIN)/pip-audit --strict -r requirements.txt || \
+	  (echo "DEPENDENCY AUDIT FAILED: vulnerabilities found, or the vulnerability database could not be reached for every package (see above)." >&2; exit 1)
 
 ## bench: the benchmarks, printed as ratios to baselines measured in the same run
 bench: $(STAMP)

@@ -38,6 +38,9 @@ def create_app(config: Config | None = None, instance_path: str | None = None) -
         static_folder=os.path.join(root, "static"),
     )
     app.config.from_object(config or Config())
+    from meetings.core.schemas import BoundedIntegerConverter
+
+    app.url_map.converters["int"] = BoundedIntegerConverter
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     os.makedirs(app.instance_path, exist_ok=True)

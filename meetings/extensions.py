@@ -5,16 +5,25 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
-from flask_smorest import Api
+import flask_smorest
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
 from meetings.core.db import Base
+from meetings.core.schemas import ErrorSchema
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 mail = Mail()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+
+class Api(flask_smorest.Api):
+    """flask-smorest, documenting the errors as the app really answers them."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+
 api = Api()
 limiter = Limiter(key_func=get_remote_address)

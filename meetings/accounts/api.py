@@ -6,6 +6,8 @@ from flask import abort, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from meetings.core.schemas import Count, Id
+
 from meetings.accounts import audit, services
 from meetings.accounts.auth import current_api_user, protect_api_blueprint
 from meetings.extensions import db
@@ -56,10 +58,10 @@ class AuditEventSchema(Schema):
 class AuditQuerySchema(Schema):
     """Filters of the audit log."""
 
-    meeting_id = fields.Integer()
+    meeting_id = Id(strict=False)
     action = fields.String(metadata={"description": "A prefix, e.g. meeting. or invitation.removed"})
-    before_id = fields.Integer(metadata={"description": "For paging: events older than this one."})
-    limit = fields.Integer(load_default=200)
+    before_id = Id(strict=False, metadata={"description": "For paging: events older than this one."})
+    limit = Count(1, 1000, strict=False, load_default=200)
 
 
 @blueprint.route("/tokens", methods=["GET"])
@@ -97,4 +99,4 @@ def audit_log(query):
     if not current_api_user().is_admin:
         abort(403)
     return audit.events(meeting_id=query.get("meeting_id"), action=query.get("action"),
-                        before_id=query.get("before_id"), limit=min(max(query.get("limit", 200), 1), 1000))
+                        before_id=query.get("before_id"), limit=query.get("limit", 200))

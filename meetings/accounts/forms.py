@@ -15,9 +15,9 @@ class LoginForm(FlaskForm):
 class ChangePasswordForm(FlaskForm):
     """The current password, and the new one twice."""
 
-    current = PasswordField("Current password")
-    new = PasswordField("New password")
-    repeat = PasswordField("New password again")
+    current_password = PasswordField("Current password")
+    new_password = PasswordField("New password")
+    repeat_password = PasswordField("New password again")
 
 
 class ConfirmForm(FlaskForm):

@@ -104,17 +104,17 @@ def change_password():
     status = 200
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        if services.authenticate(user.email, form.current.data or "") is None:
-            form.current.errors = ["That is not your current password."]
+        if services.authenticate(user.email, form.current_password.data or "") is None:
+            form.current_password.errors = ["That is not your current password."]
             status = FORM_ERROR_STATUS
-        elif form.new.data != form.repeat.data:
-            form.repeat.errors = ["The two new passwords differ."]
+        elif form.new_password.data != form.repeat_password.data:
+            form.repeat_password.errors = ["The two new passwords differ."]
             status = FORM_ERROR_STATUS
         else:
             try:
-                services.set_password(user, form.new.data or "")
+                services.set_password(user, form.new_password.data or "")
             except DomainError as error:
-                show_errors(form, error, {"password": "new"})
+                show_errors(form, error, {"password": form.new_password.name})
                 status = FORM_ERROR_STATUS
             else:
                 db.session.commit()

@@ -34,7 +34,8 @@ import urllib.request
 from datetime import timedelta
 from typing import Protocol
 from urllib.parse import urlencode, urlsplit
-from xml.etree import ElementTree
+from defusedxml import ElementTree as SafeElementTree
+from defusedxml.common import DefusedXmlException
 
 import jwt
 from flask import current_app
@@ -230,11 +231,12 @@ def _bbb_create(api: str, secret: str, meeting, site, meeting_id: str) -> str:
     return create_time
 
 
-def _bbb_call(api: str, url: str) -> ElementTree.Element:
+def _bbb_call(api: str, url: str) -> "xml.etree.ElementTree.Element":
     """GET ``url`` and parse the ``<response>``; `ProviderError` on any failure on the way."""
     request = urllib.request.Request(url, headers={"Accept": "application/xml, text/xml"})
     try:
-        with urllib.request.urlopen(request, timeout=BBB_TIMEOUT_SECONDS) as response:
+        # The address is BBB_URL's, checked to be http(s) by _http_url: no file: or other schemes.
+        with urllib.request.urlopen(request, timeout=BBB_TIMEOUT_SECONDS) as response:  # nosec B310
             body = response.read(_BBB_MAX_RESPONSE_BYTES + 1)
     except urllib.error.HTTPError as error:
         error.close()
@@ -247,8 +249,9 @@ def _bbb_call(api: str, url: str) -> ElementTree.Element:
         raise ProviderError(f"BigBlueButton at {api} answered create with more than "
                             f"{_BBB_MAX_RESPONSE_BYTES} bytes.")
     try:
-        root = ElementTree.fromstring(body)
-    except ElementTree.ParseError as error:
+        # defusedxml: the answer comes over the network, so no entities or external references.
+        root = SafeElementTree.fromstring(body)
+    except (SafeElementTree.ParseError, DefusedXmlException) as error:
         raise ProviderError(f"BigBlueButton at {api} answered create with something that is not XML "
                             f"({error}); is BBB_URL the API address?") from error
     if root.tag != "response":

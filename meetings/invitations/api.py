@@ -65,6 +65,7 @@ def remove_invitation(meeting_id, invitation_id):
 
 
 @blueprint.route("/meetings/<int:meeting_id>.ics", methods=["GET"])
+@blueprint.response(200, content_type="text/calendar", description="An iCalendar file (METHOD:PUBLISH).")
 def meeting_calendar(meeting_id):
     """The meeting as an iCalendar file (METHOD:PUBLISH), with the full agenda."""
     meeting = _meeting(meeting_id)

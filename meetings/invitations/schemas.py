@@ -2,6 +2,8 @@
 
 from marshmallow import Schema, fields
 
+from meetings.core.schemas import Id
+
 from meetings.core.timezones import isoformat_in
 
 _ROLES = ["chair", "speaker", "site_host", "participant", "observer"]
@@ -12,11 +14,11 @@ class InvitationInSchema(Schema):
     """Invite one person (``email`` or ``person_id``) or a group (``tags`` and/or ``unit``)."""
 
     email = fields.String()
-    person_id = fields.Integer(strict=True)
+    person_id = Id()
     tags = fields.List(fields.String(), metadata={"description": "People with any of these role tags."})
     unit = fields.String(metadata={"description": "People of this unit and the units below it."})
     role = fields.String(metadata={"enum": _ROLES, "description": "Default participant."})
-    site_id = fields.Integer(strict=True, allow_none=True)
+    site_id = Id(allow_none=True)
     mode = fields.String(metadata={"enum": _MODES})
 
 
@@ -24,7 +26,7 @@ class InvitationPatchSchema(Schema):
     """What an organizer may change on an invitation."""
 
     role = fields.String(metadata={"enum": _ROLES})
-    site_id = fields.Integer(strict=True, allow_none=True)
+    site_id = Id(allow_none=True)
     mode = fields.String(metadata={"enum": _MODES})
 
 

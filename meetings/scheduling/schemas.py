@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from marshmallow import Schema, fields
 
-from meetings.core.schemas import PartialSchemaMixin
+from meetings.core.schemas import Count, Id, MAX_INT, PartialSchemaMixin
 
 from meetings.core.timezones import isoformat_in
 from meetings.scheduling.services import effective_reminders
@@ -19,7 +19,7 @@ class ReminderSchema(Schema):
 
     role = fields.String(required=True, metadata={"enum": ["chair", "speaker", "site_host", "participant",
                                                            "observer"]})
-    before_minutes = fields.Integer(required=True, strict=True)
+    before_minutes = Count(-MAX_INT, required=True)
 
 
 class MeetingInSchema(Schema):
@@ -130,9 +130,9 @@ class SpeakerInSchema(Schema):
     """A speaker slot to create: who (email or person_id), on what, for how long."""
 
     email = fields.String()
-    person_id = fields.Integer(strict=True)
+    person_id = Id()
     topic = fields.String(allow_none=True)
-    minutes = fields.Integer(required=True, strict=True)
+    minutes = Count(-MAX_INT, required=True)
 
 
 class AgendaItemInSchema(Schema):
@@ -143,7 +143,7 @@ class AgendaItemInSchema(Schema):
     kind = fields.String(metadata={"enum": ["report", "speech", "discussion", "break", "other"]})
     start = fields.DateTime(metadata={"description": _TIME_HELP})
     timezone = fields.String(metadata={"description": "Zone of start; defaults to the meeting's."})
-    duration_minutes = fields.Integer(strict=True)
+    duration_minutes = Count(-MAX_INT)
     description = fields.String(allow_none=True)
     speakers = fields.List(fields.Nested(SpeakerInSchema))
 

@@ -97,7 +97,13 @@ def parse_time(value, zone_name: str, field: str) -> datetime:
     return to_utc(value, zone_name, field)
 
 
+#: Years a meeting may fall in: anything else is a typo in a date.
+YEARS = range(2000, 2101)
+
+
 def _check_span(start_at: datetime, end_at: datetime) -> None:
+    if start_at.year not in YEARS:
+        raise InvalidInput(f"The meeting must take place between {YEARS.start} and {YEARS.stop - 1}.", "start")
     if end_at <= start_at:
         raise InvalidInput("The end must be after the start.", "end")
     if end_at - start_at > MAX_MEETING_DURATION:
