@@ -5,38 +5,59 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from meetings.attendance.models import CheckIn, CheckinMethod
 from meetings.core.db import utcnow
-from meetings.core.errors import InvalidInput
+from meetings.core.errors import Conflict, InvalidInput
 from meetings.extensions import db
 from meetings.invitations.models import Invitation
-from meetings.scheduling.models import Site
+from meetings.scheduling.models import MeetingStatus, Site
+
+
+def parse_method(value) -> CheckinMethod:
+    """The check-in method named ``value``; `InvalidInput` naming ``method`` otherwise."""
+    try:
+        return CheckinMethod(value)
+    except ValueError:
+        raise InvalidInput("The method must be one of " + ", ".join(m.value for m in CheckinMethod) + ".",
+                           "method") from None
+
+
+def require_check_in_open(invitation: Invitation) -> None:
+    """`Conflict` unless ``invitation``'s person can be checked in: on the list, and the meeting
+    published and not cancelled (a finished meeting's attendance can still be completed)."""
+    meeting = invitation.meeting
+    if not invitation.is_active:
+        raise Conflict(f"{invitation.person.name} was taken off the list of this meeting.")
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise Conflict("This meeting was cancelled.")
+    if meeting.status == MeetingStatus.DRAFT:
+        raise Conflict("This meeting is not published yet.")
 
 
 def check_in(invitation: Invitation, method: CheckinMethod | str, *, at: datetime | None = None,
              site: Site | None = None, user=None, person=None) -> bool:
     """Record that ``invitation``'s person attended. Returns whether this was their first check-in.
 
-    The first one sets ``checked_in_at`` with a conditional UPDATE, so two at once (a QR scan and
-    a roll call) still count one attendance.
+    The first one sets ``checked_in_at`` with a conditional UPDATE, so of two at once (a QR scan
+    and a roll call) the second waits for the first and finds it done: one attendance, counted
+    once (the database refuses a second counted row too), and both kept in the log.
     """
-    try:
-        method = CheckinMethod(method)
-    except ValueError:
-        raise InvalidInput("The method must be one of " + ", ".join(m.value for m in CheckinMethod) + ".",
-                           "method") from None
+    method = parse_method(method)
+    require_check_in_open(invitation)
     at = at or utcnow()
     site_id = site.id if site is not None else invitation.site_id
-    db.session.add(CheckIn(meeting_id=invitation.meeting_id, invitation_id=invitation.id, site_id=site_id,
-                           method=method, at=at, recorded_by_user_id=user.id if user else None,
-                           recorded_by_person_id=person.id if person else None))
     first = db.session.execute(
         sa.update(Invitation).where(Invitation.id == invitation.id, Invitation.checked_in_at.is_(None))
         .values(checked_in_at=at).execution_options(synchronize_session=False)).rowcount == 1
+    db.session.add(CheckIn(meeting_id=invitation.meeting_id, invitation_id=invitation.id, site_id=site_id,
+                           method=method, at=at, counted=first, recorded_by_user_id=user.id if user else None,
+                           recorded_by_person_id=person.id if person else None))
     db.session.flush()
     if first:
-        invitation.checked_in_at = at
+        # What the UPDATE wrote, without the ORM writing it a second time.
+        set_committed_value(invitation, "checked_in_at", at)
     return first
 
 

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: c36c74a8f2d9
+Revision ID: c3a91dacf215
 Revises: 
-Create Date: 2026-11-25 08:53:27.935719
+Create Date: 2026-11-25 09:44:18.884287
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'c36c74a8f2d9'
+revision = 'c3a91dacf215'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -259,6 +259,7 @@ def upgrade():
     sa.Column('site_id', sa.Integer(), nullable=True),
     sa.Column('method', sa.Enum('qr', 'roll_call', 'join_link', 'manual', name='checkin_method', native_enum=False, create_constraint=True), nullable=False),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('counted', sa.Boolean(), nullable=False),
     sa.Column('head_count', sa.Integer(), nullable=True),
     sa.Column('recorded_by_user_id', sa.Integer(), nullable=True),
     sa.Column('recorded_by_person_id', sa.Integer(), nullable=True),
@@ -275,6 +276,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_checkins_invitation_id'), ['invitation_id'], unique=False)
         batch_op.create_index('ix_checkins_meeting_at', ['meeting_id', 'at'], unique=False)
         batch_op.create_index(batch_op.f('ix_checkins_site_id'), ['site_id'], unique=False)
+        batch_op.create_index('uq_checkins_counted', ['invitation_id'], unique=True, sqlite_where=sa.text('counted'), postgresql_where=sa.text('counted'))
 
     op.create_table('outbox',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -319,6 +321,7 @@ def downgrade():
 
     op.drop_table('outbox')
     with op.batch_alter_table('checkins', schema=None) as batch_op:
+        batch_op.drop_index('uq_checkins_counted', sqlite_where=sa.text('counted'), postgresql_where=sa.text('counted'))
         batch_op.drop_index(batch_op.f('ix_checkins_site_id'))
         batch_op.drop_index('ix_checkins_meeting_at')
         batch_op.drop_index(batch_op.f('ix_checkins_invitation_id'))
