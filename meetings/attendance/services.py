@@ -26,10 +26,15 @@ def parse_method(value) -> CheckinMethod:
 
 def require_check_in_open(invitation: Invitation) -> None:
     """`Conflict` unless ``invitation``'s person can be checked in: on the list, and the meeting
-    published and not cancelled (a finished meeting's attendance can still be completed)."""
-    meeting = invitation.meeting
+    open for attendance (`require_attendance_open`)."""
     if not invitation.is_active:
         raise Conflict(f"{invitation.person.name} was taken off the list of this meeting.")
+    require_attendance_open(invitation.meeting)
+
+
+def require_attendance_open(meeting) -> None:
+    """`Conflict` unless attendance can be recorded: the meeting is published and not cancelled
+    (a finished meeting's attendance can still be completed)."""
     if meeting.status == MeetingStatus.CANCELLED:
         raise Conflict("This meeting was cancelled.")
     if meeting.status == MeetingStatus.DRAFT:
@@ -69,7 +74,11 @@ def site_joined(site: Site, *, at: datetime | None = None) -> None:
 
 
 def record_head_count(site: Site, count, *, person=None, user=None) -> CheckIn:
-    """Record how many people not on the list are present at ``site`` (the latest count counts)."""
+    """Record how many people not on the list are present at ``site`` (the latest count counts).
+
+    ``count`` is a whole number, or its digits as typed into a form."""
+    if isinstance(count, str) and count.strip().isdigit():
+        count = int(count.strip())
     if isinstance(count, bool) or not isinstance(count, int) or count < 0 or count > 100_000:
         raise InvalidInput("The head count must be a whole number, 0 or more.", "head_count")
     row = CheckIn(meeting_id=site.meeting_id, site_id=site.id, method=CheckinMethod.ROLL_CALL, head_count=count,
@@ -78,6 +87,16 @@ def record_head_count(site: Site, count, *, person=None, user=None) -> CheckIn:
     db.session.add(row)
     db.session.flush()
     return row
+
+
+def record_roll_call(site: Site, present: list[Invitation], head_count=None, *, person=None) -> int:
+    """A site host's roll call: ``present`` (people of ``site``) checked in, and the head count of
+    the others when given (None or ""). Returns how many were checked in for the first time."""
+    require_attendance_open(site.meeting)
+    newly = sum(check_in(invitation, CheckinMethod.ROLL_CALL, site=site, person=person) for invitation in present)
+    if head_count not in (None, ""):
+        record_head_count(site, head_count, person=person)
+    return newly
 
 
 def latest_head_counts(meeting_id: int) -> dict[int, int]:
