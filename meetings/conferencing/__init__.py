@@ -3,7 +3,9 @@ page behind every join link, and the roll call reached from a site's link."""
 
 
 def init_app(app):
-    """Attach the join and roll-call pages."""
-    from meetings.conferencing import views
+    """Attach the join and roll-call pages and the site links API."""
+    from meetings.conferencing import api, views
+    from meetings.extensions import api as rest
 
+    rest.register_blueprint(api.blueprint)
     app.register_blueprint(views.blueprint)

@@ -23,12 +23,13 @@ from meetings.invitations.links import PendingLinks, link_url
 from meetings.invitations.models import Invitation, LinkPurpose, Mode
 from meetings.outbox.delivery import RenderedEmail, Skip, register_renderer
 from meetings.outbox.models import OutboxMessage
-from meetings.scheduling.models import AgendaItem, MeetingStatus, SpeakerSlot
+from meetings.scheduling.models import AgendaItem, MeetingStatus, Site, SpeakerSlot
 
 log = logging.getLogger(__name__)
 
 #: Kinds rendered here, and the iTIP method each one carries.
-METHODS = {"invite": "REQUEST", "update": "REQUEST", "confirmation": "REQUEST", "cancel": "CANCEL"}
+METHODS = {"invite": "REQUEST", "update": "REQUEST", "confirmation": "REQUEST", "site_link": "REQUEST",
+           "cancel": "CANCEL"}
 
 
 def register_renderers() -> None:
@@ -98,6 +99,8 @@ def _render(row, invitation, slots, merge: MailMerge, pending) -> RenderedEmail 
             return Skip("the person was taken off the list")
         if row.kind == "update" and not invitation.is_coming:
             return Skip("the person declined")
+        if row.kind == "site_link" and _hosted_site(row, invitation) is None:
+            return Skip("the site is gone, or they no longer host it")
     my_slots = slots.get((meeting.id, invitation.person_id), [])
     links = _links(row, invitation, pending)
     return merge.email(row, invitation, my_slots, links)
@@ -124,7 +127,7 @@ class MailMerge:
         self._env = current_app.jinja_env
 
     def _variant_key(self, row, invitation: Invitation, slots, links) -> tuple:
-        return (row.kind, row.payload.get("scope"), invitation.meeting_id, invitation.role, invitation.mode,
+        return (row.kind, row.payload.get("scope"), row.payload.get("site_id"), invitation.meeting_id, invitation.role, invitation.mode,
                 getattr(invitation.venue, "id", None), invitation.person.timezone, invitation.person.language,
                 invitation.response, invitation.delegated_to_id, invitation.delegated_from_id,
                 tuple(slot.id for slot in slots), tuple(kind for kind in self.urls if getattr(links, kind)))
@@ -169,7 +172,8 @@ class MailMerge:
             lines = calendars.request_lines(invitation, stand_in_links, recipient=recipient, slots=slots)
         context = {"meeting": meeting, "invitation": invitation, "person": person, "slots": slots,
                    "links": stand_in_links, "zone": invitation.person.timezone,
-                   "scope": row.payload.get("scope"), "site": invitation.venue}
+                   "scope": row.payload.get("scope"), "site": invitation.venue,
+                   "hosted_site": _hosted_site(row, invitation)}
         folder = f"email/{row.kind}"
         subject = " ".join(self._env.get_template(f"{folder}/subject.txt").render(context).split())
         text = self._env.get_template(f"{folder}/body.txt").render(context)
@@ -192,6 +196,17 @@ def _fill(text: str, values: dict[str, str]) -> str:
     return text
 
 
+def _hosted_site(row: OutboxMessage, invitation: Invitation) -> Site | None:
+    """The site whose link this email carries for its host: the one a ``site_link`` row names,
+    else a site host's own site."""
+    if row.kind == "site_link":
+        site = next((s for s in invitation.meeting.sites if s.id == row.payload.get("site_id")), None)
+        return site if site is not None and site.host_person_id == invitation.person_id else None
+    if invitation.role == Role.SITE_HOST:
+        return invitation.site
+    return None
+
+
 def _links(row: OutboxMessage, invitation: Invitation, pending: PendingLinks) -> calendars.InviteLinks:
     """Fresh links for this email: answer, join (online people: their own; site hosts: their
     site's), and the person's calendar feed with the first invite."""
@@ -201,12 +216,13 @@ def _links(row: OutboxMessage, invitation: Invitation, pending: PendingLinks) ->
     meeting_id = invitation.meeting_id
     links.rsvp = link_url(LinkPurpose.RSVP, pending.mint(LinkPurpose.RSVP, meeting_id=meeting_id,
                                                          invitation_id=invitation.id))
-    if invitation.mode == Mode.ONLINE:
+    hosted = _hosted_site(row, invitation)
+    if invitation.mode == Mode.ONLINE and hosted is None:
         links.join = link_url(LinkPurpose.JOIN, pending.mint(LinkPurpose.JOIN, meeting_id=meeting_id,
                                                              invitation_id=invitation.id))
-    elif invitation.role == Role.SITE_HOST and invitation.site is not None:
-        raw = pending.mint(LinkPurpose.SITE, meeting_id=meeting_id, site_id=invitation.site_id)
-        links.join = link_url(LinkPurpose.SITE, raw)
+    elif hosted is not None:
+        links.join = link_url(LinkPurpose.SITE, pending.mint(LinkPurpose.SITE, meeting_id=meeting_id,
+                                                             site_id=hosted.id))
     if row.kind == "invite":
         links.feed = link_url(LinkPurpose.FEED, pending.mint(LinkPurpose.FEED, person_id=invitation.person_id))
     return links
