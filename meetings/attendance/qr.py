@@ -6,9 +6,9 @@ mask, 1 ms writing the PNG), which would double the time to deliver. Emails ther
 fact that a QR code is affine in its data: with the version, error level, mask and data length
 fixed, each module of the symbol is a fixed module XOR a sum (XOR) of the data's bits, because
 Reed-Solomon error correction is linear and the placement, the mask and the function patterns
-are fixed. segno encodes the all-zero data and each single bit once per length (in a few
-tenths of a second, once per process); a code is then the XOR of the matrices of its set bits,
-written as a 1-bit PNG directly: about a tenth of a millisecond. The symbols are the ones segno
+are fixed. segno encodes the link's fixed part with zeros after it, and each single bit of the
+varying part, once per process (a few tenths of a second); a code is then the XOR of the
+matrices of its set bits, written as a 1-bit PNG directly: about a tenth of a millisecond. The symbols are the ones segno
 makes with the same fixed mask (the tests compare them module by module). A fixed mask is valid
 QR; choosing the best mask only helps unusual data, not random tokens in a URL.
 
@@ -39,29 +39,37 @@ _PIXELS = bytes.maketrans(b"\x00\x01", b"\xff\x00")
 
 
 class _AffineCode:
-    """The modules of every code of one data length: ``base`` XOR the deltas of the set bits."""
+    """The modules of every code of ``prefix`` followed by ``length`` more bytes: those of the
+    prefix followed by zero bytes, XOR the delta of each set bit of the rest.
 
-    def __init__(self, length: int):
-        zero = segno.make_qr(bytes(length), **_FIXED)
+    A delta costs one segno encoding (about a millisecond) and is made the first time a code
+    needs it: the tokens of our links are ASCII, so their top bits never cost anything.
+    """
+
+    def __init__(self, prefix: bytes, length: int):
+        self.prefix, self.length = prefix, length
+        zero = segno.make_qr(prefix + bytes(length), **_FIXED)
         self.width = len(zero.matrix)
         self.base = _as_int(zero.matrix)
-        #: deltas[8 * i + b]: what bit b (from the most significant) of byte i flips.
-        self.deltas: list[int] = []
-        for index in range(length):
-            for bit in range(8):
-                data = bytearray(length)
-                data[index] = 0x80 >> bit
-                self.deltas.append(_as_int(segno.make_qr(bytes(data), **_FIXED).matrix) ^ self.base)
+        #: deltas[8 * i + b]: what bit b (from the most significant) of byte i of the rest flips.
+        self.deltas: list[int | None] = [None] * (8 * length)
 
-    def modules(self, data: bytes) -> bytes:
+    def _delta(self, position: int) -> int:
+        rest = bytearray(self.length)
+        rest[position // 8] = 0x80 >> (position % 8)
+        matrix = segno.make_qr(self.prefix + bytes(rest), **_FIXED).matrix
+        delta = self.deltas[position] = _as_int(matrix) ^ self.base
+        return delta
+
+    def modules(self, rest: bytes) -> bytes:
         """The symbol's modules, row by row, one byte each (1 dark, 0 light)."""
         value, deltas = self.base, self.deltas
-        for index, byte in enumerate(data):
+        for index, byte in enumerate(rest):
             if byte:
                 offset = 8 * index
                 for bit in range(8):
                     if byte & (0x80 >> bit):
-                        value ^= deltas[offset + bit]
+                        value ^= deltas[offset + bit] or self._delta(offset + bit)
         return value.to_bytes(self.width * self.width, "big")
 
 
@@ -70,15 +78,20 @@ def _as_int(matrix) -> int:
 
 
 @lru_cache(maxsize=8)
-def _code_for_length(length: int) -> _AffineCode:
-    return _AffineCode(length)
+def _code_for(prefix: bytes, length: int) -> _AffineCode:
+    return _AffineCode(prefix, length)
 
 
 def modules(data: str) -> tuple[int, bytes]:
-    """(width, modules row by row, one byte each) of the email QR code of ``data``."""
+    """(width, modules row by row, one byte each) of the email QR code of ``data``.
+
+    What follows the last "/" varies (a link's token); what comes before it is the same for
+    every link of a kind, and is encoded once.
+    """
     raw = data.encode("utf-8")
-    code = _code_for_length(len(raw))
-    return code.width, code.modules(raw)
+    cut = raw.rfind(b"/") + 1
+    code = _code_for(raw[:cut], len(raw) - cut)
+    return code.width, code.modules(raw[cut:])
 
 
 def png(data: str) -> bytes:
@@ -100,7 +113,7 @@ def png(data: str) -> bytes:
 
 def png_size(data: str) -> int:
     """The side of `png`'s image, in pixels."""
-    return (_code_for_length(len(data.encode("utf-8"))).width + 2 * BORDER) * SCALE
+    return (modules(data)[0] + 2 * BORDER) * SCALE
 
 
 def _chunk(kind: bytes, body: bytes) -> bytes:

@@ -16,16 +16,23 @@ import sqlalchemy as sa
 from flask import current_app
 from markupsafe import escape
 
+from meetings.attendance import qr
 from meetings.core.roles import Role
 from meetings.extensions import db
 from meetings.invitations import calendars, ical
 from meetings.invitations.links import PendingLinks, link_url
 from meetings.invitations.models import Invitation, LinkPurpose, Mode
 from meetings.outbox.delivery import RenderedEmail, Skip, register_renderer
+from meetings.outbox.mail import InlineImage
 from meetings.outbox.models import OutboxMessage
 from meetings.scheduling.models import AgendaItem, MeetingStatus, Site, SpeakerSlot
 
 log = logging.getLogger(__name__)
+
+#: The Content-ID of the check-in code that in-person invites show (``<img src="cid:...">``).
+CHECKIN_CODE_ID = "checkin-code@meetings"
+#: Emails that carry an in-person attendee's check-in code: those that restate the details.
+CHECKIN_KINDS = frozenset({"invite", "update", "confirmation"})
 
 #: Kinds rendered here, and the iTIP method each one carries.
 METHODS = {"invite": "REQUEST", "update": "REQUEST", "confirmation": "REQUEST", "site_link": "REQUEST",
@@ -121,7 +128,8 @@ class MailMerge:
         marker = secrets.token_hex(8)
         self.name = f"Name{marker}"
         self.email_address = f"p{marker}@placeholder.invalid"
-        self.urls = {kind: f"https://placeholder.invalid/{kind}{marker}" for kind in ("rsvp", "join", "feed")}
+        self.urls = {kind: f"https://placeholder.invalid/{kind}{marker}"
+                     for kind in ("rsvp", "join", "checkin", "feed")}
         self._variants: dict[tuple, tuple[str, str, str, list[str] | None]] = {}
         self._everyone: dict[int, list[Invitation]] = {}
         self._env = current_app.jinja_env
@@ -151,9 +159,13 @@ class MailMerge:
             calendar_values.update((self.urls[kind], getattr(links, kind) or "") for kind in self.urls)
             calendar = ical.fold_lines([_fill(line, calendar_values) for line in lines])
         html_values = {placeholder: str(escape(value)) for placeholder, value in values.items()}
+        images = ()
+        if links.checkin:
+            images = (InlineImage(CHECKIN_CODE_ID, qr.png(links.checkin), "image/png", "checkin.png"),)
         return RenderedEmail(recipient=person.email, recipient_name=person.name,
                              subject=_fill(subject, values), text=_fill(text, values),
-                             html=_fill(html, html_values), calendar=calendar, method=METHODS[row.kind])
+                             html=_fill(html, html_values), calendar=calendar, method=METHODS[row.kind],
+                             images=images)
 
     def _render_variant(self, row, invitation: Invitation, slots, links) -> tuple:
         meeting = invitation.meeting
@@ -173,7 +185,7 @@ class MailMerge:
         context = {"meeting": meeting, "invitation": invitation, "person": person, "slots": slots,
                    "links": stand_in_links, "zone": invitation.person.timezone,
                    "scope": row.payload.get("scope"), "site": invitation.venue,
-                   "hosted_site": _hosted_site(row, invitation)}
+                   "hosted_site": _hosted_site(row, invitation), "checkin_code_id": CHECKIN_CODE_ID}
         folder = f"email/{row.kind}"
         subject = " ".join(self._env.get_template(f"{folder}/subject.txt").render(context).split())
         text = self._env.get_template(f"{folder}/body.txt").render(context)
@@ -209,7 +221,8 @@ def _hosted_site(row: OutboxMessage, invitation: Invitation) -> Site | None:
 
 def _links(row: OutboxMessage, invitation: Invitation, pending: PendingLinks) -> calendars.InviteLinks:
     """Fresh links for this email: answer, join (online people: their own; site hosts: their
-    site's), and the person's calendar feed with the first invite."""
+    site's), check-in (in-person people who are coming: their QR code), and the person's
+    calendar feed with the first invite."""
     links = calendars.InviteLinks()
     if row.kind == "cancel":
         return links
@@ -223,6 +236,9 @@ def _links(row: OutboxMessage, invitation: Invitation, pending: PendingLinks) ->
     elif hosted is not None:
         links.join = link_url(LinkPurpose.SITE, pending.mint(LinkPurpose.SITE, meeting_id=meeting_id,
                                                              site_id=hosted.id))
+    if row.kind in CHECKIN_KINDS and invitation.mode == Mode.IN_PERSON and invitation.is_coming:
+        links.checkin = link_url(LinkPurpose.CHECKIN, pending.mint(LinkPurpose.CHECKIN, meeting_id=meeting_id,
+                                                                   invitation_id=invitation.id))
     if row.kind == "invite":
         links.feed = link_url(LinkPurpose.FEED, pending.mint(LinkPurpose.FEED, person_id=invitation.person_id))
     return links
