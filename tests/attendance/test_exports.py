@@ -18,8 +18,8 @@ from tests.conferencing.helpers import invitation_of, remote_meeting
 
 HEADER = ["Name", "Email", "Unit", "Title", "Role", "Site", "Mode", "Response", "Responded at (UTC)",
           "Delegated to", "Checked in at (local time)", "Local time zone", "Checked in at (UTC)", "How"]
-#: 01:05 UTC on the meeting's day: 09:05 in Shanghai, 03:05 in Amsterdam (summer).
-ARRIVAL = datetime(factories.NEXT_YEAR, 6, 10, 1, 5, tzinfo=timezone.utc)
+#: 01:05:42 UTC on the meeting's day: 09:05:42 in Shanghai, 03:05:42 in Amsterdam (summer).
+ARRIVAL = datetime(factories.NEXT_YEAR, 6, 10, 1, 5, 42, tzinfo=timezone.utc)
 FORMULAS = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+31 10 555", "-2+3", "@SUM(A1:A9)", "\tTabbed",
             "\rReturned"]
 
@@ -87,12 +87,12 @@ def test_the_csv_has_one_row_per_invitation_with_everything_an_admin_asks(api, e
     assert guest[:8] == ["Sanne Visser", "sanne@roof.example.nl", "Rotterdam Roof Systems", "Engineer", "participant",
                          "Rotterdam room", "remote_site", "accepted"]
     assert guest[8].startswith(f"{datetime.now(timezone.utc):%Y-%m-%d}")
-    assert guest[10:] == [f"{factories.NEXT_YEAR}-06-10 03:05:00", "Europe/Amsterdam",
-                          f"{factories.NEXT_YEAR}-06-10 01:05:00", "roll_call"]
+    assert guest[10:] == [f"{factories.NEXT_YEAR}-06-10 03:05:42", "Europe/Amsterdam",
+                          f"{factories.NEXT_YEAR}-06-10 01:05:42", "roll_call"]
     plant = rows["lin.xiao@example.com"]
     assert plant[0] == "林晓" and plant[2] == "精工齿轮" and plant[3] == "副总经理"
-    assert plant[10:] == [f"{factories.NEXT_YEAR}-06-10 09:05:00", "Asia/Shanghai",
-                          f"{factories.NEXT_YEAR}-06-10 01:05:00", "qr"]
+    assert plant[10:] == [f"{factories.NEXT_YEAR}-06-10 09:05:42", "Asia/Shanghai",
+                          f"{factories.NEXT_YEAR}-06-10 01:05:42", "qr"]
     speaker = rows["zhang@example.com"]
     assert speaker[4] == "speaker" and speaker[5] == "Main hall" and speaker[6] == "in_person"
     assert speaker[7] == "delegated" and speaker[9] == "副董事长 <deputy@example.com>"
