@@ -7,22 +7,16 @@ checks them in (method ``qr``) and comes back to the page (303).
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from meetings.attendance import qr, services
+from meetings.core.linkpages import link_pages_blueprint
 from meetings.extensions import db
 from meetings.invitations import links
 from meetings.invitations.models import Invitation, LinkPurpose
 
-blueprint = Blueprint("attendance", __name__)
-
-
-@blueprint.after_request
-def _no_referrer(response):
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+blueprint = link_pages_blueprint("attendance", __name__)
 
 
 def _invitation_for(token: str) -> Invitation:

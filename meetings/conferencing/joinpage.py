@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from meetings.core.db import utc_value
 from meetings.core.tokens import hash_token, plausible_token
 from meetings.directory.models import Person
 from meetings.extensions import db
@@ -95,12 +96,20 @@ _speaker = Person.__table__.alias("speaker")
 # The site a link shows: a site link's own; a person's site; or, for a person without one (online,
 # or in person before a site was chosen), the main venue.
 _site_id = sa.func.coalesce(_link.c.site_id, _invitation.c.site_id)
+
+
+def _raw(column):
+    # As the database hands it over: the meeting's columns repeat on every expected person's row,
+    # and only the first row's are read (`utc_value` turns the times into datetimes).
+    return sa.type_coerce(column, sa.String())
+
+
 _PAGE = (
     sa.select(
-        _link.c.purpose, _meeting.c.id, _meeting.c.title, _meeting.c.status, _meeting.c.start_at,
-        _meeting.c.end_at, _meeting.c.timezone, _site.c.name, _site.c.timezone, _site.c.location,
-        _invitation.c.id, _invitation.c.removed_at, _person.c.name, _person.c.timezone,
-        _expected_person.c.name, _expected_person.c.title, _expected.c.response,
+        _raw(_link.c.purpose), _meeting.c.id, _meeting.c.title, _raw(_meeting.c.status), _raw(_meeting.c.start_at),
+        _raw(_meeting.c.end_at), _meeting.c.timezone, _site.c.name, _site.c.timezone, _site.c.location,
+        _invitation.c.id, _raw(_invitation.c.removed_at), _person.c.name, _person.c.timezone,
+        _expected_person.c.name, _expected_person.c.title, _raw(_expected.c.response),
     )
     .select_from(_link)
     .join(_meeting, _meeting.c.id == _link.c.meeting_id)
@@ -132,13 +141,20 @@ def load_join_page(raw: str | None) -> JoinPage | None:
     expired, or a person's who was taken off the list (all a 404)."""
     if not plausible_token(raw):
         return None
-    connection = db.session.connection()
+    # A connection of its own, not the session's: nothing here is ORM, and the session's
+    # transaction bookkeeping would cost as much as the two statements.
+    with db.engine.connect() as connection:
+        return _load(connection, raw)
+
+
+def _load(connection, raw: str) -> JoinPage | None:
     rows = connection.execute(_PAGE, {"token_hash": hash_token(raw)}).all()
     if not rows:
         return None
     (purpose, meeting_id, title, status, start_at, end_at, meeting_zone, site_name, site_zone, location,
      invitation_id, removed_at, person_name, person_zone) = rows[0][:14]
     purpose = LinkPurpose(purpose)
+    start_at, end_at = utc_value(start_at), utc_value(end_at)
     if links.is_expired(purpose, end_at):
         return None
     if purpose == LinkPurpose.JOIN and (invitation_id is None or removed_at is not None):
@@ -146,12 +162,12 @@ def load_join_page(raw: str | None) -> JoinPage | None:
     if purpose == LinkPurpose.SITE and site_name is None:
         return None
     page = JoinPage(
-        purpose=purpose, meeting_id=meeting_id, title=title, status=str(status), start_at=start_at,
+        purpose=purpose, meeting_id=meeting_id, title=title, status=status, start_at=start_at,
         end_at=end_at, meeting_zone=meeting_zone, site_name=site_name, site_zone=site_zone,
         site_location=location or "", person_name=person_name,
         zone=person_zone if purpose == LinkPurpose.JOIN else (site_zone or meeting_zone),
-        expected=[ExpectedView(name, title or "", str(response))
-                  for *_, name, title, response in rows if name is not None])
+        expected=[ExpectedView(name, title or "", response) for *_, name, title, response in rows
+                  if name is not None])
     items: dict[int, ItemView] = {}
     for item_id, item_start, minutes, item_title, slot_start, speaker, topic in connection.execute(
             _AGENDA, {"meeting_id": meeting_id}):

@@ -10,26 +10,20 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 
 from meetings.attendance import services as attendance
 from meetings.conferencing.joinpage import load_join_page
 from meetings.conferencing.providers import ProviderError, join_url
 from meetings.core.errors import DomainError
+from meetings.core.linkpages import link_pages_blueprint
 from meetings.extensions import db
 from meetings.invitations import links
 from meetings.invitations.models import Invitation, LinkPurpose
 from meetings.scheduling.models import Meeting, MeetingStatus, Site
 
 log = logging.getLogger(__name__)
-blueprint = Blueprint("conferencing", __name__)
-
-
-@blueprint.after_request
-def _no_referrer(response):
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+blueprint = link_pages_blueprint("conferencing", __name__)
 
 
 class JoinContext:

@@ -85,8 +85,9 @@ def live_conditions(token_hash, *purposes: LinkPurpose) -> list:
     ``token_hash`` (a value, or a bind parameter of a prebuilt statement) with one of
     ``purposes``. Check `is_expired` on what they find; `resolve` does both. Pages that load
     more with the link in the same statement use them (the join page)."""
+    # OR rather than IN: a prebuilt statement then needs no rewriting at each execution.
     return [CapabilityLink.token_hash == token_hash, CapabilityLink.revoked_at.is_(None),
-            CapabilityLink.purpose.in_(purposes)]
+            sa.or_(*(CapabilityLink.purpose == purpose for purpose in purposes))]
 
 
 def is_expired(purpose: LinkPurpose, meeting_end: datetime | None, now: datetime | None = None) -> bool:

@@ -72,10 +72,6 @@ def token_of(url: str) -> str:
     return url.rstrip("/").rsplit("/", 1)[-1]
 
 
-def csrf(page_text: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', page_text).group(1)
-
-
 def text_of(html: str, element_id: str) -> str:
     """The text of the element with ``element_id``, tags dropped and spaces collapsed."""
     match = re.search(rf'id="{element_id}"[^>]*>(.*?)</(?:dd|p|ol|ul|section)>', html, re.S)
