@@ -23,14 +23,18 @@ class CheckinMethod(enum.StrEnum):
 
 class CheckIn(db.Model):
     """One record of attendance. The first for an invitation counts (it sets the invitation's
-    ``checked_in_at``); later ones are kept as a log. A row without an invitation is a site's:
-    its room joined, or its host counted people who were not on the list (``head_count``)."""
+    ``checked_in_at`` and is marked ``counted``); later ones are kept as a log. A row without an
+    invitation is a site's: its room joined, or its host counted people who were not on the list
+    (``head_count``)."""
 
     __tablename__ = "checkins"
     __table_args__ = (
         sa.CheckConstraint("invitation_id IS NOT NULL OR site_id IS NOT NULL", name="has_subject"),
         sa.CheckConstraint("head_count IS NULL OR head_count >= 0", name="head_count_not_negative"),
         sa.Index("ix_checkins_meeting_at", "meeting_id", "at"),
+        # Nothing is counted twice, whatever two check-ins at once do: one counted row per person.
+        sa.Index("uq_checkins_counted", "invitation_id", unique=True,
+                 sqlite_where=sa.text("counted"), postgresql_where=sa.text("counted")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,6 +50,8 @@ class CheckIn(db.Model):
     method: Mapped[CheckinMethod] = mapped_column(enum_column(CheckinMethod, "checkin_method"), nullable=False)
     #: When.
     at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    #: Whether this is the invitation's first check-in, the one that counts (its method is "how").
+    counted: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
     #: People present at the site who are not on the list (roll call), when counted.
     head_count: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
     #: The organizer or admin who recorded it, if one did.

@@ -7,28 +7,24 @@ browser on to the videoconference, with a provider URL made at that moment.
 
 from __future__ import annotations
 
+import logging
+
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 
 from meetings.attendance import services as attendance
+from meetings.conferencing.joinpage import load_join_page
 from meetings.conferencing.providers import ProviderError, join_url
-from meetings.core.forms import FORM_ERROR_STATUS
 from meetings.core.errors import DomainError
-from meetings.core.limits import limit_link_pages
+from meetings.core.forms import FORM_ERROR_STATUS
+from meetings.core.linkpages import link_pages_blueprint
 from meetings.extensions import db
 from meetings.invitations import links
 from meetings.invitations.models import Invitation, LinkPurpose
 from meetings.scheduling.models import Meeting, MeetingStatus, Site
 
-blueprint = Blueprint("conferencing", __name__)
-limit_link_pages(blueprint)
-
-
-@blueprint.after_request
-def _no_referrer(response):
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+log = logging.getLogger(__name__)
+blueprint = link_pages_blueprint("conferencing", __name__)
 
 
 class JoinContext:
@@ -75,9 +71,14 @@ def _context(token: str) -> JoinContext:
 @blueprint.route("/join/<token>", methods=["GET"])
 def join_page(token: str):
     """The meeting in the site's local time and the viewer's, the agenda, who is expected, Join."""
-    context = _context(token)
-    return render_template("conferencing/join.html", ctx=context, meeting=context.meeting, site=context.site,
-                           token=token, expected=context.expected(), error=None)
+    return _render_join_page(token)
+
+
+def _render_join_page(token: str, error: str | None = None, status: int = 200):
+    page = load_join_page(token)
+    if page is None:
+        abort(404)
+    return render_template("conferencing/join.html", page=page, token=token, error=error), status
 
 
 @blueprint.route("/join/<token>", methods=["POST"])
@@ -86,13 +87,14 @@ def join(token: str):
     context = _context(token)
     meeting = context.meeting
     if meeting.status == MeetingStatus.CANCELLED:
-        return _join_error(context, token, "This meeting was cancelled.", 409)
+        return _join_error(token, "cancelled", 409)
     person = context.invitation.person if context.invitation else None
     role = context.invitation.role if context.invitation else None
     try:
         target = join_url(meeting, context.site, person, role)
-    except ProviderError as error:
-        return _join_error(context, token, f"The videoconference cannot be reached right now: {error}", 503)
+    except ProviderError:
+        log.warning("join link of meeting %s: the videoconference cannot be reached", meeting.id, exc_info=True)
+        return _join_error(token, "unreachable", 503)
     if context.invitation is not None:
         attendance.check_in(context.invitation, "join_link")
     else:
@@ -101,51 +103,52 @@ def join(token: str):
     return redirect(target, code=303)
 
 
-def _join_error(context: JoinContext, token: str, message: str, status: int):
+def _join_error(token: str, error: str, status: int):
     db.session.rollback()
-    return render_template("conferencing/join.html", ctx=context, meeting=context.meeting, site=context.site,
-                           token=token, expected=context.expected(), error=message), status
+    return _render_join_page(token, error, status)
 
 
 @blueprint.route("/join/<token>/roll-call", methods=["GET"])
 def roll_call_page(token: str):
     """The site host's list: tick who is present, count the others."""
-    context = _context(token)
-    if not context.is_site_link:
-        abort(404)
-    counts = attendance.latest_head_counts(context.meeting.id)
+    context = _site_context(token)
+    return _render_roll_call(context, token, saved=request.args.get("saved", type=int),
+                             others=request.args.get("others", type=int))
+
+
+def _render_roll_call(context: JoinContext, token: str, *, head_count=None, errors=None, message=None,
+                      saved=None, others=None, status: int = 200):
+    if head_count is None:
+        head_count = attendance.latest_head_counts(context.meeting.id).get(context.site.id)
     return render_template("conferencing/roll_call.html", ctx=context, meeting=context.meeting, site=context.site,
-                           token=token, expected=context.expected(), head_count=counts.get(context.site.id),
-                           errors={})
+                           token=token, expected=context.expected(), head_count=head_count,
+                           errors=errors or {}, message=message, saved=saved, others=others), status
 
 
 @blueprint.route("/join/<token>/roll-call", methods=["POST"])
 def roll_call(token: str):
     """Record the ticked people as present (first check-in counts) and the head count."""
-    context = _context(token)
-    if not context.is_site_link:
-        abort(404)
+    context = _site_context(token)
     expected = {invitation.id: invitation for invitation in context.expected()}
     present = request.form.getlist("present", type=int)
-    unknown = [i for i in present if i not in expected]
-    if unknown:
+    if any(i not in expected for i in present):
         abort(404)  # not one of this site's people: a forged form
-    head_count_text = request.form.get("head_count", "").strip()
+    head_count = request.form.get("head_count", "").strip()
     try:
-        newly = sum(attendance.check_in(expected[i], "roll_call", site=context.site,
-                                        person=context.site.host) for i in present)
-        if head_count_text:
-            if not head_count_text.isdigit():
-                raise DomainError("The head count must be a whole number, 0 or more.", "head_count")
-            attendance.record_head_count(context.site, int(head_count_text), person=context.site.host)
+        newly = attendance.record_roll_call(context.site, [expected[i] for i in present], head_count,
+                                            person=context.site.host)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        context = _context(token)
-        return render_template("conferencing/roll_call.html", ctx=context, meeting=context.meeting,
-                               site=context.site, token=token, expected=context.expected(),
-                               head_count=head_count_text, errors=error.fields), FORM_ERROR_STATUS
-    flash(f"Recorded: {newly} newly present." + (f" Others present: {head_count_text}." if head_count_text else ""),
-          "success")
-    return redirect(url_for("conferencing.roll_call_page", token=token), code=303)
+        return _render_roll_call(_site_context(token), token, head_count=head_count, errors=error.fields,
+                                 message=None if error.fields else error.message,
+                                 status=FORM_ERROR_STATUS if error.status == 422 else error.status)
+    others = int(head_count) if head_count else None
+    return redirect(url_for("conferencing.roll_call_page", token=token, saved=newly, others=others), code=303)
 
+
+def _site_context(token: str) -> JoinContext:
+    context = _context(token)
+    if not context.is_site_link:
+        abort(404)
+    return context

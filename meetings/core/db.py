@@ -56,6 +56,21 @@ class UTCDateTime(sa.types.TypeDecorator):
         return value.astimezone(timezone.utc)
 
 
+def utc_text(raw) -> str:
+    """``YYYY-MM-DD HH:MM:SS`` in UTC from a `UTCDateTime` column read without its type (as bulk
+    exports read them): SQLite's stored text, or the aware datetime PostgreSQL returns."""
+    if isinstance(raw, str):
+        return raw[:19]  # SQLite keeps naive UTC as "YYYY-MM-DD HH:MM:SS.ffffff"
+    return raw.astimezone(timezone.utc).isoformat(" ", "seconds")[:19]
+
+
+def utc_value(raw) -> datetime:
+    """The aware UTC datetime of a `UTCDateTime` column read without its type (see `utc_text`)."""
+    if isinstance(raw, str):
+        return datetime.fromisoformat(raw).replace(tzinfo=timezone.utc)
+    return raw.astimezone(timezone.utc)
+
+
 def enum_column(enum_cls, name: str) -> sa.Enum:
     """A portable enum column that stores the members' values (not their names) as VARCHAR."""
     return sa.Enum(

@@ -43,3 +43,6 @@ response_recorded = _signals.signal("response-recorded")
 #: A person handed their place to someone else. ``sender`` is the delegator's invitation;
 #: ``delegate`` the new invitation.
 invitation_delegated = _signals.signal("invitation-delegated")
+
+#: A site's join links were all replaced by a new one: its host must get it. ``sender`` is the site.
+site_link_rotated = _signals.signal("site-link-rotated")

@@ -80,6 +80,22 @@ def expires_at(purpose: LinkPurpose, meeting_end: datetime | None) -> datetime |
     return meeting_end + timedelta(hours=current_app.config["LINK_GRACE_HOURS"])
 
 
+def live_conditions(token_hash, *purposes: LinkPurpose) -> list:
+    """SQL conditions on `CapabilityLink` that hold for the unrevoked link whose hash is
+    ``token_hash`` (a value, or a bind parameter of a prebuilt statement) with one of
+    ``purposes``. Check `is_expired` on what they find; `resolve` does both. Pages that load
+    more with the link in the same statement use them (the join page)."""
+    # OR rather than IN: a prebuilt statement then needs no rewriting at each execution.
+    return [CapabilityLink.token_hash == token_hash, CapabilityLink.revoked_at.is_(None),
+            sa.or_(*(CapabilityLink.purpose == purpose for purpose in purposes))]
+
+
+def is_expired(purpose: LinkPurpose, meeting_end: datetime | None, now: datetime | None = None) -> bool:
+    """Whether a link of ``purpose`` has stopped working, given its meeting's current end."""
+    deadline = expires_at(purpose, meeting_end)
+    return deadline is not None and (now or utcnow()) >= deadline
+
+
 def resolve(raw: str | None, *purposes: LinkPurpose) -> CapabilityLink | None:
     """The live link behind ``raw`` if it has one of ``purposes``; None for anything else.
 
@@ -90,14 +106,12 @@ def resolve(raw: str | None, *purposes: LinkPurpose) -> CapabilityLink | None:
     row = db.session.execute(
         sa.select(CapabilityLink, Meeting.end_at)
         .outerjoin(Meeting, Meeting.id == CapabilityLink.meeting_id)
-        .where(CapabilityLink.token_hash == hash_token(raw), CapabilityLink.revoked_at.is_(None),
-               CapabilityLink.purpose.in_(purposes))
+        .where(*live_conditions(hash_token(raw), *purposes))
     ).first()
     if row is None:
         return None
     link, meeting_end = row
-    deadline = expires_at(link.purpose, meeting_end)
-    if deadline is not None and utcnow() >= deadline:
+    if is_expired(link.purpose, meeting_end):
         return None
     return link
 

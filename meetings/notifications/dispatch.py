@@ -129,6 +129,21 @@ def on_response_recorded(invitation: Invitation, previous=None, via: str = "link
                    invitation_id=invitation.id, person_id=invitation.person_id)
 
 
+def on_site_link_rotated(site, **_) -> None:
+    # Only the host holds a site link by email; the new one reaches them at once. A draft's
+    # invites have not gone out, and they will carry a fresh link when they do.
+    meeting = site.meeting
+    if not _live(meeting) or site.host_person_id is None:
+        return
+    host = db.session.scalar(sa.select(Invitation).where(
+        Invitation.meeting_id == meeting.id, Invitation.person_id == site.host_person_id,
+        Invitation.removed_at.is_(None), Invitation.invited_at.is_not(None)))
+    if host is None:
+        return
+    outbox.enqueue(f"site_link:{site.id}:{host.id}:{_stamp()}", "site_link", meeting_id=meeting.id,
+                   invitation_id=host.id, person_id=host.person_id, payload={"site_id": site.id})
+
+
 def connect_signals() -> None:
     """Subscribe the receivers above."""
     signals.meeting_published.connect(on_meeting_published)
@@ -138,3 +153,4 @@ def connect_signals() -> None:
     signals.invitation_changed.connect(on_invitation_changed)
     signals.invitation_removed.connect(on_invitation_removed)
     signals.response_recorded.connect(on_response_recorded)
+    signals.site_link_rotated.connect(on_site_link_rotated)

@@ -16,19 +16,27 @@ import sqlalchemy as sa
 from flask import current_app
 from markupsafe import escape
 
+from meetings.attendance import qr
 from meetings.core.roles import Role
 from meetings.extensions import db
 from meetings.invitations import calendars, ical
 from meetings.invitations.links import PendingLinks, link_url
 from meetings.invitations.models import Invitation, LinkPurpose, Mode
 from meetings.outbox.delivery import RenderedEmail, Skip, register_renderer
+from meetings.outbox.mail import InlineImage
 from meetings.outbox.models import OutboxMessage
-from meetings.scheduling.models import AgendaItem, MeetingStatus, SpeakerSlot
+from meetings.scheduling.models import AgendaItem, MeetingStatus, Site, SpeakerSlot
 
 log = logging.getLogger(__name__)
 
+#: The Content-ID of the check-in code that in-person invites show (``<img src="cid:...">``).
+CHECKIN_CODE_ID = "checkin-code@meetings"
+#: Emails that carry an in-person attendee's check-in code: those that restate the details.
+CHECKIN_KINDS = frozenset({"invite", "update", "confirmation"})
+
 #: Kinds rendered here, and the iTIP method each one carries.
-METHODS = {"invite": "REQUEST", "update": "REQUEST", "confirmation": "REQUEST", "cancel": "CANCEL"}
+METHODS = {"invite": "REQUEST", "update": "REQUEST", "confirmation": "REQUEST", "site_link": "REQUEST",
+           "cancel": "CANCEL"}
 
 
 def register_renderers() -> None:
@@ -98,6 +106,8 @@ def _render(row, invitation, slots, merge: MailMerge, pending) -> RenderedEmail 
             return Skip("the person was taken off the list")
         if row.kind == "update" and not invitation.is_coming:
             return Skip("the person declined")
+        if row.kind == "site_link" and _hosted_site(row, invitation) is None:
+            return Skip("the site is gone, or they no longer host it")
     my_slots = slots.get((meeting.id, invitation.person_id), [])
     links = _links(row, invitation, pending)
     return merge.email(row, invitation, my_slots, links)
@@ -118,13 +128,14 @@ class MailMerge:
         marker = secrets.token_hex(8)
         self.name = f"Name{marker}"
         self.email_address = f"p{marker}@placeholder.invalid"
-        self.urls = {kind: f"https://placeholder.invalid/{kind}{marker}" for kind in ("rsvp", "join", "feed")}
+        self.urls = {kind: f"https://placeholder.invalid/{kind}{marker}"
+                     for kind in ("rsvp", "join", "checkin", "feed")}
         self._variants: dict[tuple, tuple[str, str, str, list[str] | None]] = {}
         self._everyone: dict[int, list[Invitation]] = {}
         self._env = current_app.jinja_env
 
     def _variant_key(self, row, invitation: Invitation, slots, links) -> tuple:
-        return (row.kind, row.payload.get("scope"), invitation.meeting_id, invitation.role, invitation.mode,
+        return (row.kind, row.payload.get("scope"), row.payload.get("site_id"), invitation.meeting_id, invitation.role, invitation.mode,
                 getattr(invitation.venue, "id", None), invitation.person.timezone, invitation.person.language,
                 invitation.response, invitation.delegated_to_id, invitation.delegated_from_id,
                 tuple(slot.id for slot in slots), tuple(kind for kind in self.urls if getattr(links, kind)))
@@ -148,9 +159,13 @@ class MailMerge:
             calendar_values.update((self.urls[kind], getattr(links, kind) or "") for kind in self.urls)
             calendar = ical.fold_lines([_fill(line, calendar_values) for line in lines])
         html_values = {placeholder: str(escape(value)) for placeholder, value in values.items()}
+        images = ()
+        if links.checkin:
+            images = (InlineImage(CHECKIN_CODE_ID, qr.png(links.checkin), "image/png", "checkin.png"),)
         return RenderedEmail(recipient=person.email, recipient_name=person.name,
                              subject=_fill(subject, values), text=_fill(text, values),
-                             html=_fill(html, html_values), calendar=calendar, method=METHODS[row.kind])
+                             html=_fill(html, html_values), calendar=calendar, method=METHODS[row.kind],
+                             images=images)
 
     def _render_variant(self, row, invitation: Invitation, slots, links) -> tuple:
         meeting = invitation.meeting
@@ -169,7 +184,8 @@ class MailMerge:
             lines = calendars.request_lines(invitation, stand_in_links, recipient=recipient, slots=slots)
         context = {"meeting": meeting, "invitation": invitation, "person": person, "slots": slots,
                    "links": stand_in_links, "zone": invitation.person.timezone,
-                   "scope": row.payload.get("scope"), "site": invitation.venue}
+                   "scope": row.payload.get("scope"), "site": invitation.venue,
+                   "hosted_site": _hosted_site(row, invitation), "checkin_code_id": CHECKIN_CODE_ID}
         folder = f"email/{row.kind}"
         subject = " ".join(self._env.get_template(f"{folder}/subject.txt").render(context).split())
         text = self._env.get_template(f"{folder}/body.txt").render(context)
@@ -192,21 +208,37 @@ def _fill(text: str, values: dict[str, str]) -> str:
     return text
 
 
+def _hosted_site(row: OutboxMessage, invitation: Invitation) -> Site | None:
+    """The site whose link this email carries for its host: the one a ``site_link`` row names,
+    else a site host's own site."""
+    if row.kind == "site_link":
+        site = next((s for s in invitation.meeting.sites if s.id == row.payload.get("site_id")), None)
+        return site if site is not None and site.host_person_id == invitation.person_id else None
+    if invitation.role == Role.SITE_HOST:
+        return invitation.site
+    return None
+
+
 def _links(row: OutboxMessage, invitation: Invitation, pending: PendingLinks) -> calendars.InviteLinks:
     """Fresh links for this email: answer, join (online people: their own; site hosts: their
-    site's), and the person's calendar feed with the first invite."""
+    site's), check-in (in-person people who are coming: their QR code), and the person's
+    calendar feed with the first invite."""
     links = calendars.InviteLinks()
     if row.kind == "cancel":
         return links
     meeting_id = invitation.meeting_id
     links.rsvp = link_url(LinkPurpose.RSVP, pending.mint(LinkPurpose.RSVP, meeting_id=meeting_id,
                                                          invitation_id=invitation.id))
-    if invitation.mode == Mode.ONLINE:
+    hosted = _hosted_site(row, invitation)
+    if invitation.mode == Mode.ONLINE and hosted is None:
         links.join = link_url(LinkPurpose.JOIN, pending.mint(LinkPurpose.JOIN, meeting_id=meeting_id,
                                                              invitation_id=invitation.id))
-    elif invitation.role == Role.SITE_HOST and invitation.site is not None:
-        raw = pending.mint(LinkPurpose.SITE, meeting_id=meeting_id, site_id=invitation.site_id)
-        links.join = link_url(LinkPurpose.SITE, raw)
+    elif hosted is not None:
+        links.join = link_url(LinkPurpose.SITE, pending.mint(LinkPurpose.SITE, meeting_id=meeting_id,
+                                                             site_id=hosted.id))
+    if row.kind in CHECKIN_KINDS and invitation.mode == Mode.IN_PERSON and invitation.is_coming:
+        links.checkin = link_url(LinkPurpose.CHECKIN, pending.mint(LinkPurpose.CHECKIN, meeting_id=meeting_id,
+                                                                   invitation_id=invitation.id))
     if row.kind == "invite":
         links.feed = link_url(LinkPurpose.FEED, pending.mint(LinkPurpose.FEED, person_id=invitation.person_id))
     return links

@@ -30,7 +30,13 @@ from flask import current_app
 from meetings.core.database import write_intent
 from meetings.core.db import utcnow
 from meetings.extensions import db
-from meetings.outbox.mail import PermanentDeliveryError, SmtpSession, TemporaryDeliveryError, build_message
+from meetings.outbox.mail import (
+    InlineImage,
+    PermanentDeliveryError,
+    SmtpSession,
+    TemporaryDeliveryError,
+    build_message,
+)
 from meetings.outbox.models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -51,6 +57,8 @@ class RenderedEmail:
     calendar: bytes | None = None
     method: str | None = None
     reply_to: str | None = None
+    #: Images the HTML shows by Content-ID (a check-in code).
+    images: tuple[InlineImage, ...] = ()
 
 
 @dataclass
@@ -213,7 +221,7 @@ def _send(session: SmtpSession, ledger: Ledger, row: Claimed, email: RenderedEma
         session.send(build_message(
             sender=sender, recipient=email.recipient, recipient_name=email.recipient_name,
             subject=email.subject, text=email.text, html=email.html, calendar=email.calendar,
-            method=email.method, message_id=message_id(row), reply_to=email.reply_to))
+            method=email.method, message_id=message_id(row), reply_to=email.reply_to, images=email.images))
     except TemporaryDeliveryError as error:
         outcome = ledger.retry(row, str(error))
         outcome.errors.append(str(error))

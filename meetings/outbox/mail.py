@@ -25,6 +25,7 @@ import ssl
 from datetime import datetime, timezone
 import base64
 import binascii
+from dataclasses import dataclass
 from email import policy as email_policy
 from email.header import Header
 from email.headerregistry import Address
@@ -49,7 +50,21 @@ _OWN_HEADERS = frozenset({
 })
 _FIELD_NAME = re.compile(r"[!-9;-~]+")  # RFC 5322 ftext: printable ASCII except ":"
 _MESSAGE_ID = re.compile(r"<[!-;=?-~]+@[!-;=?-~]+>")  # no space, no "<" or ">" inside
+_CONTENT_ID = re.compile(r"[A-Za-z0-9._-]+@[A-Za-z0-9.-]+")  # what a cid: URL can name plainly
+_FILE_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
+#: Images an HTML part may show inline: what every mail client displays.
+IMAGE_TYPES = frozenset({"image/png", "image/gif", "image/jpeg"})
 _BREAKS = re.compile(r"\s*[\x00-\x1f\x7f-\x9f\u2028\u2029]+\s*")  # line breaks and controls
+
+
+@dataclass(frozen=True)
+class InlineImage:
+    """An image that the HTML part shows as ``<img src="cid:{content_id}">``."""
+
+    content_id: str
+    data: bytes
+    content_type: str = "image/png"
+    filename: str = "image.png"
 
 
 class EmailMessage(flask_mail.Message):
@@ -63,7 +78,7 @@ class EmailMessage(flask_mail.Message):
     def __init__(self, *, sender: str, recipient: str, recipient_name: str, subject: str,
                  text: str, html: str | None, calendar: bytes | None, method: str | None,
                  message_id: str, reply_to: str | None, headers: dict[str, str],
-                 attachment_name: str, date: datetime):
+                 attachment_name: str, date: datetime, images: tuple[InlineImage, ...] = ()):
         # Flask-Mail's __init__ would make (and discard) a Message-ID of its own, which costs a
         # host name lookup per message; its attributes are set here instead.
         self.alts = {}  # before html, which Flask-Mail stores in it
@@ -78,6 +93,8 @@ class EmailMessage(flask_mail.Message):
         self.calendar = calendar
         self.method = method
         self.attachment_name = attachment_name
+        #: Images the HTML refers to by Content-ID (sent with it in multipart/related).
+        self.images = tuple(images)
 
     @property
     def recipient(self) -> str:
@@ -125,7 +142,13 @@ class EmailMessage(flask_mail.Message):
         else:
             parts = [plain]
             if self.html is not None:
-                parts.append(_text_part(self.html, "html"))
+                html = _text_part(self.html, "html")
+                if self.images:
+                    # The HTML and the images it shows travel together (RFC 2387), as one
+                    # alternative: clients that read text or the calendar never see them.
+                    html = _multipart(b"related", f"=_rel_{digest}".encode("ascii"),
+                                      [html, *(_image_part(image) for image in self.images)])
+                parts.append(html)
             if self.calendar is not None:
                 parts.append(_base64_part(
                     f'text/calendar; charset="utf-8"; method="{self.method}"'.encode("ascii"), self.calendar))
@@ -160,7 +183,7 @@ def build_message(*, sender: str, recipient: str, recipient_name: str | None, su
                   text: str, html: str | None, calendar: bytes | None = None,
                   method: str | None = None, message_id: str, reply_to: str | None = None,
                   headers: dict[str, str] | None = None, attachment_name: str = "invite.ics",
-                  date: datetime | None = None) -> EmailMessage:
+                  date: datetime | None = None, images: tuple[InlineImage, ...] = ()) -> EmailMessage:
     """One email to ``recipient`` (a bare address), ready for `SmtpSession.send`.
 
     With ``calendar`` (UTF-8 iCalendar bytes): ``multipart/mixed`` holding
@@ -169,6 +192,10 @@ def build_message(*, sender: str, recipient: str, recipient_name: str | None, su
     and HTML, or only text/plain when ``html`` is None. ``method`` defaults to the calendar's
     METHOD and must match it. ``message_id`` (``<...@host>``) is the caller's, stable across
     retries; ``date`` (aware) defaults to now.
+
+    ``images`` are shown by the HTML (``<img src="cid:...">``): the HTML part becomes a
+    ``multipart/related`` of the HTML and the images, each with its Content-ID and an inline
+    disposition (the form that Outlook, Gmail, Apple Mail and Thunderbird all display).
 
     Line breaks in ``subject`` and ``recipient_name`` are folded into spaces; in addresses,
     ``headers`` or ``attachment_name`` they raise `ValueError`, as does any malformed input.
@@ -196,12 +223,26 @@ def build_message(*, sender: str, recipient: str, recipient_name: str | None, su
             raise ValueError(f"Not a file name: {attachment_name!r}.")
     elif method is not None:
         raise ValueError("method is only meaningful with a calendar.")
+    images = tuple(images or ())
+    if images and html is None:
+        raise ValueError("Inline images need an HTML part that shows them.")
+    for image in images:
+        if not _CONTENT_ID.fullmatch(image.content_id or "") or len(image.content_id) > 200:
+            raise ValueError(f"Not a Content-ID: {image.content_id!r}.")
+        if image.content_type not in IMAGE_TYPES:
+            raise ValueError(f"Not an inline image type: {image.content_type!r}.")
+        if not _FILE_NAME.fullmatch(image.filename or ""):
+            raise ValueError(f"Not an image file name: {image.filename!r}.")
+        if not isinstance(image.data, bytes) or not image.data:
+            raise ValueError("An inline image needs its bytes.")
+    if len({image.content_id for image in images}) != len(images):
+        raise ValueError("Two inline images have the same Content-ID.")
     return EmailMessage(sender=str(from_), recipient=address.addr_spec,
                         recipient_name=_one_line(recipient_name or ""),
                         subject=_one_line(subject or ""), text=text, html=html,
                         calendar=calendar, method=method, message_id=message_id,
                         reply_to=reply, headers=extra, attachment_name=attachment_name,
-                        date=date)
+                        date=date, images=images)
 
 
 class DeliveryError(Exception):
@@ -382,6 +423,13 @@ def _base64_part(content_type: bytes, data: bytes, *extra_headers: bytes) -> byt
     encoded = base64.encodebytes(data).replace(b"\n", b"\r\n")
     head = [b"Content-Type: " + content_type, *extra_headers, b"Content-Transfer-Encoding: base64"]
     return b"\r\n".join(head) + b"\r\n\r\n" + encoded
+
+
+def _image_part(image: InlineImage) -> bytes:
+    name = image.filename.encode("ascii")
+    return _base64_part(image.content_type.encode("ascii") + b'; name="' + name + b'"', image.data,
+                        b"Content-ID: <" + image.content_id.encode("ascii") + b">",
+                        b'Content-Disposition: inline; filename="' + name + b'"')
 
 
 def _multipart(subtype: bytes, boundary: bytes, parts: list[bytes]) -> bytes:

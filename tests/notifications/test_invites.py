@@ -18,7 +18,9 @@ def calendar_part(message, method="REQUEST"):
     """The text/calendar alternative of a received message, parsed by vobject."""
     alternative = next(p for p in message.walk() if p.get_content_type() == "multipart/alternative")
     parts = [p.get_content_type() for p in alternative.iter_parts()]
-    assert parts == ["text/plain", "text/html", "text/calendar"]
+    # In-person attendees' HTML comes with its check-in code, as multipart/related.
+    assert parts in (["text/plain", "text/html", "text/calendar"],
+                     ["text/plain", "multipart/related", "text/calendar"])
     calendar = list(alternative.iter_parts())[-1]
     assert calendar.get_param("method") == method
     assert calendar.get_content_charset() == "utf-8"
@@ -251,3 +253,30 @@ def test_nothing_a_user_types_can_add_a_property_a_component_or_a_header(organiz
     calendar = calendar_part(mail.message)
     assert len(calendar.contents["vevent"]) == 1
     assert len(calendar.vevent.contents["summary"]) == 1
+
+
+def test_in_person_attendees_get_their_own_check_in_code_and_others_none(meeting, cast, smtp, client):
+    from meetings.attendance import qr
+
+    factories.publish(meeting)
+    factories.deliver()
+    received = by_recipient(smtp.mailbox.wait_for(5))
+    codes = {}
+    for name in ("chair", "participant", "observer", "speaker"):  # at the main venue, in person
+        message = received[cast[name].email].message
+        related = next(p for p in message.walk() if p.get_content_type() == "multipart/related")
+        html, image = related.iter_parts()
+        assert image["Content-ID"] == "<checkin-code@meetings>"
+        assert 'src="cid:checkin-code@meetings"' in html.get_content()
+        text = message.get_body(("plain",)).get_content()
+        url = next(line.split()[-1] for line in text.splitlines() if "/checkin/" in line)
+        assert url.startswith("https://meetings.example.com/checkin/")
+        assert image.get_payload(decode=True) == qr.png(url)  # the picture is the link in the text
+        assert url in calendar_part(message).vevent.description.value
+        codes[name] = url
+        page = client.get(url.removeprefix("https://meetings.example.com"))
+        assert page.status_code == 200 and cast[name].name in page.text
+    assert len(set(codes.values())) == 4
+    host = received[cast["host"].email].message  # at a remote site: joins by the site link instead
+    assert not any(p.get_content_type().startswith("image/") for p in host.walk())
+    assert "/checkin/" not in host.get_body(("plain",)).get_content()

@@ -19,6 +19,7 @@ from aiosmtpd.controller import Controller
 from meetings.extensions import mail
 from meetings.outbox.mail import (
     EmailMessage,
+    InlineImage,
     PermanentDeliveryError,
     SmtpSession,
     TemporaryDeliveryError,
@@ -308,6 +309,55 @@ def test_a_method_that_contradicts_the_calendar_is_refused():
 def test_malformed_input_is_refused(overrides):
     with pytest.raises(ValueError):
         invite(**overrides)
+
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010100000000376ef9240000000a49444154789c6360"
+                    "0000000200010d0a2db40000000049454e44ae426082") * 40  # long enough to need many lines
+CODE = InlineImage("checkin-qr@meetings.example.com", PNG, "image/png", "checkin.png")
+
+
+def test_inline_images_travel_with_the_html_in_multipart_related(mail_context, smtp):
+    message = invite(html='<p>入场码</p><img src="cid:checkin-qr@meetings.example.com" alt="">', images=(CODE,))
+
+    received = deliver(message, smtp)
+
+    parsed = received.message
+    assert [part.get_content_type() for part in parsed.walk()] == [
+        "multipart/mixed", "multipart/alternative", "text/plain", "multipart/related", "text/html",
+        "image/png", "text/calendar", "application/ics"]
+    related = next(part for part in parsed.walk() if part.get_content_type() == "multipart/related")
+    html, image = related.iter_parts()
+    assert "cid:checkin-qr@meetings.example.com" in html.get_content()
+    assert image["Content-ID"] == "<checkin-qr@meetings.example.com>"
+    assert image.get_content_disposition() == "inline" and image.get_filename() == "checkin.png"
+    assert image["Content-Transfer-Encoding"] == "base64"
+    assert image.get_payload(decode=True) == PNG
+    assert parsed.get_body(("html",)).get_content() == html.get_content()
+    assert received.raw == message.as_bytes()
+    received.raw.decode("ascii")
+    assert longest_line(received.raw) <= 78
+    calendar_only = next(part for part in parsed.walk() if part.get_content_type() == "text/calendar")
+    assert calendar_only.get_param("method") == "REQUEST"
+
+
+def test_without_a_calendar_inline_images_still_go_with_the_html(mail_context, smtp):
+    parsed = deliver(invite(calendar=None, images=(CODE,)), smtp).message
+    assert [part.get_content_type() for part in parsed.walk()] == [
+        "multipart/alternative", "text/plain", "multipart/related", "text/html", "image/png"]
+
+
+@pytest.mark.parametrize("images, html", [
+    ((CODE,), None),
+    ((InlineImage("no-at-sign", PNG),), "<p>x</p>"),
+    ((InlineImage("a@b>\r\nBcc: x@evil.example", PNG),), "<p>x</p>"),
+    ((InlineImage("a@b", PNG, "text/html"),), "<p>x</p>"),
+    ((InlineImage("a@b", PNG, filename="../x.png"),), "<p>x</p>"),
+    ((InlineImage("a@b", b""),), "<p>x</p>"),
+    ((CODE, CODE), "<p>x</p>"),
+])
+def test_malformed_inline_images_are_refused(images, html):
+    with pytest.raises(ValueError):
+        invite(html=html, images=images)
 
 
 # --- header injection ---------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 73fd2e4965c5
+Revision ID: 86a8e164bdc9
 Revises: 
-Create Date: 2026-11-25 10:00:58.607259
+Create Date: 2026-11-25 10:40:25.408764
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '73fd2e4965c5'
+revision = '86a8e164bdc9'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -287,6 +287,7 @@ def upgrade():
     sa.Column('site_id', sa.Integer(), nullable=True),
     sa.Column('method', sa.Enum('qr', 'roll_call', 'join_link', 'manual', name='checkin_method', native_enum=False, create_constraint=True), nullable=False),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('counted', sa.Boolean(), nullable=False),
     sa.Column('head_count', sa.Integer(), nullable=True),
     sa.Column('recorded_by_user_id', sa.Integer(), nullable=True),
     sa.Column('recorded_by_person_id', sa.Integer(), nullable=True),
@@ -303,6 +304,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_checkins_invitation_id'), ['invitation_id'], unique=False)
         batch_op.create_index('ix_checkins_meeting_at', ['meeting_id', 'at'], unique=False)
         batch_op.create_index(batch_op.f('ix_checkins_site_id'), ['site_id'], unique=False)
+        batch_op.create_index('uq_checkins_counted', ['invitation_id'], unique=True, sqlite_where=sa.text('counted'), postgresql_where=sa.text('counted'))
 
     op.create_table('outbox',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -347,6 +349,7 @@ def downgrade():
 
     op.drop_table('outbox')
     with op.batch_alter_table('checkins', schema=None) as batch_op:
+        batch_op.drop_index('uq_checkins_counted', sqlite_where=sa.text('counted'), postgresql_where=sa.text('counted'))
         batch_op.drop_index(batch_op.f('ix_checkins_site_id'))
         batch_op.drop_index('ix_checkins_meeting_at')
         batch_op.drop_index(batch_op.f('ix_checkins_invitation_id'))

@@ -1,0 +1,313 @@
+"""The attendance exports: one row per invitation, as CSV or XLSX, streamed.
+
+Rows come from one SELECT read in batches (``yield_per``: a server-side cursor on PostgreSQL,
+SQLite steps through its own), so memory stays flat whatever the number of invitations. The
+CSV is produced chunk by chunk as the response goes out; the XLSX is written by XlsxWriter in
+``constant_memory`` mode to a temporary file that is then streamed and deleted.
+
+What people typed never becomes something a spreadsheet runs: CSV cells that begin with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return get a leading single quote (OWASP, CSV
+injection), and XLSX cells are written as strings with formulas off.
+
+The headers are in ``templates/attendance/export_headers.txt`` (one place, to translate).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Iterator
+from itertools import islice
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+import sqlalchemy as sa
+import xlsxwriter
+from flask import current_app
+
+from meetings.attendance.models import CheckIn
+from meetings.attendance.services import latest_head_counts
+from meetings.core.db import utc_text, utc_value
+from meetings.core.errors import InvalidInput
+from meetings.core.roles import Role
+from meetings.core.timezones import get_zone, is_valid_zone
+from meetings.directory.models import Person, Unit
+from meetings.directory.services import unit_and_descendant_ids
+from meetings.extensions import db
+from meetings.invitations.models import Invitation, Mode, Response
+from meetings.scheduling.models import Meeting, Site, SiteKind
+
+#: The columns of a row, in order (their headers are in the template).
+COLUMNS = ("name", "email", "unit", "title", "role", "site", "mode", "response", "responded_at",
+           "delegated_to", "checked_in_local", "timezone", "checked_in_utc", "how")
+#: The columns of the summary sheet's two tables.
+SITE_SUMMARY = ("site", "invited", "accepted", "attended", "others_present", "total_present")
+UNIT_SUMMARY = ("unit", "invited", "accepted", "attended")
+#: Rows fetched from the database at a time.
+BATCH = 2000
+#: What a CSV cell may not begin with (a spreadsheet would read a formula or a command).
+_DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
+_DANGEROUS = frozenset(_DANGEROUS_FIRST)
+
+
+@dataclass
+class Filters:
+    """Which invitations an export holds: any of each non-empty list (all of them: none given)."""
+
+    site_ids: list[int] = field(default_factory=list)
+    unit_ids: list[int] | None = None  # None: no unit filter; []: units that do not exist
+    roles: list[Role] = field(default_factory=list)
+    responses: list[Response] = field(default_factory=list)
+
+
+def parse_filters(meeting: Meeting, query: dict) -> Filters:
+    """The export's filters from the query (``site``, ``unit``, ``role``, ``response``, each
+    repeatable); `InvalidInput` for a site of another meeting or an unknown role or response.
+    A unit not in the directory matches no one, as on ``/api/people``."""
+    filters = Filters()
+    site_ids = {site.id for site in meeting.sites}
+    for site_id in query.get("site") or []:
+        if site_id not in site_ids:
+            raise InvalidInput(f"The meeting has no site with id {site_id}.", "site")
+        filters.site_ids.append(site_id)
+    for name, enum, target in (("role", Role, filters.roles), ("response", Response, filters.responses)):
+        for value in query.get(name) or []:
+            try:
+                target.append(enum(value))
+            except ValueError:
+                raise InvalidInput(f"Unknown {name} {value!r}; use one of "
+                                   + ", ".join(m.value for m in enum) + ".", name) from None
+    units = [name.strip() for name in query.get("unit") or [] if name.strip()]
+    if units:
+        filters.unit_ids = []
+        for unit in db.session.scalars(sa.select(Unit).where(Unit.name.in_(units))):
+            filters.unit_ids.extend(unit_and_descendant_ids(unit))
+    return filters
+
+
+def headers() -> dict[str, str]:
+    """Every column header by key, from the template (``key: Header`` lines)."""
+    text = current_app.jinja_env.get_template("attendance/export_headers.txt").render()
+    pairs = (line.split(":", 1) for line in text.splitlines() if ":" in line)
+    return {key.strip(): value.strip() for key, value in pairs}
+
+
+def filename(meeting: Meeting, extension: str) -> str:
+    """The download's file name."""
+    return f"attendance-meeting-{meeting.id}.{extension}"
+
+
+# --- rows ---------------------------------------------------------------------------------------
+
+_invitation = Invitation.__table__
+_person = Person.__table__
+_unit = Unit.__table__
+_site = Site.__table__
+_delegate = Invitation.__table__.alias("delegate")
+_delegate_person = Person.__table__.alias("delegate_person")
+_first = CheckIn.__table__.alias("first_checkin")
+
+
+def _conditions(meeting: Meeting, filters: Filters) -> list:
+    conditions = [_invitation.c.meeting_id == meeting.id, _invitation.c.removed_at.is_(None)]
+    if filters.site_ids:
+        conditions.append(_invitation.c.site_id.in_(filters.site_ids))
+    if filters.unit_ids is not None:
+        conditions.append(_person.c.unit_id.in_(filters.unit_ids))
+    if filters.roles:
+        conditions.append(_invitation.c.role.in_(filters.roles))
+    if filters.responses:
+        conditions.append(_invitation.c.response.in_(filters.responses))
+    return conditions
+
+
+def _rows_query(meeting: Meeting, filters: Filters) -> sa.Select:
+    # Enums and times are read as the database hands them over (see `utc_text`): the export
+    # writes them as text, and on 100,000 rows enum objects and datetimes cost more than the query.
+    def raw(column):
+        return sa.type_coerce(column, sa.String())
+
+    return (
+        sa.select(_person.c.name, _person.c.email, _unit.c.name, _person.c.title, raw(_invitation.c.role),
+                  _site.c.name, _site.c.timezone, raw(_invitation.c.mode), raw(_invitation.c.response),
+                  raw(_invitation.c.responded_at), _delegate_person.c.name, _delegate_person.c.email,
+                  raw(_invitation.c.checked_in_at), raw(_first.c.method), _person.c.timezone)
+        .select_from(_invitation)
+        .join(_person, _person.c.id == _invitation.c.person_id)
+        .outerjoin(_unit, _unit.c.id == _person.c.unit_id)
+        .outerjoin(_site, _site.c.id == _invitation.c.site_id)
+        .outerjoin(_delegate, _delegate.c.id == _invitation.c.delegated_to_id)
+        .outerjoin(_delegate_person, _delegate_person.c.id == _delegate.c.person_id)
+        .outerjoin(_first, sa.and_(_first.c.invitation_id == _invitation.c.id, _first.c.counted))
+        .where(*_conditions(meeting, filters))
+        # The directory's order: the (meeting, person) index gives it without sorting 100,000 rows.
+        .order_by(_invitation.c.person_id)
+    )
+
+
+def rows(meeting: Meeting, filters: Filters) -> Iterator[list[str]]:
+    """Each invitation's row, as text, in the order of `COLUMNS`, read from the database in
+    batches, people in the directory's order. Times: answered in UTC; checked in in the local
+    time of where they attended (their site; the main venue for people there in person; their
+    own zone online) and in UTC."""
+    main = meeting.main_site
+    main_name, main_zone = (main.name, main.timezone) if main else ("", meeting.timezone)
+    # People check in within the same few minutes: each (zone, UTC minute) is converted once, and
+    # the seconds are copied (every zone's offset today is whole minutes).
+    local_minutes: dict[tuple[str, str], str] = {}
+    in_person = Mode.IN_PERSON.value
+    result = db.session.execute(_rows_query(meeting, filters).execution_options(yield_per=BATCH))
+    for (name, email, unit, title, role, site, site_zone, mode, response, responded_at, delegate,
+         delegate_email, checked_in_at, how, person_zone) in result:
+        if site is None and mode == in_person:
+            site, site_zone = main_name, main_zone
+        zone_name = site_zone or person_zone
+        local = utc = ""
+        if checked_in_at is not None:
+            utc = utc_text(checked_in_at)
+            minute = local_minutes.get((zone_name, utc[:16]))
+            if minute is None:
+                zone = get_zone(zone_name if is_valid_zone(zone_name) else "UTC")
+                minute = utc_value(checked_in_at).astimezone(zone).isoformat(" ", "minutes")[:16]
+                local_minutes[(zone_name, utc[:16])] = minute
+            local = minute + utc[16:]
+        yield [name, email, unit or "", title, role, site or "", mode, response,
+               utc_text(responded_at) if responded_at is not None else "",
+               f"{delegate} <{delegate_email}>" if delegate is not None else "",
+               local, zone_name if checked_in_at is not None else "", utc, how or ""]
+
+
+# --- CSV ----------------------------------------------------------------------------------------
+
+def neutralise(value: str) -> str:
+    """``value``, with a leading single quote if a spreadsheet would take it for a formula."""
+    return "'" + value if value.startswith(_DANGEROUS_FIRST) else value
+
+
+def neutralise_row(row: list[str], danger=_DANGEROUS) -> list[str]:
+    """``row`` with every cell `neutralise`-d. Only the cells of what people typed (name, email,
+    unit, title, site, delegate) can begin badly; the others are our own values. Looking at
+    their first characters costs a fifth of a regular expression over the row."""
+    name, email, unit, title, _, site, _, _, _, delegate, *_ = row
+    if (name[:1] in danger or email[:1] in danger or unit[:1] in danger or title[:1] in danger
+            or site[:1] in danger or delegate[:1] in danger):
+        return [neutralise(value) for value in row]
+    return row
+
+
+def csv_chunks(meeting: Meeting, filters: Filters, *, rows_per_chunk: int = 500) -> Iterator[bytes]:
+    """The CSV export, UTF-8 with a byte order mark (so Excel reads Chinese names), in chunks."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    labels = headers()
+    buffer.write("\ufeff")
+    writer.writerow([labels[key] for key in COLUMNS])
+    safe = map(neutralise_row, rows(meeting, filters))
+    while True:
+        written = buffer.tell()
+        writer.writerows(islice(safe, rows_per_chunk))
+        if buffer.tell() == written:
+            break
+        yield buffer.getvalue().encode("utf-8")
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+# --- XLSX ---------------------------------------------------------------------------------------
+
+#: XlsxWriter options: rows go to disk as they are written; nothing typed becomes a formula,
+#: a link or a number.
+XLSX_OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                "strings_to_numbers": False}
+_WIDTHS = {"name": 18, "email": 30, "unit": 24, "title": 22, "site": 22, "responded_at": 20,
+           "delegated_to": 30, "checked_in_local": 20, "timezone": 18, "checked_in_utc": 20}
+
+
+def xlsx_file(meeting: Meeting, filters: Filters) -> BinaryIO:
+    """The XLSX export as an open file, positioned at its start. The file has no name left on
+    disk: it disappears when closed."""
+    handle, path = tempfile.mkstemp(prefix="attendance-", suffix=".xlsx")
+    os.close(handle)
+    try:
+        workbook = xlsxwriter.Workbook(path, {**XLSX_OPTIONS, "tmpdir": os.path.dirname(path)})
+        labels = headers()
+        _write_rows(workbook, meeting, filters, labels)
+        _write_summary(workbook, meeting, filters, labels)
+        workbook.close()
+        stream = open(path, "rb")  # noqa: SIM115 (handed to the response, which closes it)
+    finally:
+        os.unlink(path)
+    return stream
+
+
+def _write_rows(workbook, meeting: Meeting, filters: Filters, labels: dict[str, str]) -> None:
+    sheet = workbook.add_worksheet(labels["sheet_attendance"])
+    bold = workbook.add_format({"bold": True})
+    for index, key in enumerate(COLUMNS):
+        sheet.set_column(index, index, _WIDTHS.get(key, 12))
+    sheet.freeze_panes(1, 0)
+    write = sheet.write_string
+    for column, key in enumerate(COLUMNS):
+        write(0, column, labels[key], bold)
+    for number, row in enumerate(rows(meeting, filters), start=1):
+        for column, value in enumerate(row):
+            if value:
+                write(number, column, value)
+
+
+def summary(meeting: Meeting, filters: Filters, labels: dict[str, str]) -> tuple[list[list], list[list]]:
+    """(by site, by unit): invited, accepted, attended, and per site the head count of others
+    present (its latest roll call) and the total present; each table ends with its total."""
+    invited = sa.func.count(_invitation.c.id)
+    accepted = sa.func.count(sa.case((_invitation.c.response == Response.ACCEPTED, 1)))
+    attended = sa.func.count(_invitation.c.checked_in_at)
+    base = sa.select().select_from(_invitation).join(_person, _person.c.id == _invitation.c.person_id) \
+        .where(*_conditions(meeting, filters))
+    main = meeting.main_site
+    # In-person people without a site are at the main venue (`Invitation.venue`).
+    site_key = sa.case((sa.and_(_invitation.c.site_id.is_(None), _invitation.c.mode == Mode.IN_PERSON),
+                        main.id if main else None), else_=_invitation.c.site_id)
+    counted = dict((site_id, (n, a, t)) for site_id, n, a, t in db.session.execute(
+        base.add_columns(site_key.label("site"), invited, accepted, attended).group_by(site_key)))
+    head_counts = latest_head_counts(meeting.id)
+    by_site = []
+    for site in sorted(meeting.sites, key=lambda s: (s.kind != SiteKind.MAIN, s.name)):
+        if filters.site_ids and site.id not in filters.site_ids:
+            continue
+        n, a, t = counted.get(site.id, (0, 0, 0))
+        others = head_counts.get(site.id, 0)
+        by_site.append([site.name, n, a, t, others, t + others])
+    if None in counted:
+        n, a, t = counted[None]
+        by_site.append([labels["online"], n, a, t, 0, t])
+    by_site.append([labels["total"], *(sum(row[i] for row in by_site) for i in range(1, 6))])
+    by_unit = [[unit or labels["no_unit"], n, a, t] for unit, n, a, t in db.session.execute(
+        base.outerjoin(_unit, _unit.c.id == _person.c.unit_id)
+        .add_columns(_unit.c.name, invited, accepted, attended).group_by(_unit.c.name).order_by(_unit.c.name))]
+    by_unit.append([labels["total"], *(sum(row[i] for row in by_unit) for i in range(1, 4))])
+    return by_site, by_unit
+
+
+def _write_summary(workbook, meeting: Meeting, filters: Filters, labels: dict[str, str]) -> None:
+    sheet = workbook.add_worksheet(labels["sheet_summary"])
+    bold = workbook.add_format({"bold": True})
+    sheet.set_column(0, 0, 30)
+    sheet.set_column(1, 5, 14)
+    by_site, by_unit = summary(meeting, filters, labels)
+    row = 0
+    for title, keys, table in ((labels["by_site"], SITE_SUMMARY, by_site), (labels["by_unit"], UNIT_SUMMARY, by_unit)):
+        sheet.write_string(row, 0, title, bold)
+        row += 1
+        for column, key in enumerate(keys):
+            sheet.write_string(row, column, labels[key], bold)
+        row += 1
+        for values in table:
+            sheet.write_string(row, 0, values[0], bold if values is table[-1] else None)
+            for column, number in enumerate(values[1:], start=1):
+                sheet.write_number(row, column, number)
+            row += 1
+        row += 1
+
