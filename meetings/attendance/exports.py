@@ -35,6 +35,7 @@ from meetings.core.roles import Role
 from meetings.core.timezones import get_zone, is_valid_zone
 from meetings.directory.models import Person, Unit
 from meetings.directory.services import unit_and_descendant_ids
+from meetings.accounts import audit
 from meetings.extensions import db
 from meetings.invitations.models import Invitation, Mode, Response
 from meetings.scheduling.models import Meeting, Site, SiteKind
@@ -85,6 +86,13 @@ def parse_filters(meeting: Meeting, query: dict) -> Filters:
         for unit in db.session.scalars(sa.select(Unit).where(Unit.name.in_(units))):
             filters.unit_ids.extend(unit_and_descendant_ids(unit))
     return filters
+
+
+def note_export(meeting: Meeting, extension: str, filters: Filters) -> None:
+    """Record in the audit log that someone took the attendance away (who, which meeting, how)."""
+    audit.record("attendance.exported", meeting=meeting, format=extension, sites=filters.site_ids,
+                 roles=[r.value for r in filters.roles], responses=[r.value for r in filters.responses],
+                 unit_filter=filters.unit_ids is not None)
 
 
 def headers() -> dict[str, str]:

@@ -7,11 +7,22 @@ import re
 from collections import Counter, defaultdict
 
 import sqlalchemy as sa
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
 from flask_login import login_required
 
-from meetings.core.forms import FORM_ERROR_STATUS
+from meetings.attendance import exports
 from meetings.core.errors import DomainError, InvalidInput
+from meetings.core.forms import FORM_ERROR_STATUS
 from meetings.core.roles import Role
 from meetings.extensions import db
 from meetings.invitations import services as invitation_services
@@ -210,3 +221,21 @@ def attendance(meeting_id: int):
 
 
 
+
+
+@blueprint.route("/meetings/<int:meeting_id>/attendance.<any(csv, xlsx):extension>")
+@login_required
+def export_attendance(meeting_id: int, extension: str):
+    """The attendance export, from the page (filters as on the API: site, unit, role, response)."""
+    meeting = load_meeting(meeting_id)
+    query = {"site": request.args.getlist("site", type=int), "unit": request.args.getlist("unit"),
+             "role": request.args.getlist("role"), "response": request.args.getlist("response")}
+    filters = exports.parse_filters(meeting, query)
+    exports.note_export(meeting, extension, filters)
+    db.session.commit()
+    name = exports.filename(meeting, extension)
+    if extension == "csv":
+        return Response(stream_with_context(exports.csv_chunks(meeting, filters)), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return send_file(exports.xlsx_file(meeting, filters), as_attachment=True, download_name=name,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

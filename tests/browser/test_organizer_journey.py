@@ -1,8 +1,10 @@
 """The whole journey in a real browser: an organizer builds and publishes a meeting, a
 participant answers from the email, a site host does the roll call."""
 
+import io
 import re
 
+import openpyxl
 import pytest
 
 from meetings.accounts.services import create_user
@@ -128,5 +130,25 @@ def test_build_publish_answer_and_roll_call(live_server, new_page, console, smtp
     assert page.locator('dl.live [data-count="accepted"]').inner_text() == "1"
     page.get_by_role("link", name="Attendance").first.click()
     assert page.locator("figure.chart svg").count() == 2
+
+    create_user("admin@example.com", "admin", "admin password", name="Admin")
+    db.session.commit()
+    admin = new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    admin.goto(f"{live_server}/login")
+    admin.get_by_label("Email").fill("admin@example.com")
+    admin.get_by_label("Password").fill("admin password")
+    admin.get_by_role("button", name="Sign in").click()
+    admin.get_by_role("link", name="Mid-year operation meeting").click()
+    admin.get_by_role("link", name="Attendance").first.click()
+    with admin.expect_download() as download_info:
+        admin.get_by_role("link", name="Download XLSX").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".xlsx")
+    workbook = openpyxl.load_workbook(io.BytesIO(download.path().read_bytes()), read_only=True)
+    rows = [[cell for cell in row] for row in workbook.worksheets[0].iter_rows(values_only=True)]
+    header, emma = rows[0], next(row for row in rows if "Emma Visser" in row)
+    assert emma[header.index("Checked in at (UTC)")] and emma[header.index("How")] == "roll_call"
+    assert emma[header.index("Local time zone")] == "Europe/Amsterdam"
+    assert len(workbook.worksheets) == 2  # and the summary sheet
 
     assert console.errors == []
