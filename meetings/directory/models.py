@@ -62,8 +62,9 @@ class Person(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
     unit: Mapped[Unit | None] = relationship(lazy="joined")
+    #: Loaded when asked for: lists that show tags load them with ``selectinload``.
     tag_rows: Mapped[list[PersonTag]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="PersonTag.tag"
+        cascade="all, delete-orphan", lazy="select", order_by="PersonTag.tag"
     )
 
     @property

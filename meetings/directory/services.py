@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from meetings.core.db import utcnow
 from meetings.core.errors import Conflict, InvalidInput, NotFound
@@ -162,7 +163,7 @@ def people_query(tags: Iterable[str] = (), unit: str | None = None, search: str 
         pattern = "%" + search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(sa.or_(sa.func.lower(Person.name).like(pattern, escape="\\"),
                                    Person.email.like(pattern, escape="\\")))
-    return query.order_by(Person.name, Person.id)
+    return query.options(selectinload(Person.tag_rows)).order_by(Person.name, Person.id)
 
 
 def find_people(tags: Iterable[str] = (), unit: str | None = None, search: str | None = None) -> list[Person]:
