@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, make_response, render_template, request
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -145,6 +146,15 @@ def register_error_handlers(app: Flask) -> None:
         if status == 429 and error.response is not None and "Retry-After" in error.response.headers:
             headers["Retry-After"] = error.response.headers["Retry-After"]
         return error_response(status, message, fields, headers)
+
+    @app.errorhandler(IntegrityError)
+    def handle_integrity_error(error: IntegrityError):
+        # Two requests at once both passed the services' checks; the database's constraint let
+        # one through. The other gets what it would have got a moment later.
+        db.session.rollback()
+        log.info("integrity error on %s %s: %s", request.method, request.path, error.orig)
+        return error_response(409, "This clashes with a change made at the same moment (something that must "
+                                   "be unique exists now). Reload and try again.")
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
