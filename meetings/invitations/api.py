@@ -8,12 +8,15 @@ from flask_smorest import Blueprint
 from meetings.accounts.auth import current_api_user, protect_api_blueprint
 from meetings.core.errors import InvalidInput
 from meetings.extensions import db, limiter
-from meetings.invitations import calendars, replies, services
+from meetings.invitations import calendars, links, replies, services
 from meetings.invitations.schemas import (
     InvitationInSchema,
     InvitationPatchSchema,
     InvitationSchema,
+    IssuedLinksSchema,
     ReplyResultSchema,
+    RevokedLinksSchema,
+    RevokeLinksSchema,
 )
 from meetings.scheduling.services import get_meeting_for
 
@@ -89,3 +92,21 @@ def calendar_reply():
     result = replies.apply_reply(body, current_api_user())
     db.session.commit()
     return result
+
+
+@blueprint.route("/meetings/<int:meeting_id>/links", methods=["GET"])
+@blueprint.response(200, IssuedLinksSchema(many=True))
+def issued_links(meeting_id):
+    """Every link the meeting has sent, by purpose and by person or site."""
+    return links.issued_links(_meeting(meeting_id))
+
+
+@blueprint.route("/meetings/<int:meeting_id>/links/revoke", methods=["POST"])
+@blueprint.arguments(RevokeLinksSchema)
+@blueprint.response(200, RevokedLinksSchema)
+def revoke_links(data, meeting_id):
+    """Revoke every link of a purpose sent to one person or site: they open nothing from now."""
+    count = links.revoke_for(_meeting(meeting_id), data["purpose"], invitation_id=data.get("invitation_id"),
+                             site_id=data.get("site_id"))
+    db.session.commit()
+    return {"revoked": count}

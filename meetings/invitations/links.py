@@ -128,3 +128,61 @@ def revoke(purpose: LinkPurpose, **subject) -> int:
         .values(revoked_at=utcnow())
     )
     return result.rowcount or 0
+
+
+@dataclass(frozen=True)
+class IssuedLinks:
+    """The links of one purpose and subject a meeting has sent out (one per email)."""
+
+    purpose: LinkPurpose
+    invitation_id: int | None
+    site_id: int | None
+    holder: str
+    issued: int
+    live: int
+    last_issued_at: datetime
+    expires_at: datetime | None
+
+
+def issued_links(meeting: Meeting) -> list[IssuedLinks]:
+    """Every link the meeting has issued, grouped by purpose and subject (person or site), with
+    how many are still live: what an organizer reviews and revokes."""
+    from meetings.directory.models import Person
+    from meetings.invitations.models import Invitation
+    from meetings.scheduling.models import Site
+
+    live = sa.func.sum(sa.case((CapabilityLink.revoked_at.is_(None), 1), else_=0))
+    rows = db.session.execute(
+        sa.select(CapabilityLink.purpose, CapabilityLink.invitation_id, CapabilityLink.site_id,
+                  sa.func.coalesce(Person.name, Site.name), sa.func.count(), live,
+                  sa.func.max(CapabilityLink.created_at))
+        .outerjoin(Invitation, Invitation.id == CapabilityLink.invitation_id)
+        .outerjoin(Person, Person.id == Invitation.person_id)
+        .outerjoin(Site, Site.id == CapabilityLink.site_id)
+        .where(CapabilityLink.meeting_id == meeting.id)
+        .group_by(CapabilityLink.purpose, CapabilityLink.invitation_id, CapabilityLink.site_id, Person.name,
+                  Site.name)
+        .order_by(CapabilityLink.purpose, sa.func.coalesce(Person.name, Site.name)))
+    return [IssuedLinks(LinkPurpose(purpose), invitation_id, site_id, holder or "", issued, int(live or 0), last,
+                        expires_at(LinkPurpose(purpose), meeting.end_at))
+            for purpose, invitation_id, site_id, holder, issued, live, last in rows]
+
+
+def revoke_for(meeting: Meeting, purpose, *, invitation_id: int | None = None, site_id: int | None = None) -> int:
+    """Revoke every link of ``purpose`` the meeting issued to one person or site; returns how many.
+
+    `InvalidInput` for a purpose or subject the meeting has no links of.
+    """
+    from meetings.accounts import audit
+    from meetings.core.errors import InvalidInput
+
+    try:
+        purpose = LinkPurpose(purpose)
+    except ValueError:
+        raise InvalidInput("Unknown kind of link.", "purpose") from None
+    if (invitation_id is None) == (site_id is None):
+        raise InvalidInput("Say whose links: an invitation_id or a site_id.", "invitation_id")
+    subject = {"invitation_id": invitation_id} if invitation_id is not None else {"site_id": site_id}
+    count = revoke(purpose, meeting_id=meeting.id, **subject)
+    audit.record("links.revoked", meeting=meeting, purpose=purpose.value, count=count, **subject)
+    return count

@@ -82,3 +82,31 @@ class ReplyResultSchema(Schema):
     status = fields.String(metadata={"enum": ["applied", "ignored"]})
     reason = fields.String(allow_none=True)
     invitation = fields.Nested(InvitationSchema, allow_none=True)
+
+
+class IssuedLinksSchema(Schema):
+    """Links of one purpose issued to one person or site."""
+
+    purpose = fields.String()
+    invitation_id = fields.Integer(allow_none=True)
+    site_id = fields.Integer(allow_none=True)
+    holder = fields.String(metadata={"description": "The person or site the links open things for."})
+    issued = fields.Integer(metadata={"description": "Links sent (one per email)."})
+    live = fields.Integer(metadata={"description": "Links not revoked."})
+    last_issued_at = fields.DateTime()
+    expires_at = fields.DateTime(allow_none=True)
+
+
+class RevokeLinksSchema(Schema):
+    """Whose links to revoke."""
+
+    purpose = fields.String(required=True, metadata={"enum": ["rsvp", "join", "site", "checkin"]})
+    invitation_id = Id(allow_none=True)
+    site_id = Id(allow_none=True)
+
+
+
+class RevokedLinksSchema(Schema):
+    """How many links a revocation closed."""
+
+    revoked = fields.Integer()

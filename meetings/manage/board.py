@@ -25,6 +25,7 @@ from meetings.core.errors import DomainError, InvalidInput
 from meetings.core.forms import FORM_ERROR_STATUS
 from meetings.core.roles import Role
 from meetings.extensions import db
+from meetings.invitations import links
 from meetings.invitations import services as invitation_services
 from meetings.invitations.models import Invitation
 from meetings.manage.blueprint import blueprint, load_meeting
@@ -239,3 +240,25 @@ def export_attendance(meeting_id: int, extension: str):
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
     return send_file(exports.xlsx_file(meeting, filters), as_attachment=True, download_name=name,
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+# --- links --------------------------------------------------------------------------------------
+
+@blueprint.route("/meetings/<int:meeting_id>/links", methods=["GET", "POST"])
+@login_required
+def issued_links(meeting_id: int):
+    """Every link the meeting has sent, by person and site; revoke those that must stop working."""
+    meeting = load_meeting(meeting_id)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            count = links.revoke_for(meeting, request.form.get("purpose", ""),
+                                     invitation_id=request.form.get("invitation_id", type=int),
+                                     site_id=request.form.get("site_id", type=int))
+            db.session.commit()
+            flash(f"Revoked {count} link{'s' if count != 1 else ''}: they open nothing any more.", "success")
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        return redirect(url_for("manage.issued_links", meeting_id=meeting_id))
+    return render_template("manage/links.html", meeting=meeting, issued=links.issued_links(meeting), form=form)

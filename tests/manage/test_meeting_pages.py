@@ -188,3 +188,16 @@ def test_the_dashboard_shows_counts(browser, meeting):
     factories.invite(m, factories.person("One"))
     page = browser.get("/").text
     assert "Mid-year operation meeting" in page and 'data-label="Invited">1<' in page
+
+
+def test_the_links_page_lists_and_revokes(browser, meeting, smtp):
+    m = db.session.get(Meeting, meeting.id)
+    browser.post(f"/meetings/{meeting.id}/sites", {"name": "Main hall", "kind": "main", "timezone": "Asia/Shanghai",
+                                                   "location": "", "host_email": "", "provider": "", "vc_url": ""})
+    invitation = factories.invite(m, factories.person("Revoked Person"))
+    factories.publish(m)
+    factories.deliver()
+    page = f"/meetings/{meeting.id}/links"
+    assert "Revoked Person" in browser.get(page).text
+    done = browser.post(page, {"purpose": "rsvp", "invitation_id": str(invitation.id)}, follow_redirects=True)
+    assert "Revoked 1 link" in done.text
