@@ -56,6 +56,15 @@ def update_person(data, person_id):
     return person
 
 
+@blueprint.route("/<int:person_id>", methods=["DELETE"])
+@blueprint.response(204)
+def remove_person(person_id):
+    """Take a person out of the directory. They can no longer be invited; their past
+    invitations, answers and attendance stay as they were."""
+    services.remove_person(services.get_person(person_id))
+    db.session.commit()
+
+
 @blueprint.route("/import", methods=["POST"])
 @blueprint.response(200, ImportResultSchema)
 def import_people():

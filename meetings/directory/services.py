@@ -98,6 +98,12 @@ def create_person(data: dict) -> Person:
     """A new person from API-shaped ``data``; `Conflict` when the email is taken."""
     fields = clean_person_fields(data, partial=False)
     existing = get_person_by_email(fields["email"])
+    if existing is not None and existing.removed_at is not None:
+        # Someone who left and comes back: the same entry, with their history.
+        existing.removed_at = None
+        _apply(existing, fields, new=False)
+        db.session.flush()
+        return existing
     if existing is not None:
         raise Conflict(f"{fields['email']} is already in the directory (person {existing.id}).", "email")
     person = Person(name=fields["name"], email=fields["email"], timezone=DEFAULT_ZONE)

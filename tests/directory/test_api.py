@@ -363,3 +363,23 @@ def test_admins_and_organizers_both_manage_the_directory(api, admin_api):
     assert new_person(api, email="a@example.com").status_code == 201
     assert new_person(admin_api, email="b@example.com").status_code == 201
     assert len(api.get("/api/people").json) == len(admin_api.get("/api/people").json) == 2
+
+
+def test_a_removed_person_keeps_their_past_attendance(api):
+    from meetings.attendance import services as attendance
+    from meetings.extensions import db
+    from tests import factories
+
+    meeting = factories.meeting(api.user)
+    person = factories.person("Leaver", email="leaver@example.com")
+    invitation = factories.invite(meeting, person)
+    factories.publish(meeting)
+    attendance.check_in(invitation, "manual")
+    db.session.commit()
+    assert api.delete(f"/api/people/{person.id}").status_code == 204
+    assert "leaver@example.com" not in [p["email"] for p in api.get("/api/people").json]
+    assert api.post(f"/api/meetings/{meeting.id}/invitations", json={"email": "leaver@example.com"}).status_code == 422
+    export = api.get(f"/api/meetings/{meeting.id}/attendance.csv").get_data(as_text=True)
+    assert "Leaver" in export
+    back = api.post("/api/people", json={"name": "Leaver, back", "email": "leaver@example.com"})
+    assert back.status_code == 201 and back.json["id"] == person.id
