@@ -4,6 +4,7 @@ delegation, calendar replies), capability links, and the iCalendar objects of ev
 
 def init_app(app):
     """Attach the invitations API and link pages, and invite speakers and site hosts as named."""
+    from meetings.core.linkpages import exempt_link_pages
     from meetings.extensions import api as rest
     from meetings.invitations import api, mailbox, services, views
     from meetings.outbox.scheduler import register_housekeeping
@@ -11,5 +12,6 @@ def init_app(app):
     services.connect_signals()
     rest.register_blueprint(api.blueprint)
     app.register_blueprint(views.blueprint)
+    exempt_link_pages(views.blueprint)
     if app.config.get("IMAP_HOST"):
         register_housekeeping("read-replies", mailbox.read_replies, seconds=app.config["IMAP_POLL_SECONDS"])

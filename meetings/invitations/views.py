@@ -6,26 +6,18 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response as HttpResponse, abort, flash, redirect, render_template, request, url_for
+from flask import Response as HttpResponse, abort, redirect, render_template, request, url_for
 
 from meetings.core.errors import DomainError
-from meetings.core.limits import limit_link_pages
 from meetings.core.forms import FORM_ERROR_STATUS
+from meetings.core.linkpages import link_pages_blueprint
 from meetings.directory.models import Person
 from meetings.extensions import db
 from meetings.invitations import calendars, links, services
 from meetings.invitations.models import Invitation, LinkPurpose
 from meetings.scheduling.models import Meeting, MeetingStatus
 
-blueprint = Blueprint("invitations", __name__)
-limit_link_pages(blueprint)
-
-
-@blueprint.after_request
-def _no_referrer(response):
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+blueprint = link_pages_blueprint("invitations", __name__)
 
 
 def _invitation_for(token: str) -> Invitation:
@@ -48,7 +40,7 @@ def rsvp_page(token: str):
 def _render_rsvp(invitation: Invitation, token: str, errors: dict | None = None, status: int = 200):
     slots = calendars.speaker_slots(invitation.meeting, invitation.person_id)
     return render_template("invitations/rsvp.html", invitation=invitation, meeting=invitation.meeting,
-                           slots=slots, token=token, errors=errors or {},
+                           slots=slots, token=token, errors=errors or {}, done=request.args.get("done"),
                            zone=invitation.person.timezone), status
 
 
@@ -58,11 +50,11 @@ def rsvp_answer(token: str):
     invitation = _invitation_for(token)
     try:
         if request.form.get("delegate_email"):
-            delegate = services.delegate(invitation, request.form["delegate_email"], request.form.get("delegate_name"))
-            message = f"Thank you. {delegate.person.name} is invited in your place and will receive the invitation."
+            services.delegate(invitation, request.form["delegate_email"], request.form.get("delegate_name"))
+            done = "delegated"
         else:
             services.record_response(invitation, request.form.get("response", ""))
-            message = "Thank you, your answer is recorded."
+            done = "answered"
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -70,8 +62,8 @@ def rsvp_answer(token: str):
         fields = error.fields or {"response": [error.message]}
         return _render_rsvp(invitation, token, errors=fields,
                             status=FORM_ERROR_STATUS if error.status == 422 else error.status)
-    flash(message, "success")
-    return redirect(url_for("invitations.rsvp_page", token=token), code=303)
+    # The page says what was done (no session cookie on link pages, so no flashed message).
+    return redirect(url_for("invitations.rsvp_page", token=token, done=done), code=303)
 
 
 @blueprint.route("/feeds/<token>.ics")
