@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["invites", "exports", "join"]
+BENCHMARKS = ["invites", "exports", "join", "load"]
 
 
 def main(names: list[str]) -> int:

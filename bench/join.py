@@ -89,7 +89,7 @@ def serve(path: str, port: int) -> subprocess.Popen:
                BASE_URL=f"http://127.0.0.1:{port}", SCHEDULER_ENABLED="0")
     env.pop("FLASK_DEBUG", None)
     process = subprocess.Popen(
-        [os.path.join(os.path.dirname(sys.executable), "gunicorn"), "--workers", str(WORKERS),
+        [os.path.join(os.path.dirname(sys.executable), "gunicorn"), "--config", "python:bench.gunicorn_bench", "--workers", str(WORKERS),
          "--worker-class", "sync", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
          "bench.join_wsgi:app"], cwd=root, env=env)
     deadline = time.monotonic() + 30
