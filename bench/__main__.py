@@ -16,7 +16,7 @@ def main(names: list[str]) -> int:
         results[name] = module.run()
     missed = [name for name, ok in results.items() if not ok]
     print("all targets met" if not missed else f"targets missed: {', '.join(missed)}")
-    return 0
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":
