@@ -79,6 +79,9 @@ class Config:
         self.OUTBOX_MAX_ATTEMPTS = _int("OUTBOX_MAX_ATTEMPTS", 10)
         self.OUTBOX_RETRY_BASE_SECONDS = _int("OUTBOX_RETRY_BASE_SECONDS", 30)
         self.OUTBOX_POLL_SECONDS = _int("OUTBOX_POLL_SECONDS", 5)
+        #: How long a worker holds the rows it claimed; a worker that dies leaves them to be taken
+        #: over after this. Longer than any batch can take to send.
+        self.OUTBOX_LEASE_SECONDS = _int("OUTBOX_LEASE_SECONDS", 300)
         #: Rate limit counters: memory:// counts per process; use redis:// in production.
         self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI") or "memory://"
         #: Failed sign-ins allowed per account and per client address before a pause (429).

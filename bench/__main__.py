@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["invites", "exports", "join", "load"]
+BENCHMARKS = ["invites", "reminders", "exports", "join", "load"]
 
 
 def main(names: list[str]) -> int:

@@ -23,17 +23,22 @@ def free_port() -> int:
 
 
 class CountingHandler:
-    """An aiosmtpd handler that counts messages and notes when the last one arrived."""
+    """An aiosmtpd handler that counts messages and notes when the last one arrived; with
+    ``keep``, it keeps them too (to send the very same bytes again in a baseline)."""
 
-    def __init__(self):
+    def __init__(self, keep: bool = False):
         self.count = 0
         self.last_at = 0.0
+        self.kept: list[bytes] = []
+        self._keep = keep
         self._lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
         with self._lock:
             self.count += 1
             self.last_at = time.perf_counter()
+            if self._keep:
+                self.kept.append(envelope.original_content)
         return "250 OK"
 
     def wait_for(self, count: int, timeout: float = 600) -> float:
@@ -46,8 +51,8 @@ class CountingHandler:
 
 
 @contextmanager
-def smtp_server():
-    handler = CountingHandler()
+def smtp_server(keep: bool = False):
+    handler = CountingHandler(keep)
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()

@@ -62,9 +62,23 @@ def create_app(config: Config | None = None, instance_path: str | None = None) -
 
 
 def _is_serving_process(app: Flask) -> bool:
-    # The development server's reloader runs the app twice: a watcher and the server child.
-    # Only the child (WERKZEUG_RUN_MAIN) serves, so only it runs the scheduler.
-    return not app.debug or os.environ.get("WERKZEUG_RUN_MAIN") == "true"
+    # Only a process that serves requests runs the scheduler inside it: a gunicorn worker (no
+    # flask command around it) or `flask run`'s server. The other flask commands load the app too
+    # (db upgrade, demo, and scheduler, which runs its own) and must not start one. `flask run`
+    # with the reloader loads the app in a watcher and again in the server child; only the child
+    # (WERKZEUG_RUN_MAIN) serves.
+    import click
+    from flask.helpers import get_debug_flag
+
+    command = click.get_current_context(silent=True)
+    if command is None:
+        return True
+    if command.command.name != "run":
+        return False
+    reload = command.params.get("reload")
+    if reload is None:  # flask run's own default
+        reload = get_debug_flag()
+    return not reload or os.environ.get("WERKZEUG_RUN_MAIN") == "true"
 
 
 def _configure_database_url(app: Flask) -> None:

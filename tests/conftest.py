@@ -7,6 +7,7 @@ empty tables.
 
 from __future__ import annotations
 
+import asyncio
 import email
 import os
 import socket
@@ -44,17 +45,21 @@ class ReceivedMail:
 
 
 class Mailbox:
-    """An aiosmtpd handler that keeps what it receives; can be told to refuse for a while."""
+    """An aiosmtpd handler that keeps what it receives; can be told to refuse for a while, or to
+    take ``delay`` seconds over each message (a slow server, to stop a sender mid-batch)."""
 
     def __init__(self):
         self.received: list[ReceivedMail] = []
         self.refuse_with: str | None = None
+        self.delay = 0.0
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
 
     async def handle_DATA(self, server, session, envelope):
         if self.refuse_with:
             return self.refuse_with
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self._arrived:
             self.received.append(ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos),
                                               envelope.original_content))
@@ -65,6 +70,7 @@ class Mailbox:
         with self._lock:
             self.received.clear()
         self.refuse_with = None
+        self.delay = 0.0
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[ReceivedMail]:
         """Block until at least ``count`` messages arrived (or the timeout); returns them."""
@@ -156,6 +162,9 @@ class Client(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
+        # A streamed body is read while its request is alive, as a server does (a PostgreSQL
+        # server-side cursor would be gone once the request's context ends).
+        kwargs.setdefault("buffered", True)
         db.session.commit()
         try:
             with self.application.app_context():

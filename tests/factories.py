@@ -88,6 +88,46 @@ def invite(meeting_, person_, role: str = "participant", **extra):
     return invitation
 
 
+def crowd(meeting_, count: int, *, role: str = "participant", prefix: str = "guest"):
+    """``count`` new people (``{prefix}{n}@example.com``) on a draft ``meeting_``'s list at its
+    main venue, bulk-inserted (no signals: nothing is queued until it is published); committed."""
+    import sqlalchemy as sa
+
+    from meetings.core.db import utcnow
+    from meetings.directory.models import Person
+    from meetings.invitations.models import Invitation, Mode
+
+    now = utcnow()
+    emails = [f"{prefix}{n}@example.com" for n in range(count)]
+    db.session.execute(sa.insert(Person), [
+        {"name": f"Guest {n}", "email": email, "title": "", "timezone": "Asia/Shanghai", "language": "en",
+         "created_at": now} for n, email in enumerate(emails)])
+    ids = db.session.scalars(sa.select(Person.id).where(Person.email.in_(emails))).all()
+    db.session.execute(sa.insert(Invitation), [
+        {"meeting_id": meeting_.id, "person_id": person_id, "role": role, "site_id": meeting_.main_site.id,
+         "mode": Mode.IN_PERSON, "response": "needs-action", "created_at": now} for person_id in ids])
+    db.session.commit()
+    return emails
+
+
+def meeting_soon(owner, *, reminder_in: float, people: int = 0):
+    """A published meeting, in real time, whose participants' one reminder (1 minute before)
+    comes due in ``reminder_in`` seconds; with one guest, or ``people`` bulk-invited ones.
+    Returns the meeting and its guests' emails."""
+    from meetings.core.db import utcnow
+
+    start = (utcnow() + timedelta(minutes=1, seconds=reminder_in)).replace(microsecond=0)
+    meeting_ = meeting(owner, start=start.isoformat(), end=(start + timedelta(hours=2)).isoformat(), title="Soon")
+    scheduling.update_meeting(meeting_, {"reminders": [{"role": "participant", "before_minutes": 1}]})
+    db.session.commit()
+    if people:
+        emails = crowd(meeting_, people)
+    else:
+        emails = [invite(meeting_, person("Guest", email="guest@example.com")).person.email]
+    publish(meeting_)
+    return meeting_, emails
+
+
 def publish(meeting_):
     """Publish ``meeting_``; committed."""
     scheduling.publish_meeting(meeting_)

@@ -72,7 +72,8 @@ def test_pages_do_not_grow_with_invitations(client, smtp, path):
 
 
 @pytest.mark.parametrize("path", ["/api/meetings/{id}/invitations", "/api/meetings/{id}",
-                                  "/api/meetings/{id}/attendance.csv", "/api/meetings/{id}/attendance.xlsx"])
+                                  "/api/meetings/{id}/attendance.csv", "/api/meetings/{id}/attendance.xlsx",
+                                  "/api/meetings/{id}/notifications"])
 def test_api_answers_do_not_grow_with_invitations(api, smtp, path):
     small, large = meeting_with(api.user, 10), meeting_with(api.user, 1000)
 

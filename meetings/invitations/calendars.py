@@ -21,7 +21,7 @@ from meetings.extensions import db
 from meetings.invitations import ical
 from meetings.invitations.models import Invitation, Mode, Response
 from meetings.scheduling.models import AgendaItem, Meeting, MeetingStatus, SpeakerSlot
-from meetings.scheduling.services import reminder_offsets
+from meetings.scheduling.services import reminder_anchor, reminder_offsets
 
 
 @dataclass
@@ -54,7 +54,7 @@ def alarm_times(meeting: Meeting, role: Role, slots: list[SpeakerSlot]) -> list[
     """When the role's alarms ring, as offsets from the meeting's start (negative: before).
 
     A speaker's alarms are counted back from their first slot."""
-    anchor = slots[0].start_at if role == Role.SPEAKER and slots else meeting.start_at
+    anchor = reminder_anchor(meeting, role, slots[0].start_at if slots else None)
     return [(anchor - timedelta(minutes=minutes)) - meeting.start_at for minutes in reminder_offsets(meeting, role)]
 
 

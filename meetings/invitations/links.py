@@ -71,6 +71,11 @@ def link_url(purpose: LinkPurpose, raw: str) -> str:
     return external_url(ENDPOINTS[purpose], token=raw)
 
 
+def roll_call_url(raw: str) -> str:
+    """The absolute URL of a site link's roll-call page (the site host's list), from BASE_URL."""
+    return external_url("conferencing.roll_call_page", token=raw)
+
+
 def expires_at(purpose: LinkPurpose, meeting_end: datetime | None) -> datetime | None:
     """When a link of ``purpose`` stops working, given the meeting's end (None: never)."""
     if purpose == LinkPurpose.FEED or meeting_end is None:

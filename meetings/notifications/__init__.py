@@ -5,8 +5,10 @@ from the state of things when they leave."""
 
 
 def init_app(app):
-    """Listen to the domains' signals and render the outbox's emails."""
-    from meetings.notifications import dispatch, emails
+    """Listen to the domains' signals, render the outbox's emails, and list them for organizers."""
+    from meetings.extensions import api as rest
+    from meetings.notifications import api, dispatch, emails
 
     dispatch.connect_signals()
     emails.register_renderers()
+    rest.register_blueprint(api.blueprint)

@@ -17,22 +17,22 @@ from meetings.core import signals
 from meetings.core.db import utcnow
 from meetings.core.errors import Conflict
 from meetings.extensions import db
+from meetings.core.roles import Role
 from meetings.invitations.models import Invitation, Response
+from meetings.notifications import reminders
 from meetings.outbox import services as outbox
-from meetings.scheduling.models import Meeting, MeetingStatus
+from meetings.scheduling.models import Meeting
 
 #: Changes that send participants an update (reminder changes only move reminders).
 VISIBLE_CHANGES = frozenset({"time", "place", "agenda", "status", "join_link", "details"})
 #: Changes that concern only the people of the site they happened at.
 SITE_CHANGES = frozenset({"place", "join_link"})
+#: Changes that move everyone's reminders; an agenda change moves only the speakers'.
+REMINDER_CHANGES = frozenset({"time", "reminders"})
 
 
 def _stamp() -> str:
     return str(int(utcnow().timestamp() * 1_000_000))
-
-
-def _live(meeting: Meeting) -> bool:
-    return meeting.is_published and meeting.status == MeetingStatus.SCHEDULED
 
 
 def _recipients(meeting_id: int, *conditions) -> sa.Select:
@@ -74,7 +74,7 @@ def queue_cancel(invitation: Invitation, *, scope: str) -> None:
 
 def resend_invite(invitation: Invitation) -> None:
     """Send someone their invite again (they lost it, or it failed), with the meeting as it is."""
-    if not _live(invitation.meeting):
+    if not invitation.meeting.is_live:
         raise Conflict("Invites go out once the meeting is published.")
     if not invitation.is_active:
         raise Conflict("This person is no longer on the list.")
@@ -84,10 +84,17 @@ def resend_invite(invitation: Invitation) -> None:
 
 def on_meeting_published(meeting: Meeting, **_) -> None:
     queue_invites(meeting)
+    reminders.schedule(meeting)
 
 
 def on_meeting_changed(meeting: Meeting, changes=frozenset(), site=None, **_) -> None:
-    if not _live(meeting) or not (changes & VISIBLE_CHANGES):
+    if not meeting.is_live:
+        return
+    if changes & REMINDER_CHANGES:
+        reminders.schedule(meeting)
+    elif "agenda" in changes:
+        reminders.schedule(meeting, Invitation.role == Role.SPEAKER)
+    if not (changes & VISIBLE_CHANGES):
         return
     if site is not None and changes <= SITE_CHANGES:
         queue_updates(meeting, Invitation.site_id == site.id)
@@ -104,12 +111,16 @@ def on_meeting_cancelled(meeting: Meeting, **_) -> None:
 
 
 def on_invitation_added(invitation: Invitation, **_) -> None:
-    if _live(invitation.meeting):
+    if invitation.meeting.is_live:
         queue_invites(invitation.meeting, invitation=invitation)
+        reminders.schedule(invitation.meeting, Invitation.id == invitation.id)
 
 
 def on_invitation_changed(invitation: Invitation, **_) -> None:
-    if _live(invitation.meeting) and invitation.invited_at is not None and invitation.is_coming:
+    if not invitation.meeting.is_live:
+        return
+    reminders.schedule(invitation.meeting, Invitation.id == invitation.id)  # a new role has other offsets
+    if invitation.invited_at is not None and invitation.is_coming:
         queue_updates(invitation.meeting, Invitation.id == invitation.id)
 
 
@@ -121,9 +132,17 @@ def on_invitation_removed(invitation: Invitation, **_) -> None:
 
 
 def on_response_recorded(invitation: Invitation, previous=None, via: str = "link", **_) -> None:
+    if not invitation.meeting.is_live:
+        return
+    # Declining (or sending someone else) stops the reminders; coming after all brings back
+    # those still ahead.
+    if invitation.is_coming:
+        reminders.schedule(invitation.meeting, Invitation.id == invitation.id)
+    else:
+        reminders.cancel(invitation, f"the person answered {invitation.response.value}")
     # A calendar client already shows the answer it sent; an answer given by link is confirmed
     # with a calendar copy that carries it, so the person's calendar shows it too.
-    if via == "calendar" or not _live(invitation.meeting):
+    if via == "calendar":
         return
     outbox.enqueue(f"confirmation:{invitation.id}:{_stamp()}", "confirmation", meeting_id=invitation.meeting_id,
                    invitation_id=invitation.id, person_id=invitation.person_id)
@@ -133,7 +152,7 @@ def on_site_link_rotated(site, **_) -> None:
     # Only the host holds a site link by email; the new one reaches them at once. A draft's
     # invites have not gone out, and they will carry a fresh link when they do.
     meeting = site.meeting
-    if not _live(meeting) or site.host_person_id is None:
+    if not meeting.is_live or site.host_person_id is None:
         return
     host = db.session.scalar(sa.select(Invitation).where(
         Invitation.meeting_id == meeting.id, Invitation.person_id == site.host_person_id,

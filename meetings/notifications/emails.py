@@ -1,8 +1,10 @@
-"""Rendering the emails of invitations: invite, update, cancellation, answer confirmation.
+"""Rendering the emails of invitations: invite, update, cancellation, answer confirmation, and
+reminders.
 
 Each email is one function of its context, rendered from ``templates/email/<kind>/`` (subject,
-text and HTML) in the recipient's time zone, with their own calendar copy and fresh links.
-Rows are rendered in batches: what a batch needs is loaded in a few queries, whatever its size.
+text and HTML) in the recipient's time zone, with fresh links and, for all but reminders, their
+own calendar copy. Rows are rendered in batches: what a batch needs is loaded in a few queries,
+whatever its size.
 """
 
 from __future__ import annotations
@@ -13,19 +15,24 @@ from collections import defaultdict
 from types import SimpleNamespace
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 from flask import current_app
 from markupsafe import escape
 
 from meetings.attendance import qr
+from meetings.core.db import utcnow
 from meetings.core.roles import Role
+from meetings.directory.models import Person
 from meetings.extensions import db
 from meetings.invitations import calendars, ical
-from meetings.invitations.links import PendingLinks, link_url
+from meetings.invitations.links import PendingLinks, link_url, roll_call_url
+from meetings.notifications import reminders
 from meetings.invitations.models import Invitation, LinkPurpose, Mode
 from meetings.outbox.delivery import RenderedEmail, Skip, register_renderer
 from meetings.outbox.mail import InlineImage
 from meetings.outbox.models import OutboxMessage
-from meetings.scheduling.models import AgendaItem, MeetingStatus, Site, SpeakerSlot
+from meetings.scheduling.models import AgendaItem, Meeting, MeetingStatus, Site, SpeakerSlot
+from meetings.scheduling.services import reminder_offsets
 
 log = logging.getLogger(__name__)
 
@@ -34,22 +41,30 @@ CHECKIN_CODE_ID = "checkin-code@meetings"
 #: Emails that carry an in-person attendee's check-in code: those that restate the details.
 CHECKIN_KINDS = frozenset({"invite", "update", "confirmation"})
 
-#: Kinds rendered here, and the iTIP method each one carries.
+#: Kinds rendered here, and the iTIP method each one carries (None: no calendar part; a
+#: reminder is not an invite).
 METHODS = {"invite": "REQUEST", "update": "REQUEST", "confirmation": "REQUEST", "site_link": "REQUEST",
-           "cancel": "CANCEL"}
+           "cancel": "CANCEL", reminders.KIND: None}
 
 
 def register_renderers() -> None:
     """Tell the outbox who renders which kind."""
     for kind in METHODS:
         register_renderer(kind, render_invitation_emails)
+    register_renderer(reminders.KIND, render_reminders)
 
 
 def load_invitations(ids: set[int]) -> dict[int, Invitation]:
     """Invitations with their person, meeting (agenda and sites) and site, in a few queries."""
     if not ids:
         return {}
-    rows = db.session.scalars(sa.select(Invitation).where(Invitation.id.in_(ids))).unique()
+    # Not what the models load along by default and no email shows: people's units and role
+    # tags, a site's host, the meeting's owner. Joined on every row, they cost more than the rest.
+    rows = db.session.scalars(sa.select(Invitation).where(Invitation.id.in_(ids)).options(
+        orm.defaultload(Invitation.person).lazyload(Person.tag_rows),
+        orm.defaultload(Invitation.person).lazyload(Person.unit),
+        orm.defaultload(Invitation.site).lazyload(Site.host),
+        orm.defaultload(Invitation.meeting).lazyload(Meeting.owner))).unique()
     return {invitation.id: invitation for invitation in rows}
 
 
@@ -82,6 +97,39 @@ def render_invitation_emails(rows: list[OutboxMessage]) -> dict[int, RenderedEma
     pending.flush()
     _record_sent_sequences(invitations[row.invitation_id] for row in rows
                            if isinstance(rendered.get(row.id), RenderedEmail))
+    return rendered
+
+
+def render_reminders(rows: list[OutboxMessage]) -> dict[int, RenderedEmail | Skip | Exception]:
+    """Render a batch of reminder rows, skipping those that no longer stand
+    (`reminders.reason_not_to_send`)."""
+    invitations = load_invitations({row.invitation_id for row in rows if row.invitation_id})
+    slots = _slots_by_person(list(invitations.values()))
+    merge = MailMerge()
+    pending = PendingLinks()
+    now = utcnow()
+    offsets: dict[tuple[int, Role], tuple[int, ...]] = {}  # per meeting and role, not per row
+    rendered: dict[int, RenderedEmail | Skip | Exception] = {}
+    for row in rows:
+        invitation = invitations.get(row.invitation_id)
+        try:
+            my_slots, mine = [], None
+            if invitation is not None:
+                my_slots = slots.get((invitation.meeting_id, invitation.person_id), [])
+                key = (invitation.meeting_id, invitation.role)
+                mine = offsets.get(key)
+                if mine is None:
+                    mine = offsets[key] = reminder_offsets(invitation.meeting, invitation.role)
+            reason = reminders.reason_not_to_send(row, invitation, my_slots[0].start_at if my_slots else None, now,
+                                                  mine)
+            if reason is not None:
+                rendered[row.id] = Skip(reason)
+            else:
+                rendered[row.id] = merge.email(row, invitation, my_slots, _links(row, invitation, pending))
+        except Exception as error:  # one broken row must not hold back the others
+            log.exception("could not render outbox row %s", row.id)
+            rendered[row.id] = error
+    pending.flush()
     return rendered
 
 
@@ -129,13 +177,14 @@ class MailMerge:
         self.name = f"Name{marker}"
         self.email_address = f"p{marker}@placeholder.invalid"
         self.urls = {kind: f"https://placeholder.invalid/{kind}{marker}"
-                     for kind in ("rsvp", "join", "checkin", "feed")}
+                     for kind in ("rsvp", "join", "checkin", "feed", "roll_call")}
         self._variants: dict[tuple, tuple[str, str, str, list[str] | None]] = {}
         self._everyone: dict[int, list[Invitation]] = {}
         self._env = current_app.jinja_env
 
     def _variant_key(self, row, invitation: Invitation, slots, links) -> tuple:
-        return (row.kind, row.payload.get("scope"), row.payload.get("site_id"), invitation.meeting_id, invitation.role, invitation.mode,
+        return (row.kind, row.payload.get("scope"), row.payload.get("site_id"), row.payload.get("before_minutes"),
+                invitation.meeting_id, invitation.role, invitation.mode,
                 getattr(invitation.venue, "id", None), invitation.person.timezone, invitation.person.language,
                 invitation.response, invitation.delegated_to_id, invitation.delegated_from_id,
                 tuple(slot.id for slot in slots), tuple(kind for kind in self.urls if getattr(links, kind)))
@@ -164,8 +213,8 @@ class MailMerge:
             images = (InlineImage(CHECKIN_CODE_ID, qr.png(links.checkin), "image/png", "checkin.png"),)
         return RenderedEmail(recipient=person.email, recipient_name=person.name,
                              subject=_fill(subject, values), text=_fill(text, values),
-                             html=_fill(html, html_values), calendar=calendar, method=METHODS[row.kind],
-                             images=images)
+                             html=_fill(html, html_values), calendar=calendar,
+                             method=METHODS[row.kind] if calendar is not None else None, images=images)
 
     def _render_variant(self, row, invitation: Invitation, slots, links) -> tuple:
         meeting = invitation.meeting
@@ -174,7 +223,9 @@ class MailMerge:
         person = SimpleNamespace(name=self.name, email=self.email_address, timezone=invitation.person.timezone,
                                  language=invitation.person.language)
         recipient = calendars.attendee(invitation, email=self.email_address, name=self.name)
-        if row.kind == "cancel":
+        if METHODS[row.kind] is None:
+            lines = None
+        elif row.kind == "cancel":
             everyone = None
             if row.payload.get("scope") == "meeting":
                 everyone = self._everyone_at(meeting.id)
@@ -184,8 +235,9 @@ class MailMerge:
             lines = calendars.request_lines(invitation, stand_in_links, recipient=recipient, slots=slots)
         context = {"meeting": meeting, "invitation": invitation, "person": person, "slots": slots,
                    "links": stand_in_links, "zone": invitation.person.timezone,
-                   "scope": row.payload.get("scope"), "site": invitation.venue,
-                   "hosted_site": _hosted_site(row, invitation), "checkin_code_id": CHECKIN_CODE_ID}
+                   "scope": row.payload.get("scope"), "before_minutes": row.payload.get("before_minutes"),
+                   "site": invitation.venue, "hosted_site": _hosted_site(row, invitation),
+                   "checkin_code_id": CHECKIN_CODE_ID}
         folder = f"email/{row.kind}"
         subject = " ".join(self._env.get_template(f"{folder}/subject.txt").render(context).split())
         text = self._env.get_template(f"{folder}/body.txt").render(context)
@@ -234,8 +286,9 @@ def _links(row: OutboxMessage, invitation: Invitation, pending: PendingLinks) ->
         links.join = link_url(LinkPurpose.JOIN, pending.mint(LinkPurpose.JOIN, meeting_id=meeting_id,
                                                              invitation_id=invitation.id))
     elif hosted is not None:
-        links.join = link_url(LinkPurpose.SITE, pending.mint(LinkPurpose.SITE, meeting_id=meeting_id,
-                                                             site_id=hosted.id))
+        raw = pending.mint(LinkPurpose.SITE, meeting_id=meeting_id, site_id=hosted.id)
+        links.join = link_url(LinkPurpose.SITE, raw)
+        links.roll_call = roll_call_url(raw)
     if row.kind in CHECKIN_KINDS and invitation.mode == Mode.IN_PERSON and invitation.is_coming:
         links.checkin = link_url(LinkPurpose.CHECKIN, pending.mint(LinkPurpose.CHECKIN, meeting_id=meeting_id,
                                                                    invitation_id=invitation.id))

@@ -42,7 +42,7 @@ def deliver_command() -> None:
     """Deliver what is due now, once, and print what happened."""
     stats = delivery.deliver_due()
     click.echo(f"claimed {stats.claimed}, sent {stats.sent}, retried {stats.retried}, failed {stats.failed}, "
-               f"skipped {stats.skipped}")
+               f"skipped {stats.skipped}, released {stats.released}")
 
 
 @click.command("scheduler")
@@ -50,11 +50,11 @@ def deliver_command() -> None:
 def scheduler_command() -> None:
     """Run the scheduler (email delivery and housekeeping) until SIGTERM or Ctrl-C."""
     app = current_app._get_current_object()
-    scheduler = build_scheduler(app)
     stop = threading.Event()
+    scheduler = build_scheduler(app, stopping=stop)
 
     def request_stop(signum, _frame):
-        click.echo(f"Received signal {signum}; finishing the running job and stopping.")
+        click.echo(f"Received signal {signum}; finishing the batch being sent and stopping.")
         stop.set()
 
     signal.signal(signal.SIGTERM, request_stop)

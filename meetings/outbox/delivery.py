@@ -3,21 +3,38 @@ and record each outcome.
 
 Claiming is one conditional UPDATE: on PostgreSQL its subquery takes rows with
 ``FOR UPDATE SKIP LOCKED`` so several workers share the work; on SQLite the statement itself is
-atomic and its returned rows decide who sends. A row stays claimed for a lease; a worker that
-dies mid-batch leaves its rows to be taken over when the lease runs out.
+atomic (under ``BEGIN IMMEDIATE``) and its returned rows decide who sends. A row stays claimed for
+a lease (``OUTBOX_LEASE_SECONDS``); a worker that dies mid-batch leaves its rows to be taken over
+when the lease runs out.
 
-Each row is marked sent in its own commit right after the SMTP server accepts it. So a worker
-killed between the server's "250 OK" and that commit is the only way an email goes out twice:
-at most one email per killed worker, sent again when its lease expires.
+Each row is marked sent in its own commit right after the SMTP server accepts it (`Ledger`). An
+email goes out twice only in these windows:
+
+- a worker killed (SIGKILL, out of memory, power) between the server's "250 OK" for a message
+  and that commit: the message goes out again when its lease runs out. At most one email per
+  killed worker; what it had marked sent never goes out again, what it had not sent yet goes
+  out once.
+- the server's reply lost on the way (the connection breaks, or ``MAIL_TIMEOUT`` passes, after
+  the message's last byte): nobody can know it arrived, so it is tried again. SMTP itself has
+  this window (RFC 1047).
+- on PostgreSQL, a crash of the database server itself (not of a worker) that forgets the last
+  "sent" marks, which are committed without waiting for the disk (see `Ledger`).
+
+A worker that is alive but slow does not race the one that takes its rows over: it starts no
+send past `send_deadline` and hands the rest of its batch back. Rows that come due while no
+worker runs go out when one is back; renderers decide whether that is still worth it (a late
+reminder is skipped once what it announces has started).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
 import socket
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,12 +54,13 @@ from meetings.outbox.mail import (
     TemporaryDeliveryError,
     build_message,
 )
-from meetings.outbox.models import OutboxMessage, OutboxStatus
+from meetings.outbox.models import WAITING, OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
 
-#: How long a claim holds a row before another worker may take it over.
-LEASE = timedelta(minutes=5)
+def lease() -> timedelta:
+    """How long a claim holds a row before another worker may take it over (OUTBOX_LEASE_SECONDS)."""
+    return timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
 
 
 @dataclass
@@ -87,13 +105,14 @@ class DeliveryStats:
     retried: int = 0
     failed: int = 0
     skipped: int = 0
+    released: int = 0
     errors: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return self.claimed > 0
 
     def add(self, other: DeliveryStats) -> None:
-        for name in ("claimed", "sent", "retried", "failed", "skipped"):
+        for name in ("claimed", "sent", "retried", "failed", "skipped", "released"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.errors.extend(other.errors)
 
@@ -112,11 +131,13 @@ def claim(*, now: datetime, limit: int, worker: str) -> list[OutboxMessage]:
         sa.and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.due_at <= now),
         sa.and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_until < now),
     )
-    candidates = (sa.select(OutboxMessage.id).where(due).order_by(OutboxMessage.due_at, OutboxMessage.id)
+    # WAITING is implied by `due`, but said outright, as the partial index says it, it lets
+    # SQLite read that index in due order instead of scanning and sorting every email ever sent.
+    candidates = (sa.select(OutboxMessage.id).where(sa.text(WAITING), due).order_by(OutboxMessage.due_at, OutboxMessage.id)
                   .limit(limit).with_for_update(skip_locked=True))
     ids = db.session.scalars(
         sa.update(OutboxMessage).where(OutboxMessage.id.in_(candidates.scalar_subquery()))
-        .values(status=OutboxStatus.SENDING, claimed_by=worker, claimed_until=now + LEASE)
+        .values(status=OutboxStatus.SENDING, claimed_by=worker, claimed_until=now + lease())
         .returning(OutboxMessage.id).execution_options(synchronize_session=False)
     ).all()
     db.session.commit()
@@ -133,6 +154,14 @@ def message_id(row) -> str:
     return f"<outbox.{row.id}.{digest}@{host}>"
 
 
+def send_deadline() -> float:
+    """When (``time.monotonic()``) a batch claimed now must stop starting sends: early enough
+    that the last one ends before the lease does, and another worker could take the rows over."""
+    lease_seconds = lease().total_seconds()
+    margin = min(current_app.config["MAIL_TIMEOUT"], lease_seconds / 2)
+    return time.monotonic() + lease_seconds - margin
+
+
 def retry_delay(attempts: int) -> timedelta:
     """Backoff after the ``attempts``-th failure: doubling from the base, capped at an hour."""
     base = current_app.config["OUTBOX_RETRY_BASE_SECONDS"]
@@ -140,19 +169,22 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def deliver_due(*, now: datetime | None = None, batch_size: int | None = None, worker: str | None = None,
-                max_batches: int | None = None) -> DeliveryStats:
-    """Deliver every due row, batch after batch, until none is left (or ``max_batches``)."""
+                max_batches: int | None = None, should_stop: Callable[[], bool] | None = None) -> DeliveryStats:
+    """Deliver every due row, batch after batch, until none is left (or ``max_batches``, or
+    ``should_stop()`` says so between two batches: a scheduler asked to stop finishes the batch it
+    holds, and leaves the rest to the next run rather than to a lease)."""
     stats = DeliveryStats()
     worker = worker or worker_name()
     batch_size = batch_size or current_app.config["OUTBOX_BATCH_SIZE"]
     batches = 0
     with write_intent():
-        while max_batches is None or batches < max_batches:
+        while (max_batches is None or batches < max_batches) and not (should_stop and should_stop()):
             rows = claim(now=now or utcnow(), limit=batch_size, worker=worker)
+            deadline = send_deadline()
             if not rows:
                 break
             batches += 1
-            stats.add(deliver_batch(rows, worker=worker))
+            stats.add(deliver_batch(rows, worker=worker, send_until=deadline))
     return stats
 
 
@@ -176,8 +208,13 @@ def _render(rows: list[OutboxMessage]) -> dict[int, RenderedEmail | Skip | Excep
     return rendered
 
 
-def deliver_batch(rows: list[OutboxMessage], *, worker: str) -> DeliveryStats:
-    """Render and send claimed ``rows`` over one SMTP connection, recording each outcome."""
+def deliver_batch(rows: list[OutboxMessage], *, worker: str, send_until: float | None = None) -> DeliveryStats:
+    """Render and send claimed ``rows`` over one SMTP connection, recording each outcome.
+
+    Past ``send_until`` (``time.monotonic()``, see `send_deadline`) no send starts: the rows
+    left are handed back, due at once, rather than raced for with a worker that takes them over
+    when the lease runs out (both would send them).
+    """
     stats = DeliveryStats(claimed=len(rows))
     rendered = _render(rows)
     claimed = [Claimed(row.id, row.key, row.attempts) for row in rows]
@@ -200,6 +237,9 @@ def deliver_batch(rows: list[OutboxMessage], *, worker: str) -> DeliveryStats:
             elif not session.alive:
                 # The server went away on an earlier row: the rest wait for it like that row does.
                 stats.add(ledger.retry(row, last_error or "the SMTP connection was lost"))
+            elif send_until is not None and time.monotonic() > send_until:
+                ledger.release(row)
+                stats.released += 1
             else:
                 outcome = _send(session, ledger, row, result, sender)
                 last_error = outcome.errors[-1] if outcome.errors else last_error
@@ -245,40 +285,80 @@ _FINISH = _OWNED.values(status=sa.bindparam("new_status"), claimed_by=None, clai
 _RETRY = _OWNED.values(status=OutboxStatus.PENDING, claimed_by=None, claimed_until=None,
                        last_error=sa.bindparam("error"), attempts=sa.bindparam("attempts"),
                        due_at=sa.bindparam("due_at"))
+_RELEASE = _OWNED.values(status=OutboxStatus.PENDING, claimed_by=None, claimed_until=None)
+
+
+@dataclass(frozen=True)
+class _DriverStatement:
+    """One of the UPDATEs above, compiled once for a dialect, with its parameters made ready for
+    the driver (the types' own conversions applied), to run without SQLAlchemy's per-execution
+    work, which costs several times the UPDATE itself."""
+
+    sql: str
+    #: The parameters' order for a positional driver (SQLite); None for named ones (psycopg).
+    order: tuple[str, ...] | None
+    defaults: dict
+    processors: dict
+
+    def parameters(self, values: dict) -> tuple | dict:
+        merged = {**self.defaults, **values}
+        for name, process in self.processors.items():
+            merged[name] = process(merged[name])
+        return tuple(merged[name] for name in self.order) if self.order is not None else merged
+
+
+@functools.lru_cache(maxsize=16)
+def _for_driver(statement, dialect) -> _DriverStatement:
+    compiled = statement.compile(dialect=dialect)
+    binds = {name: bind for bind, name in compiled.bind_names.items()}
+    processors = {name: process for name, bind in binds.items()
+                  if (process := bind.type.bind_processor(dialect)) is not None}
+    return _DriverStatement(compiled.string, tuple(compiled.positiontup) if compiled.positional else None,
+                            {name: bind.value for name, bind in binds.items()}, processors)
 
 
 class Ledger:
     """Records each row's outcome in a transaction of its own, on a connection of its own.
 
-    One short UPDATE and a commit per row, right after the SMTP server's answer: the
-    rendering session (with everything it loaded) is not flushed or expired for it. On
-    PostgreSQL these commits do not wait for the WAL flush (``synchronous_commit off``): a
-    killed worker loses nothing it recorded; only a crash of the database server itself could
-    forget the last few "sent" marks, and those emails would go out once more.
+    One short UPDATE per row, committed by itself (the driver connection is in autocommit),
+    right after the SMTP server's answer: the rendering session (with everything it loaded) is
+    not flushed or expired for it. On PostgreSQL these commits do not wait for the WAL flush
+    (``synchronous_commit off``): a killed worker loses nothing it recorded; only a crash of the
+    database server itself could forget the last few "sent" marks, and those emails would go out
+    once more.
     """
 
     def __init__(self, worker: str):
         self.worker = worker
         self.connection = None
+        self.dialect = db.engine.dialect
 
     def __enter__(self) -> Ledger:
-        self.connection = db.engine.connect()
-        if self.connection.dialect.name == "postgresql":
-            self.connection.exec_driver_sql("SET synchronous_commit TO OFF")
-            self.connection.commit()
+        self.connection = db.engine.raw_connection()
+        driver = self.connection.driver_connection
+        if self.dialect.name == "postgresql":
+            driver.rollback()  # the pool's ping may have opened a transaction
+            driver.autocommit = True
+            driver.execute("SET synchronous_commit TO OFF")
+        # SQLite connections are in autocommit already (core.database turns pysqlite's own
+        # transactions off): a lone UPDATE is its own transaction, and waits for the write
+        # lock within the busy timeout.
         return self
 
     def __exit__(self, *exc_info) -> None:
-        if self.connection.dialect.name == "postgresql" and not self.connection.closed:
-            self.connection.rollback()
-            self.connection.exec_driver_sql("RESET synchronous_commit")
-            self.connection.commit()
-        self.connection.close()
+        driver = self.connection.driver_connection
+        try:
+            if self.dialect.name == "postgresql" and not driver.closed:
+                driver.execute("RESET synchronous_commit")
+                driver.autocommit = False
+        finally:
+            self.connection.close()
 
     def _update(self, statement, row: Claimed, values: dict) -> None:
-        result = self.connection.execute(statement, {"row_id": row.id, "worker": self.worker, **values})
-        self.connection.commit()
-        if result.rowcount == 0:
+        prepared = _for_driver(statement, self.dialect)
+        cursor = self.connection.driver_connection.execute(
+            prepared.sql, prepared.parameters({"row_id": row.id, "worker": self.worker, **values}))
+        if cursor.rowcount == 0:
             log.warning("outbox row %s was taken over by another worker before %s finished it", row.id,
                         self.worker)
 
@@ -290,6 +370,10 @@ class Ledger:
             "new_status": status, "error": error, "attempts": row.attempts + 1 if attempt else row.attempts,
             "sent_at": utcnow() if sent else None, "recipient": recipient if sent else None,
             "subject": (subject or "")[:300] if sent else None})
+
+    def release(self, row: Claimed) -> None:
+        """Hand an unsent row back as it was (no attempt counted), for any worker to take now."""
+        self._update(_RELEASE, row, {})
 
     def retry(self, row: Claimed, error: str) -> DeliveryStats:
         """Put the row back for a later try, or fail it after the last one."""

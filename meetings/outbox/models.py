@@ -23,6 +23,11 @@ class OutboxStatus(enum.StrEnum):
     SKIPPED = "skipped"
 
 
+#: "Waiting": pending or being sent. Literal SQL, shared by the partial index and the claim, so
+#: that SQLite (which matches a partial index only on the same literal condition) uses it.
+WAITING = "status IN ('pending', 'sending')"
+
+
 class OutboxMessage(db.Model):
     """An email that must go out: invite, update, cancellation, reminder, confirmation.
 
@@ -33,9 +38,7 @@ class OutboxMessage(db.Model):
     __tablename__ = "outbox"
     __table_args__ = (
         # "Due and not yet sent": what the delivery job scans, kept small by the condition.
-        sa.Index("ix_outbox_due", "due_at",
-                 sqlite_where=sa.text("status IN ('pending', 'sending')"),
-                 postgresql_where=sa.text("status IN ('pending', 'sending')")),
+        sa.Index("ix_outbox_due", "due_at", sqlite_where=sa.text(WAITING), postgresql_where=sa.text(WAITING)),
         sa.Index("ix_outbox_meeting_person", "meeting_id", "person_id"),
         sa.Index("ix_outbox_invitation_status", "invitation_id", "status"),
     )

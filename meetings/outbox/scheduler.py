@@ -8,6 +8,7 @@ processes can run side by side (the outbox claim decides who sends what).
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
@@ -15,6 +16,7 @@ import threading
 from collections.abc import Callable
 from datetime import timezone
 
+import click
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
@@ -77,14 +79,20 @@ def latest_heartbeat():
     return db.session.scalar(sa.select(sa.func.max(SchedulerHeartbeat.seen_at)))
 
 
-def build_scheduler(app: Flask) -> BackgroundScheduler:
-    """A scheduler with the delivery job and every registered housekeeping job (not started)."""
+def build_scheduler(app: Flask, stopping: threading.Event | None = None) -> BackgroundScheduler:
+    """A scheduler with the delivery job, every registered housekeeping job and the heartbeat
+    (not started).
+
+    Once ``stopping`` is set, a running delivery ends after the batch it is sending, so that a
+    shutdown waits seconds, not for the whole queue.
+    """
     from meetings.outbox.delivery import deliver_due
 
+    stopping = stopping or threading.Event()
     scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={
         "coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
-    scheduler.add_job(_in_app(app, "deliver", deliver_due), "interval", id="deliver",
-                      seconds=app.config["OUTBOX_POLL_SECONDS"])
+    scheduler.add_job(_in_app(app, "deliver", functools.partial(deliver_due, should_stop=stopping.is_set)),
+                      "interval", id="deliver", seconds=app.config["OUTBOX_POLL_SECONDS"])
     for name, (function, seconds) in sorted(_housekeeping.items()):
         scheduler.add_job(_in_app(app, name, function), "interval", id=name, seconds=seconds)
     worker, started_at = f"{socket.gethostname()}:{os.getpid()}"[:100], utcnow()
@@ -105,5 +113,7 @@ def start_in_process(app: Flask) -> BackgroundScheduler:
             scheduler = build_scheduler(app)
             scheduler.start()
             _started[id(app)] = scheduler
-            log.info("scheduler started in-process with %d jobs", len(scheduler.get_jobs()))
+            # Said on stderr like the development server's own lines, so that `make run` shows it.
+            click.echo(f" * Scheduler running in process {os.getpid()}: "
+                       + ", ".join(job.id for job in scheduler.get_jobs()), err=True)
         return scheduler

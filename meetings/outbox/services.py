@@ -35,6 +35,19 @@ def enqueue_many(rows: list[dict]) -> None:
     db.session.execute(insert_ignoring_duplicates(OutboxMessage, ["key"]), values)
 
 
+def _keyed(recipients: sa.Select, key_prefix: str, key_suffix: str):
+    """``recipients`` as a subquery, and the key each of its rows gets."""
+    source = recipients.subquery()
+    key = sa.literal(key_prefix) + sa.cast(source.c.invitation_id, sa.String) + sa.literal(key_suffix)
+    return source, key
+
+
+def keys_for(recipients: sa.Select, *, key_prefix: str, key_suffix: str) -> sa.Select:
+    """SQL: the keys `enqueue_for` gives the rows of ``recipients``."""
+    source, key = _keyed(recipients, key_prefix, key_suffix)
+    return sa.select(key.label("key")).select_from(source)
+
+
 def enqueue_for(recipients: sa.Select, *, key_prefix: str, key_suffix: str, kind: str,
                 due_at: datetime | None = None, payload: dict | None = None) -> None:
     """Queue one email per row of ``recipients`` in one INSERT ... SELECT, whatever their number.
@@ -43,9 +56,8 @@ def enqueue_for(recipients: sa.Select, *, key_prefix: str, key_suffix: str, kind
     each row's key is ``{key_prefix}{invitation_id}{key_suffix}``. Keys already queued are
     skipped, as with `enqueue`.
     """
-    source = recipients.subquery()
+    source, key = _keyed(recipients, key_prefix, key_suffix)
     now = utcnow()
-    key = sa.literal(key_prefix) + sa.cast(source.c.invitation_id, sa.String) + sa.literal(key_suffix)
     rows = sa.select(
         key, sa.literal(kind), sa.literal(OutboxStatus.PENDING.value),
         sa.literal(due_at or now, type_=UTCDateTime()), sa.literal(0), source.c.meeting_id,
@@ -55,6 +67,23 @@ def enqueue_for(recipients: sa.Select, *, key_prefix: str, key_suffix: str, kind
     columns = ["key", "kind", "status", "due_at", "attempts", "meeting_id", "invitation_id", "person_id",
                "payload", "created_at"]
     db.session.execute(insert_ignoring_duplicates(OutboxMessage, ["key"]).from_select(columns, rows))
+
+
+def requeue_cancelled_for(recipients: sa.Select, *, key_prefix: str, key_suffix: str, due_at: datetime) -> int:
+    """Queue again, due at ``due_at``, the cancelled emails that `enqueue_for` would queue for
+    ``recipients`` (same keys); returns how many.
+
+    A key is written once, so an email that was cancelled and is wanted again (a reminder of
+    someone who declined, then accepted) must be brought back rather than inserted. Emails that
+    were sent, skipped or failed stay as they are: they are never sent twice by this.
+    """
+    keys = keys_for(recipients, key_prefix=key_prefix, key_suffix=key_suffix)
+    result = db.session.execute(
+        sa.update(OutboxMessage).where(OutboxMessage.status == OutboxStatus.CANCELLED, OutboxMessage.key.in_(keys))
+        .values(status=OutboxStatus.PENDING, due_at=due_at, attempts=0, last_error=None, claimed_by=None,
+                claimed_until=None)
+        .execution_options(synchronize_session=False))
+    return result.rowcount or 0
 
 
 def pending_exists(invitation_id, kinds: tuple[str, ...]) -> sa.Exists:
@@ -70,12 +99,13 @@ def has_pending(*, invitation_id: int, kinds: tuple[str, ...]) -> bool:
         OutboxMessage.status == OutboxStatus.PENDING))) or False
 
 
-def cancel_pending(*, kinds: tuple[str, ...] | None = None, reason: str = "", **subject) -> int:
-    """Cancel waiting emails about a subject (``meeting_id=``, ``invitation_id=``); returns how many.
+def cancel_pending(*where, kinds: tuple[str, ...] | None = None, reason: str = "", **subject) -> int:
+    """Cancel waiting emails about a subject (``meeting_id=``, ``invitation_id=``) that also meet
+    the SQL conditions ``where``; returns how many.
 
     Emails already being sent are left to finish.
     """
-    conditions = [getattr(OutboxMessage, name) == value for name, value in subject.items()]
+    conditions = [*where, *(getattr(OutboxMessage, name) == value for name, value in subject.items())]
     if kinds is not None:
         conditions.append(OutboxMessage.kind.in_(kinds))
     result = db.session.execute(

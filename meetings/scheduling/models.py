@@ -121,6 +121,11 @@ class Meeting(db.Model):
         return self.published_at is not None
 
     @property
+    def is_live(self) -> bool:
+        """Published and not over nor cancelled: its people get updates and reminders."""
+        return self.is_published and self.status == MeetingStatus.SCHEDULED
+
+    @property
     def is_editable(self) -> bool:
         """Whether its details may still change."""
         return self.status in (MeetingStatus.DRAFT, MeetingStatus.SCHEDULED)

@@ -269,6 +269,14 @@ def reminder_offsets(meeting: Meeting, role: Role) -> tuple[int, ...]:
     return tuple(r["before_minutes"] for r in effective_reminders(meeting) if r["role"] == role.value)
 
 
+def reminder_anchor(meeting: Meeting, role: Role, first_slot_start: datetime | None) -> datetime:
+    """What ``role``'s reminders count back from: a speaker's first slot (when they have one),
+    else the meeting's start. Calendar alarms and reminder emails both follow it."""
+    if role == Role.SPEAKER and first_slot_start is not None:
+        return first_slot_start
+    return meeting.start_at
+
+
 # --- life cycle ---------------------------------------------------------------------------------
 
 def publish_meeting(meeting: Meeting) -> bool:

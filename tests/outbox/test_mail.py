@@ -358,6 +358,28 @@ def test_without_a_calendar_inline_images_still_go_with_the_html(mail_context, s
 def test_malformed_inline_images_are_refused(images, html):
     with pytest.raises(ValueError):
         invite(html=html, images=images)
+@pytest.mark.parametrize("name", ["张建国", "José Müller", " ".join(["参会人"] * 5), "张" * 40, " ".join(["Ünïcödé"] * 12)])
+def test_a_display_name_reads_back_as_it_was_whatever_its_length(name):
+    raw = invite(recipient_name=name).as_bytes()
+    assert legacy_decoded(raw, "To") == f"{name} <zhang.jianguo@example.com>"
+    assert max(len(line) for line in raw.split(b"\r\n\r\n")[0].split(b"\r\n")) <= 78
+
+
+@pytest.mark.parametrize("address", [
+    "zhang.jianguo@example.com", "A.B+tag@Sub.Example.COM", "o'neil@example.co.uk", "x@a-b.example",
+    "first.last@" + "a" * 63 + ".example", "first.last@" + "a" * 64 + ".example", "a..b@example.com",
+    ".a@example.com", "a@-example.com", "a@example", "a@xn--fsq.example", "a b@example.com",
+])
+def test_plain_addresses_take_a_fast_path_to_the_same_result(address):
+    from meetings.outbox.mail import _mailbox, _parse_mailbox
+
+    try:
+        expected = _parse_mailbox(address, "recipient", bare=True)
+    except ValueError:
+        with pytest.raises(ValueError):
+            _mailbox(address, "recipient", bare=True)
+    else:
+        assert _mailbox(address, "recipient", bare=True) == expected
 
 
 # --- header injection ---------------------------------------------------------------------

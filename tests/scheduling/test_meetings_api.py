@@ -261,3 +261,8 @@ def test_bad_reminders_are_refused(api, reminder, words):
     response = new_meeting(api, reminders=[reminder])
     assert response.status_code == 422
     assert words in response.json["error"]["fields"]["reminders"][0]
+    meeting = new_meeting(api, reminders=[{"role": "observer", "before_minutes": 60 * 24 * 60}]).json  # 60 days: fine
+    patched = api.patch(f"/api/meetings/{meeting['id']}", json={"reminders": [reminder]})
+    assert patched.status_code == 422
+    assert words in patched.json["error"]["fields"]["reminders"][0]
+    assert api.get(f"/api/meetings/{meeting['id']}").json["reminders"] == meeting["reminders"]  # unchanged
