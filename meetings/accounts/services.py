@@ -83,6 +83,7 @@ def issue_api_token(email: str, name: str = "") -> str:
     user = get_user_by_email(email)
     if user is None:
         raise NotFound(f"No user with the email {normalize_email(email)}.", "email")
+    name = clean_text(name, "name", max_length=100)
     raw, digest = new_token()
     token = ApiToken(user=user, token_hash=digest, name=name)
     db.session.add(token)

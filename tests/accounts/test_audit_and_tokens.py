@@ -1,5 +1,7 @@
 """The audit log of organizer actions, and API tokens that can be listed and revoked."""
 
+import pytest
+
 from meetings.accounts.models import AuditEvent
 from meetings.extensions import db
 from tests import factories
@@ -53,6 +55,15 @@ def test_tokens_are_listed_issued_and_revoked(api, admin_api, client):
     assert len(admin_api.get("/api/tokens?all=1").json) >= 3
     assert admin_api.delete(f"/api/tokens/{mine}").status_code == 204  # an admin may revoke anyone's
     assert api.get("/api/tokens").status_code == 401
+
+
+@pytest.mark.parametrize("name", ["nul\x00byte", "two\nlines", "x" * 101])
+def test_a_bad_token_name_is_refused_and_no_token_is_made(api, name):
+    before = len(api.get("/api/tokens").json)
+    answer = api.post("/api/tokens", json={"name": name})
+    assert answer.status_code == 422  # PostgreSQL refuses NUL bytes and over-long text: never a 500
+    assert "name" in answer.json["error"]["fields"]
+    assert len(api.get("/api/tokens").json) == before
 
 
 def test_an_organizer_cannot_revoke_someone_elses_token(api, other_api):
