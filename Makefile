@@ -6,7 +6,9 @@ STAMP := $(VENV)/.installed
 CI_STAMP := $(VENV)/.installed-ci
 export FLASK_APP := wsgi
 
-.PHONY: run test test-postgres bench install migrate demo clean chromium check audit
+.PHONY: run test test-postgres bench install migrate demo clean chromium check audit translations
+CATALOGS := $(wildcard translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,12 +21,21 @@ $(CI_STAMP): requirements-ci.txt $(STAMP)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-ci.txt
 	touch $(CI_STAMP)
 
-install: $(STAMP)
+install: $(STAMP) $(COMPILED)
+
+## the compiled translations the app reads (built from the .po catalogs in the repo)
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile -i $< -o $@
+
+## translations: extract every message from the code and templates and merge it into the catalogs
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot meetings templates
+	$(BIN)/pybabel update -N -i translations/messages.pot -d translations
 
 ## run: set up, upgrade the SQLite database, load the demo if empty, serve on 127.0.0.1:5000
 run: export FLASK_DEBUG := 1
 run: export SCHEDULER_ENABLED ?= 1
-run: $(STAMP)
+run: $(STAMP) $(COMPILED)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo --if-empty
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
@@ -38,11 +49,11 @@ chromium:
 	  echo "chromium could not be installed here: the browser tests will be skipped"
 
 ## test: set up and run the whole suite (on SQLite; DATABASE_URL=postgresql+psycopg://... for PostgreSQL)
-test: $(STAMP) chromium
+test: $(STAMP) $(COMPILED) chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## test-postgres: the same suite on a throwaway PostgreSQL database on 127.0.0.1:5432
-test-postgres: $(STAMP) chromium
+test-postgres: $(STAMP) $(COMPILED) chromium
 	$(BIN)/python -m tests.pg_suite $(PYTEST_ARGS)
 
 ## check: the security linter over the code (bandit); must report nothing
@@ -56,7 +67,7 @@ audit: $(CI_STAMP)
 	  (echo "DEPENDENCY AUDIT FAILED: vulnerabilities found, or the vulnerability database could not be reached for every package (see above)." >&2; exit 1)
 
 ## bench: the benchmarks, printed as ratios to baselines measured in the same run
-bench: $(STAMP)
+bench: $(STAMP) $(COMPILED)
 	$(BIN)/python -m bench
 
 migrate: $(STAMP)

@@ -94,6 +94,8 @@ class Config:
         self.REPLY_LIMIT = env("REPLY_LIMIT") or "600 per minute"
         #: Host names the app answers to (others get a 400): BASE_URL's, plus any listed here.
         self.TRUSTED_HOSTS = _hosts(self.BASE_URL, env("TRUSTED_HOSTS"))
+        #: Language of pages for visitors whose user and browser name neither zh_Hans nor en.
+        self.DEFAULT_LANGUAGE = env("DEFAULT_LANGUAGE") or "en"
         #: Level of the JSON logs written to standard error outside development.
         self.LOG_LEVEL = env("LOG_LEVEL") or "INFO"
         self.MAX_CONTENT_LENGTH = 10 * 1024 * 1024

@@ -127,7 +127,7 @@ def _check_sender(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extension objects of `meetings.extensions` to ``app``."""
-    from meetings.core import http, logs, templating
+    from meetings.core import http, i18n, logs, templating
     from meetings.core.database import configure_engine
     from meetings.extensions import api, csrf, db, limiter, login_manager, mail, migrate
 
@@ -142,6 +142,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     api.init_app(app)
     templating.init_app(app)
+    i18n.init_app(app)
     http.init_app(app)
     logs.init_app(app)
 

@@ -1,5 +1,6 @@
 """The extension objects, created unbound; `create_app` binds them to the app."""
 
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -26,4 +27,5 @@ class Api(flask_smorest.Api):
 
 
 api = Api()
+babel = Babel()
 limiter = Limiter(key_func=get_remote_address)

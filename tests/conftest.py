@@ -25,6 +25,21 @@ from meetings import create_app
 from meetings.extensions import db, limiter
 
 
+def pytest_sessionstart(session):
+    """Compile the translation catalogs, so the suite reads the .po files as they are now even
+    when pytest runs without make."""
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po_path in Path(__file__).resolve().parent.parent.glob("translations/*/LC_MESSAGES/messages.po"):
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file)
+        with po_path.with_suffix(".mo").open("wb") as mo_file:
+            write_mo(mo_file, catalog)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

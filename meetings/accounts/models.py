@@ -40,8 +40,8 @@ class User(UserMixin, db.Model):
     )
     #: Zone the user reads times in on pages.
     timezone: Mapped[str] = mapped_column(sa.String(64), nullable=False, default="Asia/Shanghai")
-    #: Language of pages for this user (en or zh_Hans).
-    language: Mapped[str] = mapped_column(sa.String(16), nullable=False, default="en")
+    #: Language of pages for this user (en or zh_Hans); None follows the browser's Accept-Language.
+    language: Mapped[str | None] = mapped_column(sa.String(16), nullable=True, default=None)
     #: Whether the user may log in.
     active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
     #: Goes up at logout and password change so copied session cookies stop working.

@@ -55,13 +55,21 @@ def clean_tag(value, field: str = "tags") -> str:
     return tag
 
 
+def normalize_language(value) -> str | None:
+    """``zh``, ``zh-CN``, ``zh_Hans`` → ``zh_Hans``; ``en``, ``en-GB`` → ``en``; anything else → None."""
+    if not isinstance(value, str):
+        return None
+    lowered = value.strip().replace("-", "_").lower()
+    if lowered in ("zh", "zh_cn", "zh_hans", "zh_hans_cn", "zh_sg", "zh_hans_sg"):
+        return "zh_Hans"
+    if lowered == "en" or lowered.startswith("en_"):
+        return "en"
+    return None
+
+
 def clean_language(value, field: str = "language") -> str:
     """One of `LANGUAGES` (``zh``, ``zh-CN`` and ``en-GB`` are understood too)."""
-    if isinstance(value, str):
-        normalized = value.strip().replace("-", "_")
-        lowered = normalized.lower()
-        if lowered in ("zh", "zh_cn", "zh_hans", "zh_hans_cn"):
-            return "zh_Hans"
-        if lowered == "en" or lowered.startswith("en_"):
-            return "en"
-    raise InvalidInput("The language must be zh_Hans or en.", field)
+    language = normalize_language(value)
+    if language is None:
+        raise InvalidInput("The language must be zh_Hans or en.", field)
+    return language

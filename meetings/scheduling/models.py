@@ -63,6 +63,8 @@ class Meeting(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: What people see first.
     title: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    #: The title in Chinese, when it has one; readers of Chinese see it, others `title`.
+    title_zh: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="", server_default="")
     #: Longer text for the invite body.
     description: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
     #: The kind of meeting (operation, party-committee, ...), free text.
@@ -226,6 +228,8 @@ class AgendaItem(db.Model):
     meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"), nullable=False)
     #: "Half-year operation report".
     title: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    #: "半年经营报告": the title in Chinese, when it has one.
+    title_zh: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="", server_default="")
     #: report, speech, discussion, break, other.
     kind: Mapped[AgendaKind] = mapped_column(enum_column(AgendaKind, "agenda_kind"), nullable=False)
     #: Start, UTC.

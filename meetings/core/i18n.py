@@ -1,0 +1,136 @@
+"""The one place for languages: which one a page or an email is in, and times in that language.
+
+Pages follow the signed-in user's choice, then the browser's ``Accept-Language``, then
+``DEFAULT_LANGUAGE``. Emails, invites and exports follow their recipient: render them inside
+`in_language` with the person's language. Messages live in ``translations/`` (English is the
+source text; ``zh_Hans`` is translated), extracted and compiled with ``pybabel`` (see the Makefile).
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from datetime import datetime
+from functools import lru_cache
+
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_time, get_timezone_name
+from flask import Flask, current_app, has_request_context, request
+from flask_babel import force_locale, get_locale
+
+from meetings.core.timezones import get_zone, is_valid_zone
+from meetings.core.validation import LANGUAGES, normalize_language
+from meetings.extensions import babel
+
+#: How dates and times are written in each language (Babel locales). English uses the British
+#: day-month order and 24-hour clock, as a group with offices in Europe and Asia reads it.
+_FORMAT_LOCALES = {"zh_Hans": "zh_Hans_CN", "en": "en_GB"}
+
+#: Zone names people say rather than CLDR's: in Chinese, China's time is 北京时间.
+_ZONE_NAMES = {("zh_Hans", "Asia/Shanghai"): "北京时间", ("zh_Hans", "Asia/Chongqing"): "北京时间",
+               ("zh_Hans", "Asia/Harbin"): "北京时间", ("zh_Hans", "PRC"): "北京时间"}
+
+
+def select_locale() -> str:
+    """The language of this request's pages: the user's choice, the browser's, or the default."""
+    from flask_login import current_user
+
+    if has_request_context():
+        chosen = getattr(current_user, "language", None) if current_user else None
+        if normalize_language(chosen):
+            return normalize_language(chosen)
+        for offered, _quality in request.accept_languages:
+            language = normalize_language(offered)
+            if language:
+                return language
+    return current_app.config.get("DEFAULT_LANGUAGE", "en")
+
+
+def current_language() -> str:
+    """``zh_Hans`` or ``en``: the language being rendered now."""
+    locale = get_locale()
+    return "zh_Hans" if locale is not None and locale.language == "zh" else "en"
+
+
+@contextmanager
+def in_language(language: str | None):
+    """Render emails, invites and exports in ``language`` (a person's), whatever the request's."""
+    language = normalize_language(language) or current_app.config.get("DEFAULT_LANGUAGE", "en")
+    with force_locale(language):
+        yield language
+
+
+def localized(obj, field: str = "title", language: str | None = None) -> str:
+    """``obj.title_zh`` for readers of Chinese when it is set, else ``obj.title`` (and the other
+    way round when only the Chinese one is set)."""
+    language = language or current_language()
+    plain = getattr(obj, field, "") or ""
+    chinese = getattr(obj, f"{field}_zh", "") or ""
+    if language == "zh_Hans":
+        return chinese or plain
+    return plain or chinese
+
+
+@lru_cache(maxsize=8)
+def _format_locale(language: str) -> Locale:
+    return Locale.parse(_FORMAT_LOCALES.get(language, "en_GB"))
+
+
+def zone_name(value: datetime, zone: str, language: str | None = None) -> str:
+    """The zone as people reading ``language`` name it at ``value``: 北京时间, CET, CEST, GMT+9."""
+    language = language or current_language()
+    if not is_valid_zone(zone):
+        zone = "UTC"
+    if (language, zone) in _ZONE_NAMES:
+        return _ZONE_NAMES[(language, zone)]
+    tz = get_zone(zone)
+    locale = _format_locale(language)
+    if language == "zh_Hans":
+        return get_timezone_name(value.astimezone(tz), "long", locale=locale, zone_variant=None,
+                                 return_zone=False)
+    short = format_datetime(value, "z", tzinfo=tz, locale=locale)
+    return short if not short.startswith(("+", "-")) else format_datetime(value, "O", tzinfo=tz, locale=locale)
+
+
+def format_when(value: datetime | None, zone: str, language: str | None = None, *,
+                with_zone: bool = True) -> str:
+    """``value`` (aware, UTC) as a date and time in ``zone``, written for ``language``:
+    ``2026年12月1日 09:00 (北京时间)`` or ``1 Dec 2026, 02:00 CET``."""
+    if value is None:
+        return ""
+    language = language or current_language()
+    if not is_valid_zone(zone):
+        zone = "UTC"
+    tz = get_zone(zone)
+    locale = _format_locale(language)
+    day = format_date(value.astimezone(tz), "long" if language == "zh_Hans" else "medium", locale=locale)
+    clock = format_time(value, "HH:mm", tzinfo=tz, locale=locale)
+    text = f"{day} {clock}" if language == "zh_Hans" else f"{day}, {clock}"
+    if not with_zone:
+        return text
+    name = zone_name(value, zone, language)
+    return f"{text} ({name})" if language == "zh_Hans" else f"{text} {name}"
+
+
+def format_clock(value: datetime | None, zone: str, language: str | None = None) -> str:
+    """Only the time of day of ``value`` in ``zone`` (``09:00``)."""
+    if value is None:
+        return ""
+    return format_time(value, "HH:mm", tzinfo=get_zone(zone if is_valid_zone(zone) else "UTC"),
+                       locale=_format_locale(language or current_language()))
+
+
+def init_app(app: Flask) -> None:
+    """Bind Flask-Babel with the locale selector and offer the helpers to templates."""
+    default = normalize_language(app.config.get("DEFAULT_LANGUAGE", "en"))
+    if default is None:
+        raise RuntimeError(f"DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}.")
+    app.config["DEFAULT_LANGUAGE"] = default
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES",
+                          os.path.join(os.path.dirname(app.root_path), "translations"))
+    babel.init_app(app, locale_selector=select_locale, default_locale=default)
+    app.jinja_env.globals.update(localized=localized, current_language=current_language,
+                                 languages=LANGUAGES)
+    app.jinja_env.filters["when"] = format_when
+    app.jinja_env.filters["clock"] = format_clock
+    app.jinja_env.filters["zone_name"] = zone_name
