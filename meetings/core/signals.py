@@ -21,7 +21,8 @@ meeting_cancelled = _signals.signal("meeting-cancelled")
 #: A meeting is about to be deleted (only drafts can be). ``sender`` is the meeting.
 meeting_deleting = _signals.signal("meeting-deleting")
 
-#: A person was set as host of a site. ``sender`` is the site; ``person`` the host.
+#: A site's host changed. ``sender`` is the site; ``person`` the new host (None when the site has
+#: none now); ``previous`` the host before (None when it had none).
 site_host_assigned = _signals.signal("site-host-assigned")
 
 #: A speaker slot was added or its speaker changed. ``sender`` is the slot.

@@ -20,7 +20,9 @@ from meetings.core.validation import clean_email, clean_text
 from meetings.directory import services as directory
 from meetings.directory.models import Person
 from meetings.extensions import db
-from meetings.invitations.models import Invitation, Mode, Response
+from meetings.invitations import links
+from meetings.invitations.models import Invitation, LinkPurpose, Mode, Response
+from meetings.scheduling import agenda
 from meetings.scheduling.models import Meeting, Site, SiteKind
 from meetings.scheduling.services import require_editable
 
@@ -264,13 +266,24 @@ def delegate(invitation: Invitation, delegate_email: str, delegate_name: str | N
                         mode=invitation.mode if invitation.mode == Mode.ONLINE else None)
     if new.role.rank < invitation.role.rank:
         new.role = invitation.role
+    # They had declined for themselves; a colleague handing them the place asks them again: they
+    # answer afresh, and get the invite (as a delegate) and the reminders of a coming guest.
+    asked_again = new.response == Response.DECLINED
+    if asked_again:
+        new.response, new.responded_at = Response.NEEDS_ACTION, None
+        new.reply_sequence = new.reply_stamp = None
     new.delegated_from_id = invitation.id
     previous = invitation.response
     invitation.response = Response.DELEGATED
     invitation.responded_at = utcnow()
     invitation.delegated_to_id = new.id
     db.session.flush()
+    # Whoever takes the place gives the speech too; a delegate who speaks elsewhere at that time
+    # is refused (InvalidInput, and the request's transaction is rolled back whole).
+    agenda.hand_over_slots(meeting, delegator, person)
     signals.response_recorded.send(invitation, previous=previous, via=via)
+    if asked_again:
+        signals.invitation_added.send(new)
     signals.invitation_delegated.send(invitation, delegate=new)
     return new
 
@@ -282,8 +295,25 @@ def _invite_speaker(slot, **_):
     invite_person(meeting, slot.person, Role.SPEAKER, group=True)
 
 
-def _invite_site_host(site, person, **_):
-    invite_person(site.meeting, person, Role.SITE_HOST, site=site)
+def _invite_site_host(site, person, previous=None, **_):
+    if person is not None:
+        invite_person(site.meeting, person, Role.SITE_HOST, site=site)
+    if previous is not None and previous is not person:
+        _stand_down_site_host(site, previous)
+
+
+def _stand_down_site_host(site: Site, person: Person) -> None:
+    """A replaced host stays invited, as a participant of the site (unless they host another
+    site of the meeting), and the site's links they were given stop working."""
+    links.revoke(LinkPurpose.SITE, site_id=site.id)
+    invitation = db.session.scalar(sa.select(Invitation).where(Invitation.meeting_id == site.meeting_id,
+                                                               Invitation.person_id == person.id))
+    hosts_another = any(other.host_person_id == person.id for other in site.meeting.sites if other is not site)
+    if invitation is None or not invitation.is_active or invitation.role != Role.SITE_HOST or hosts_another:
+        return
+    invitation.role = Role.PARTICIPANT
+    db.session.flush()
+    signals.invitation_changed.send(invitation, changes=frozenset({"role"}))
 
 
 def connect_signals() -> None:

@@ -210,6 +210,36 @@ def _check_speakers_free(meeting: Meeting, item: AgendaItem) -> None:
                 f"to {_wall(meeting, clash.end_at)[11:]} ({meeting.timezone}).", "speakers")
 
 
+def hand_over_slots(meeting: Meeting, from_person: Person, to_person: Person) -> list[SpeakerSlot]:
+    """Give ``from_person``'s speaker slots in ``meeting`` to ``to_person`` (who speaks in their
+    place, having been handed their invitation). `InvalidInput` when ``to_person`` already speaks
+    at one of those times, here or in another meeting; nothing changes then."""
+    slots = list(db.session.scalars(
+        sa.select(SpeakerSlot).join(AgendaItem, AgendaItem.id == SpeakerSlot.agenda_item_id)
+        .where(AgendaItem.meeting_id == meeting.id, SpeakerSlot.person_id == from_person.id)
+        .order_by(SpeakerSlot.start_at)))
+    if not slots:
+        return []
+    for slot in slots:
+        clash = db.session.execute(
+            sa.select(SpeakerSlot.start_at, SpeakerSlot.end_at)
+            .join(AgendaItem, AgendaItem.id == SpeakerSlot.agenda_item_id)
+            .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+            .where(SpeakerSlot.person_id == to_person.id, Meeting.status != MeetingStatus.CANCELLED,
+                   SpeakerSlot.start_at < slot.end_at, SpeakerSlot.end_at > slot.start_at)
+            .limit(1)).first()
+        if clash is not None:
+            raise InvalidInput(
+                f"{to_person.name} already speaks from {_wall(meeting, clash.start_at)} to "
+                f"{_wall(meeting, clash.end_at)[11:]} ({meeting.timezone}), when {from_person.name} "
+                "was to speak: hand the place to someone else.", "delegate_email")
+    for slot in slots:
+        slot.person = to_person
+    db.session.flush()
+    record_change(meeting, {"agenda"}, speaker=to_person.email, replacing=from_person.email)
+    return slots
+
+
 def shift_agenda(meeting: Meeting, shift: timedelta) -> None:
     """Move every agenda item and speaker slot of ``meeting`` by ``shift``."""
     for item in meeting.agenda_items:

@@ -31,7 +31,7 @@ def add_site(meeting: Meeting, data: dict) -> Site:
     db.session.add(site)
     db.session.flush()
     if site.host_person_id:
-        signals.site_host_assigned.send(site, person=site.host)
+        signals.site_host_assigned.send(site, person=site.host, previous=None)
     record_change(meeting, {"place"}, site=site)
     return site
 
@@ -39,11 +39,11 @@ def add_site(meeting: Meeting, data: dict) -> Site:
 def update_site(meeting: Meeting, site: Site, data: dict) -> Site:
     """Change the fields present in ``data``."""
     require_editable(meeting)
-    previous_host = site.host_person_id
+    previous_host = site.host
     changed = _apply(meeting, site, data, new=False)
     db.session.flush()
-    if site.host_person_id and site.host_person_id != previous_host:
-        signals.site_host_assigned.send(site, person=site.host)
+    if site.host is not previous_host:
+        signals.site_host_assigned.send(site, person=site.host, previous=previous_host)
     if changed:
         record_change(meeting, changed, site=site)
     return site

@@ -153,3 +153,36 @@ def test_a_personal_link_of_someone_taken_off_the_list_is_a_404(api, client, pub
     assert client.get(f"/join/{token}").status_code == 200
     api.delete(f"/api/meetings/{meeting.id}/invitations/{online.id}")
     assert client.get(f"/join/{token}").status_code == 404
+
+
+def test_a_replaced_host_becomes_a_participant_and_their_site_links_stop_working(api, client, smtp, published):
+    meeting, sites, people = published
+    rotterdam = sites["rotterdam"]
+    factories.deliver()
+    smtp.mailbox.clear()
+    old_link = site_token(rotterdam)
+    plant_link = site_token(sites["plant"])
+    changed = api.patch(f"/api/meetings/{meeting.id}/sites/{rotterdam.id}", json={"host_email": people["ams_guest"].email})
+    assert changed.status_code == 200
+    db.session.expire_all()
+    assert invitation_of(meeting, people["ams_host"]).role == "participant"
+    assert invitation_of(meeting, people["ams_host"]).site_id == rotterdam.id  # still expected in the room
+    assert invitation_of(meeting, people["ams_guest"]).role == "site_host"
+    assert client.get(f"/join/{old_link}").status_code == 404
+    assert client.get(f"/join/{old_link}/roll-call").status_code == 404
+    assert client.get(f"/join/{plant_link}").status_code == 200
+    assert client.get("/join/" + site_token(rotterdam)).status_code == 200
+
+    factories.deliver(later_minutes=5)
+    mails = {mail.rcpt_tos[0]: mail.message for mail in smtp.mailbox.wait_for(2)}
+    new_host_text = mails[people["ams_guest"].email].get_body(("plain",)).get_content()
+    assert client.get("/join/" + token_of(next(w for w in new_host_text.split() if "/join/" in w))).status_code == 200
+    old_host_text = mails[people["ams_host"].email].get_body(("plain",)).get_content()
+    assert "roll-call" not in old_host_text and "Your role: participant" in old_host_text
+
+
+def test_removing_a_sites_host_stands_them_down(api, published):
+    meeting, sites, people = published
+    assert api.patch(f"/api/meetings/{meeting.id}/sites/{sites['plant'].id}", json={"host_email": None}).status_code == 200
+    db.session.expire_all()
+    assert invitation_of(meeting, people["sh_host"]).role == "participant"

@@ -92,6 +92,29 @@ def test_delegating_invites_someone_new_in_the_same_role_and_site(client, invita
     assert "朱琳" in page and 'value="accepted"' not in page  # the delegate answers now
 
 
+def test_delegating_to_someone_who_declined_asks_them_again(client, meeting, invitation, token, smtp):
+    colleague = factories.person("朱琳", email="zhu.lin@example.com", unit="Beijing branch")
+    theirs = factories.invite(meeting, colleague, "participant")
+    factories.deliver()
+    theirs.response = "declined"
+    db.session.commit()
+    smtp.mailbox.clear()
+    assert answer(client, token, delegate_email="zhu.lin@example.com").status_code == 303
+    again = state(theirs)
+    assert (again.response, again.responded_at, again.delegated_from_id) == ("needs-action", None, invitation.id)
+    factories.deliver()
+    received = {m.rcpt_tos[0]: m.message for m in smtp.mailbox.wait_for(2)}
+    assert received["zhu.lin@example.com"]["Subject"].startswith("Invitation:")
+
+
+def test_delegating_to_someone_already_coming_is_refused(client, meeting, invitation, token):
+    colleague = factories.person("朱琳", email="zhu.lin@example.com", unit="Beijing branch")
+    factories.invite(meeting, colleague, "participant")
+    result = answer(client, token, delegate_email="zhu.lin@example.com")
+    assert result.status_code == 200 and "already invited" in result.text
+    assert state(invitation).response == "needs-action"
+
+
 def test_delegating_to_oneself_is_refused(client, invitation, token):
     result = answer(client, token, delegate_email="li.ming@example.com")
     assert result.status_code == 200 and "someone else" in result.text
@@ -143,3 +166,40 @@ def test_an_address_guessing_tokens_is_paused(client, app, token, monkeypatch):
     for n in range(3):
         assert client.get(f"/rsvp/{'x' * 42}{n}").status_code == 404
     assert client.get(f"/rsvp/{'y' * 43}").status_code == 429
+
+
+def _speaker_token(meeting, email, *, minutes=20):
+    speaker = factories.person("黄志刚", email=email, unit="Autoparts")
+    item = factories.agenda_item(meeting, title="Speeches", kind="speech", minutes=60,
+                                 speakers=[{"email": email, "topic": "Half-year results", "minutes": minutes}])
+    theirs = db.session.scalar(db.select(Invitation).filter_by(meeting_id=meeting.id, person_id=speaker.id))
+    factories.publish(meeting)
+    raw = links.mint(LinkPurpose.RSVP, meeting_id=meeting.id, invitation_id=theirs.id)
+    db.session.commit()
+    return item, theirs, raw
+
+
+def test_a_speaker_who_delegates_hands_over_the_speech(client, meeting, smtp):
+    item, speaker, token = _speaker_token(meeting, "huang@example.com")
+    assert answer(client, token, delegate_email="lin.xiao@example.com", delegate_name="林晓").status_code == 303
+    db.session.expire_all()
+    slot = item.speaker_slots[0]
+    assert slot.person.email == "lin.xiao@example.com" and slot.topic == "Half-year results"
+    deputy = db.session.get(Invitation, state(speaker).delegated_to_id)
+    assert deputy.role == "speaker" and deputy.person.email == "lin.xiao@example.com"
+    factories.deliver()
+    invite = next(m.message for m in smtp.mailbox.wait_for(2) if m.rcpt_tos == ["lin.xiao@example.com"])
+    assert "Half-year results" in invite.get_body(("plain",)).get_content()
+
+
+def test_a_speaker_cannot_hand_the_speech_to_someone_speaking_elsewhere_then(client, api, meeting):
+    item, speaker, token = _speaker_token(meeting, "huang@example.com")
+    busy = factories.person("林晓", email="lin.xiao@example.com", unit="Autoparts")
+    other = factories.meeting(api.user, title="Board meeting")
+    factories.agenda_item(other, title="Report", kind="speech", minutes=60,
+                          speakers=[{"email": busy.email, "topic": "Board report", "minutes": 60}])
+    result = answer(client, token, delegate_email="lin.xiao@example.com")
+    assert result.status_code == 200 and "already speaks" in result.text
+    db.session.expire_all()
+    assert state(speaker).response == "needs-action" and item.speaker_slots[0].person.email == "huang@example.com"
+    assert db.session.scalar(db.select(Invitation).filter_by(meeting_id=meeting.id, person_id=busy.id)) is None
