@@ -2,7 +2,7 @@
 reminders.
 
 Each email is one function of its context, rendered from ``templates/email/<kind>/`` (subject,
-text and HTML) in the recipient's time zone, with fresh links and, for all but reminders, their
+text and HTML) in the recipient's language and time zone, with fresh links and, for all but reminders, their
 own calendar copy. Rows are rendered in batches: what a batch needs is loaded in a few queries,
 whatever its size.
 """
@@ -21,6 +21,7 @@ from markupsafe import escape
 
 from meetings.attendance import qr
 from meetings.core.db import utcnow
+from meetings.core.i18n import in_language
 from meetings.core.roles import Role
 from meetings.directory.models import Person
 from meetings.extensions import db
@@ -217,6 +218,12 @@ class MailMerge:
                              method=METHODS[row.kind] if calendar is not None else None, images=images)
 
     def _render_variant(self, row, invitation: Invitation, slots, links) -> tuple:
+        # Every email and its calendar copy are rendered here, so this is where they take the
+        # recipient's language (their language is part of the variant key).
+        with in_language(invitation.person.language):
+            return self._render_variant_in_language(row, invitation, slots, links)
+
+    def _render_variant_in_language(self, row, invitation: Invitation, slots, links) -> tuple:
         meeting = invitation.meeting
         stand_in_links = calendars.InviteLinks(**{kind: (self.urls[kind] if getattr(links, kind) else None)
                                                   for kind in self.urls})
