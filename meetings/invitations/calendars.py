@@ -69,7 +69,12 @@ def location_text(invitation: Invitation) -> str:
     site = invitation.venue
     if invitation.mode == Mode.ONLINE or site is None:
         return _("Online (videoconference)")
-    return f"{site.name}, {site.location}" if site.location else site.name
+    return place_text(site)
+
+
+def place_text(site) -> str:
+    """A site and its address (as emails write it too: ``templates/_labels.txt``)."""
+    return _("%(site)s, %(location)s", site=site.name, location=site.location) if site.location else site.name
 
 
 def attendee(invitation: Invitation, *, email: str | None = None, name: str | None = None) -> ical.Attendee:
@@ -167,7 +172,7 @@ def publish_event(meeting: Meeting, *, stamp: datetime | None = None) -> ical.Ev
     return ical.Event(
         uid=meeting.uid, sequence=meeting.sequence, stamp=stamp or utcnow(), start=meeting.start_at,
         end=meeting.end_at, timezone=meeting.timezone, summary=summary_text(meeting), description=description,
-        location=(f"{main.name}, {main.location}" if main and main.location else (main.name if main else "")),
+        location=place_text(main) if main else "",
         organizer_email=email, organizer_name=name, status=_status(meeting), last_modified=meeting.updated_at)
 
 
