@@ -17,11 +17,12 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 from sqlalchemy import orm
 from flask import current_app
+from flask_babel import gettext
 from markupsafe import escape
 
 from meetings.attendance import qr
 from meetings.core.db import utcnow
-from meetings.core.i18n import in_language
+from meetings.core.i18n import current_language, in_language
 from meetings.core.roles import Role
 from meetings.directory.models import Person
 from meetings.extensions import db
@@ -307,9 +308,9 @@ def _links(row: OutboxMessage, invitation: Invitation, pending: PendingLinks) ->
 def preview_invite(meeting, role, person=None) -> RenderedEmail:
     """The invite ``role`` would receive, rendered without sending, queueing or making any link.
 
-    ``person`` is whose copy to show (one of the invited), else a stand-in. Nothing is written:
-    the invitation (and the stand-in) are transient objects, never added to the session, and
-    the links are examples that open nothing.
+    ``person`` is whose copy to show (one of the invited, in their language), else a stand-in in
+    the page's language. Nothing is written: the invitation (and the stand-in) are transient
+    objects, never added to the session, and the links are examples that open nothing.
     """
     from meetings.core.roles import Role
     from meetings.core.urls import external_url
@@ -318,8 +319,10 @@ def preview_invite(meeting, role, person=None) -> RenderedEmail:
     from meetings.invitations.services import placement
 
     role = Role(role)
-    person = person or Person(name="Sample Person", email="sample.person@example.com",
-                              timezone=meeting.timezone, language="en")
+    # A stand-in reads the language of the page that shows it: the organizer previews the
+    # invite as it reads to people who share their language.
+    person = person or Person(name=gettext("Sample Person"), email="sample.person@example.com",
+                              timezone=meeting.timezone, language=current_language())
     remote = next((s for s in meeting.sites if s.kind == "remote"), None)
     if role == Role.SITE_HOST and remote is not None:
         site, mode = remote, Mode.REMOTE_SITE

@@ -316,3 +316,18 @@ def test_changing_the_chinese_title_is_a_change_participants_see_like_the_title(
     # The same rule for both titles: both send the update, and SEQUENCE moves (or not) alike.
     assert after_zh - before == response.json["sequence"] - after_zh
     assert factories.deliver(later_minutes=2).sent == 5
+
+
+def test_a_preview_for_no_one_in_particular_reads_in_the_language_of_the_page(meeting, cast):
+    from meetings.core.i18n import in_language
+    from meetings.notifications.emails import preview_invite
+
+    with in_language("zh_Hans"):
+        chinese = preview_invite(meeting, "participant")
+    assert chinese.subject.startswith(f"会议邀请：{TITLE_ZH}，") and leftovers(chinese.text, "zh_Hans") == []
+    with in_language("en"):
+        english = preview_invite(meeting, "participant")
+        # Someone's own copy is in their language, whatever the page's.
+        theirs = preview_invite(meeting, "chair", cast["chair"])
+    assert english.subject.startswith(f"Invitation: {TITLE}, ") and leftovers(english.text, "en") == []
+    assert theirs.subject.startswith(f"会议邀请：{TITLE_ZH}，")
