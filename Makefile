@@ -28,8 +28,9 @@ translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $
 	$(BIN)/pybabel compile -i $< -o $@
 
 ## translations: extract every message from the code and templates and merge it into the catalogs
+## (from ".": babel.cfg's patterns are paths from the top of the repository)
 translations: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot meetings templates
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot .
 	$(BIN)/pybabel update -N -i translations/messages.pot -d translations
 
 ## run: set up, upgrade the SQLite database, load the demo if empty, serve on 127.0.0.1:5000

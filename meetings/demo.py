@@ -136,7 +136,7 @@ def _create_meeting(today: date) -> Meeting:
         return datetime.combine(day, time(hour, minute))
 
     meeting = scheduling.create_meeting({
-        "title": "Mid-year Operation Meeting 年中经营工作会议",
+        "title": f"{day.year} Mid-year Operation Meeting", "title_zh": f"{day.year}年年中经营会议",
         "description": ("The group's half-year review: the president's operation report, a speech by the "
                         "representative of each member enterprise, and the chairman conveying the group's "
                         "direction for the second half.\n集团半年经营工作会议：总裁作经营工作报告，各成员企业代表发言，"
@@ -160,11 +160,11 @@ def _create_meeting(today: date) -> Meeting:
                              "location": "Beijing branch, Chaoyang, 8F video room",
                              "host_email": "hu.bin@beijing.group.example.com", "vc": {"provider": "jitsi"}})
     items = [
-        {"title": "Opening 开幕", "kind": "other", "start": at(14), "duration_minutes": 10},
-        {"title": "Half-year operation report 半年经营工作报告", "kind": "report", "start": at(14, 10),
+        {"title": "Opening", "title_zh": "开幕", "kind": "other", "start": at(14), "duration_minutes": 10},
+        {"title": "Half-year operation report", "title_zh": "总裁经营报告", "kind": "report", "start": at(14, 10),
          "duration_minutes": 40, "speakers": [
              {"email": "li.ming@group.example.com", "topic": "Half-year operation report", "minutes": 40}]},
-        {"title": "Speeches of the member enterprises 成员企业代表发言", "kind": "speech", "start": at(14, 50),
+        {"title": "Speeches of the member enterprises", "title_zh": "成员企业代表发言", "kind": "speech", "start": at(14, 50),
          "duration_minutes": 60, "speakers": [
              {"email": "huang.zhigang@autoparts.example.com", "topic": "Auto parts: orders and capacity",
               "minutes": 15},
@@ -173,13 +173,14 @@ def _create_meeting(today: date) -> Meeting:
              {"email": "xu.hai@beijing.group.example.com", "topic": "Beijing branch: sales in the north",
               "minutes": 15},
              {"email": "luo.gang@gears.example.com", "topic": "Gears: quality and cost", "minutes": 15}]},
-        {"title": "Break 茶歇", "kind": "break", "start": at(15, 50), "duration_minutes": 15},
-        {"title": "Discussion 讨论", "kind": "discussion", "start": at(16, 5), "duration_minutes": 40},
-        {"title": "The group's direction 传达集团工作方向", "kind": "report", "start": at(16, 45),
+        {"title": "Break", "title_zh": "茶歇", "kind": "break", "start": at(15, 50), "duration_minutes": 15},
+        {"title": "Discussion", "title_zh": "讨论", "kind": "discussion", "start": at(16, 5), "duration_minutes": 40},
+        {"title": "The chairman's speech: the group's direction", "title_zh": "董事长讲话", "kind": "report",
+         "start": at(16, 45),
          "duration_minutes": 30, "speakers": [
              {"email": "zhang.jianguo@group.example.com", "topic": "The group's direction for the second half",
               "minutes": 30}]},
-        {"title": "Closing 闭幕", "kind": "other", "start": at(17, 15), "duration_minutes": 15},
+        {"title": "Closing", "title_zh": "闭幕", "kind": "other", "start": at(17, 15), "duration_minutes": 15},
     ]
     for item in items:
         agenda.add_item(meeting, item)

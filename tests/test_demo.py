@@ -26,7 +26,7 @@ def test_the_demo_loads_a_group_and_its_meeting(runner):
     assert len(remote) == 3 and {s.timezone for s in remote} == {"Asia/Shanghai", "Europe/Amsterdam"}
     assert meeting.main_site is not None and all(s.host for s in meeting.sites)
     titles = [item.title for item in meeting.agenda_items]
-    assert titles[1].startswith("Half-year operation report") and titles[-2].startswith("The group's direction")
+    assert titles[1].startswith("Half-year operation report") and titles[-2].startswith("The chairman's speech")
     speeches = next(i for i in meeting.agenda_items if i.kind == "speech")
     assert len({slot.person.unit_id for slot in speeches.speaker_slots}) == 4
     roles = {}

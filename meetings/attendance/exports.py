@@ -9,7 +9,9 @@ What people typed never becomes something a spreadsheet runs: CSV cells that beg
 ``=``, ``+``, ``-``, ``@``, a tab or a carriage return get a leading single quote (OWASP, CSV
 injection), and XLSX cells are written as strings with formulas off.
 
-The headers are in ``templates/attendance/export_headers.txt`` (one place, to translate).
+The headers are in ``templates/attendance/export_headers.txt`` and the words for roles, answers,
+ways of attending and of checking in in ``templates/_labels.txt`` (one place each, to
+translate): both are written in the language of whoever exports (the request's).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import sqlalchemy as sa
 import xlsxwriter
 from flask import current_app
 
-from meetings.attendance.models import CheckIn
+from meetings.attendance.models import CheckIn, CheckinMethod
 from meetings.attendance.services import latest_head_counts
 from meetings.core.db import utc_text, utc_value
 from meetings.core.errors import InvalidInput
@@ -102,6 +104,16 @@ def headers() -> dict[str, str]:
     return {key.strip(): value.strip() for key, value in pairs}
 
 
+def value_words() -> dict[str, dict[str, str]]:
+    """The words of the role, mode, response and check-in columns by stored value, in the
+    language being rendered (`templates/_labels.txt`, which emails use too)."""
+    words = current_app.jinja_env.get_template("_labels.txt").module
+    return {"role": {role.value: str(words.role(role.value)) for role in Role},
+            "mode": {mode.value: str(words.mode(mode.value)) for mode in Mode},
+            "response": {response.value: str(words.response(response.value)) for response in Response},
+            "how": {method.value: str(words.how(method.value)) for method in CheckinMethod}}
+
+
 def filename(meeting: Meeting, extension: str) -> str:
     """The download's file name."""
     return f"attendance-meeting-{meeting.id}.{extension}"
@@ -166,6 +178,9 @@ def rows(meeting: Meeting, filters: Filters) -> Iterator[list[str]]:
     # the seconds are copied (every zone's offset today is whole minutes).
     local_minutes: dict[tuple[str, str], str] = {}
     in_person = Mode.IN_PERSON.value
+    # Looked up once: a dictionary per row is all the translation costs on 100,000 rows.
+    words = value_words()
+    roles, modes, responses, hows = words["role"], words["mode"], words["response"], words["how"]
     result = db.session.execute(_rows_query(meeting, filters).execution_options(yield_per=BATCH))
     for (name, email, unit, title, role, site, site_zone, mode, response, responded_at, delegate,
          delegate_email, checked_in_at, how, person_zone) in result:
@@ -181,10 +196,11 @@ def rows(meeting: Meeting, filters: Filters) -> Iterator[list[str]]:
                 minute = utc_value(checked_in_at).astimezone(zone).isoformat(" ", "minutes")[:16]
                 local_minutes[(zone_name, utc[:16])] = minute
             local = minute + utc[16:]
-        yield [name, email, unit or "", title, role, site or "", mode, response,
+        yield [name, email, unit or "", title, roles.get(role, role), site or "", modes.get(mode, mode),
+               responses.get(response, response),
                utc_text(responded_at) if responded_at is not None else "",
                f"{delegate} <{delegate_email}>" if delegate is not None else "",
-               local, zone_name if checked_in_at is not None else "", utc, how or ""]
+               local, zone_name if checked_in_at is not None else "", utc, hows.get(how, how) if how else ""]
 
 
 # --- CSV ----------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ source text; ``zh_Hans`` is translated), extracted and compiled with ``pybabel``
 from __future__ import annotations
 
 import os
+import re
 from contextlib import contextmanager
 from datetime import datetime
 from functools import lru_cache
@@ -89,7 +90,14 @@ def zone_name(value: datetime, zone: str, language: str | None = None) -> str:
         return get_timezone_name(value.astimezone(tz), "long", locale=locale, zone_variant=None,
                                  return_zone=False)
     short = format_datetime(value, "z", tzinfo=tz, locale=locale)
-    return short if not short.startswith(("+", "-")) else format_datetime(value, "O", tzinfo=tz, locale=locale)
+    # CLDR has abbreviations only for the zones a locale commonly meets: for the others Babel
+    # writes an offset (+0800 for Asia/Shanghai in en_GB) or a long name (Eastern Daylight Time),
+    # and its "O" pattern writes "None". The offset from GMT (GMT+8, GMT+5:30) is short and
+    # unambiguous for all of them.
+    if short.startswith(("+", "-")) or " " in short or short == "None":
+        offset = format_datetime(value, "ZZZZ", tzinfo=tz, locale=locale)
+        return re.sub(r"([+-])0?(\d+)(?::00)?$", r"\1\2", offset)
+    return short
 
 
 def format_when(value: datetime | None, zone: str, language: str | None = None, *,

@@ -4,6 +4,10 @@ Each recipient gets their own copy: ORGANIZER is the service's mailbox (where ca
 go), the recipient is the ATTENDEE with the ROLE of their role, LOCATION is their site, the join
 link goes in CONFERENCE, URL and the description, and a VALARM follows their role's reminders
 (a speaker's are counted from their own slot).
+
+Every text of a copy (summary, description, location, alarm text, labels) is chosen here in the
+reader's language: the caller renders a person's copy inside `core.i18n.in_language`, feeds
+follow their person, and `ical` writes whatever text it is given.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from email.utils import parseaddr
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from meetings.core.db import utcnow
+from meetings.core.i18n import in_language, localized
 from meetings.core.roles import Role
 from meetings.extensions import db
 from meetings.invitations import ical
@@ -62,8 +68,13 @@ def location_text(invitation: Invitation) -> str:
     """LOCATION: the recipient's site and its address, or that they join online."""
     site = invitation.venue
     if invitation.mode == Mode.ONLINE or site is None:
-        return "Online (videoconference)"
-    return f"{site.name}, {site.location}" if site.location else site.name
+        return _("Online (videoconference)")
+    return place_text(site)
+
+
+def place_text(site) -> str:
+    """A site and its address (as emails write it too: ``templates/_labels.txt``)."""
+    return _("%(site)s, %(location)s", site=site.name, location=site.location) if site.location else site.name
 
 
 def attendee(invitation: Invitation, *, email: str | None = None, name: str | None = None) -> ical.Attendee:
@@ -78,6 +89,15 @@ def attendee(invitation: Invitation, *, email: str | None = None, name: str | No
 
 def _status(meeting: Meeting) -> str:
     return "CANCELLED" if meeting.status == MeetingStatus.CANCELLED else "CONFIRMED"
+
+
+def summary_text(meeting: Meeting) -> str:
+    """SUMMARY: the title in the reader's language; a cancelled meeting says so, because feeds
+    and many calendar apps show STATUS:CANCELLED nowhere."""
+    title = localized(meeting)
+    if meeting.status == MeetingStatus.CANCELLED:
+        return _("Cancelled: %(title)s", title=title)
+    return title
 
 
 def describe(meeting: Meeting, invitation: Invitation | None, slots, links: InviteLinks, zone: str) -> str:
@@ -96,14 +116,22 @@ def invitation_event(invitation: Invitation, links: InviteLinks, *, slots: list[
     return ical.Event(
         uid=meeting.uid, sequence=meeting.sequence, stamp=stamp or utcnow(),
         start=meeting.start_at, end=meeting.end_at, timezone=meeting.timezone,
-        summary=meeting.title, description=description, location=location_text(invitation),
-        url=links.join or links.rsvp, join_url=links.join,
+        summary=summary_text(meeting), description=description, location=location_text(invitation),
+        url=links.join or links.rsvp, join_url=links.join, join_label=_("Join the videoconference"),
         organizer_email=email, organizer_name=name,
         attendees=attendees if attendees is not None else (attendee(invitation),),
-        alarms=tuple((-int(offset.total_seconds() // 60), f"{meeting.title}")
+        alarms=tuple((-int(offset.total_seconds() // 60), _alarm_text(meeting, slots))
                      for offset in alarm_times(meeting, invitation.role, slots)),
         status=_status(meeting), last_modified=meeting.updated_at,
     )
+
+
+def _alarm_text(meeting: Meeting, slots: list[SpeakerSlot]) -> str:
+    """What an alarm says: the meeting's title, and the speaker's own slot when it rings for it."""
+    title = localized(meeting)
+    if slots:
+        return _("Your talk at %(title)s", title=title)
+    return title
 
 
 def request_calendar(invitation: Invitation, links: InviteLinks, **kwargs) -> bytes:
@@ -143,8 +171,8 @@ def publish_event(meeting: Meeting, *, stamp: datetime | None = None) -> ical.Ev
     main = meeting.main_site
     return ical.Event(
         uid=meeting.uid, sequence=meeting.sequence, stamp=stamp or utcnow(), start=meeting.start_at,
-        end=meeting.end_at, timezone=meeting.timezone, summary=meeting.title, description=description,
-        location=(f"{main.name}, {main.location}" if main and main.location else (main.name if main else "")),
+        end=meeting.end_at, timezone=meeting.timezone, summary=summary_text(meeting), description=description,
+        location=place_text(main) if main else "",
         organizer_email=email, organizer_name=name, status=_status(meeting), last_modified=meeting.updated_at)
 
 
@@ -160,5 +188,7 @@ def feed_calendar(person, invitations: list[Invitation]) -> bytes:
     Calendar apps fetch feeds every few minutes, and fetching must change nothing, so entries
     carry no personal links (those would each be a new token); the invitation email has them.
     """
-    events = [invitation_event(invitation, InviteLinks(), attendees=()) for invitation in invitations]
-    return ical.build_calendar("PUBLISH", events, name=f"Meetings: {person.name}")
+    with in_language(person.language):
+        events = [invitation_event(invitation, InviteLinks(), attendees=()) for invitation in invitations]
+        name = _("Meetings: %(name)s", name=person.name)
+    return ical.build_calendar("PUBLISH", events, name=name)

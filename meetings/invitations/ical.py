@@ -63,7 +63,8 @@ class Event:
     location: str = ""
     url: str | None = None  #: URL; the join link when not given
     join_url: str | None = None  #: our own /join/TOKEN link, written as CONFERENCE (RFC 7986)
-    join_label: str = "Join the videoconference"
+    #: CONFERENCE's LABEL, in the reader's language: the caller chooses every text (none: no LABEL)
+    join_label: str = ""
     organizer_email: str = ""
     organizer_name: str = ""
     attendees: tuple[Attendee, ...] = ()

@@ -2,7 +2,7 @@
 reminders.
 
 Each email is one function of its context, rendered from ``templates/email/<kind>/`` (subject,
-text and HTML) in the recipient's time zone, with fresh links and, for all but reminders, their
+text and HTML) in the recipient's language and time zone, with fresh links and, for all but reminders, their
 own calendar copy. Rows are rendered in batches: what a batch needs is loaded in a few queries,
 whatever its size.
 """
@@ -17,10 +17,12 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 from sqlalchemy import orm
 from flask import current_app
+from flask_babel import gettext
 from markupsafe import escape
 
 from meetings.attendance import qr
 from meetings.core.db import utcnow
+from meetings.core.i18n import current_language, in_language
 from meetings.core.roles import Role
 from meetings.directory.models import Person
 from meetings.extensions import db
@@ -217,6 +219,12 @@ class MailMerge:
                              method=METHODS[row.kind] if calendar is not None else None, images=images)
 
     def _render_variant(self, row, invitation: Invitation, slots, links) -> tuple:
+        # Every email and its calendar copy are rendered here, so this is where they take the
+        # recipient's language (their language is part of the variant key).
+        with in_language(invitation.person.language):
+            return self._render_variant_in_language(row, invitation, slots, links)
+
+    def _render_variant_in_language(self, row, invitation: Invitation, slots, links) -> tuple:
         meeting = invitation.meeting
         stand_in_links = calendars.InviteLinks(**{kind: (self.urls[kind] if getattr(links, kind) else None)
                                                   for kind in self.urls})
@@ -300,9 +308,9 @@ def _links(row: OutboxMessage, invitation: Invitation, pending: PendingLinks) ->
 def preview_invite(meeting, role, person=None) -> RenderedEmail:
     """The invite ``role`` would receive, rendered without sending, queueing or making any link.
 
-    ``person`` is whose copy to show (one of the invited), else a stand-in. Nothing is written:
-    the invitation (and the stand-in) are transient objects, never added to the session, and
-    the links are examples that open nothing.
+    ``person`` is whose copy to show (one of the invited, in their language), else a stand-in in
+    the page's language. Nothing is written: the invitation (and the stand-in) are transient
+    objects, never added to the session, and the links are examples that open nothing.
     """
     from meetings.core.roles import Role
     from meetings.core.urls import external_url
@@ -311,8 +319,10 @@ def preview_invite(meeting, role, person=None) -> RenderedEmail:
     from meetings.invitations.services import placement
 
     role = Role(role)
-    person = person or Person(name="Sample Person", email="sample.person@example.com",
-                              timezone=meeting.timezone, language="en")
+    # A stand-in reads the language of the page that shows it: the organizer previews the
+    # invite as it reads to people who share their language.
+    person = person or Person(name=gettext("Sample Person"), email="sample.person@example.com",
+                              timezone=meeting.timezone, language=current_language())
     remote = next((s for s in meeting.sites if s.kind == "remote"), None)
     if role == Role.SITE_HOST and remote is not None:
         site, mode = remote, Mode.REMOTE_SITE

@@ -15,7 +15,7 @@ from meetings.directory.models import Person
 from meetings.directory.services import get_person, require_person_by_email
 from meetings.extensions import db
 from meetings.scheduling.models import AgendaItem, AgendaKind, Meeting, MeetingStatus, SpeakerSlot
-from meetings.scheduling.services import parse_time, record_change, require_editable
+from meetings.scheduling.services import parse_time, record_change, require_a_title, require_editable
 
 MAX_ITEM_MINUTES = 24 * 60
 
@@ -82,7 +82,10 @@ def move_item(meeting: Meeting, item: AgendaItem, direction: str) -> None:
 
 def _apply(meeting: Meeting, item: AgendaItem, data: dict, *, new: bool) -> None:
     if new or "title" in data:
-        item.title = clean_text(data.get("title"), "title", required=True)
+        item.title = clean_text(data.get("title"), "title")
+    if new or "title_zh" in data:
+        item.title_zh = clean_text(data.get("title_zh"), "title_zh")
+    require_a_title(item.title, item.title_zh)
     if new or "kind" in data:
         try:
             item.kind = AgendaKind(data.get("kind") or ("speech" if data.get("speakers") else "other"))

@@ -25,7 +25,11 @@ class ReminderSchema(Schema):
 class MeetingInSchema(Schema):
     """A meeting to create."""
 
-    title = fields.String(required=True, metadata={"example": "2026 Mid-year Operation Meeting"})
+    title = fields.String(metadata={
+        "example": "2026 Mid-year Operation Meeting",
+        "description": "The title in English; may be empty when title_zh is given."})
+    title_zh = fields.String(allow_none=True, metadata={
+        "example": "2026年年中经营会议", "description": "The title in Chinese, for readers of Chinese."})
     description = fields.String(allow_none=True)
     kind = fields.String(allow_none=True, metadata={"example": "operation"})
     start = fields.DateTime(required=True, metadata={"description": _TIME_HELP})
@@ -48,6 +52,7 @@ class MeetingSchema(Schema):
 
     id = fields.Integer()
     title = fields.String()
+    title_zh = fields.String()
     description = fields.String()
     kind = fields.String()
     status = fields.String()
@@ -139,7 +144,11 @@ class AgendaItemInSchema(Schema):
     """An agenda item to add. Without start it follows the last item; without duration it lasts
     as long as its speakers."""
 
-    title = fields.String(required=True, metadata={"example": "Speeches of the member enterprises"})
+    title = fields.String(metadata={
+        "example": "Speeches of the member enterprises",
+        "description": "The title in English; may be empty when title_zh is given."})
+    title_zh = fields.String(allow_none=True, metadata={"example": "成员企业代表发言",
+                                                         "description": "The title in Chinese."})
     kind = fields.String(metadata={"enum": ["report", "speech", "discussion", "break", "other"]})
     start = fields.DateTime(metadata={"description": _TIME_HELP})
     timezone = fields.String(metadata={"description": "Zone of start; defaults to the meeting's."})
@@ -176,6 +185,7 @@ class AgendaItemSchema(Schema):
 
     id = fields.Integer()
     title = fields.String()
+    title_zh = fields.String()
     kind = fields.String()
     start = fields.Method("_start", metadata={"format": "date-time"})
     end = fields.Method("_end", metadata={"format": "date-time"})

@@ -111,15 +111,26 @@ def _check_span(start_at: datetime, end_at: datetime) -> None:
 
 
 _TEXT_FIELDS = {
-    "title": lambda value: clean_text(value, "title", required=True),
+    # Either title may be left empty (readers fall back to the other one), not both: see
+    # `require_a_title`.
+    "title": lambda value: clean_text(value, "title"),
+    "title_zh": lambda value: clean_text(value, "title_zh"),
     "description": lambda value: clean_text(value, "description", max_length=20_000, multiline=True),
     "kind": lambda value: clean_text(value or "operation", "kind", max_length=50),
 }
 
 
+def require_a_title(title: str, title_zh: str) -> None:
+    """`InvalidInput` unless a meeting or an agenda item has a title in at least one language:
+    readers of either language see the other one when theirs is missing (`core.i18n.localized`)."""
+    if not title and not title_zh:
+        raise InvalidInput("This cannot be empty (give a title in English, in Chinese, or both).", "title")
+
+
 def create_meeting(data: dict, owner) -> Meeting:
     """A new draft meeting from API-shaped ``data``."""
     text = {name: clean(data.get(name)) for name, clean in _TEXT_FIELDS.items()}
+    require_a_title(text["title"], text["title_zh"])
     zone = data.get("timezone")
     if not zone:
         raise InvalidInput("The meeting's time zone is needed (for example Asia/Shanghai).", "timezone")
@@ -164,6 +175,7 @@ def update_meeting(meeting: Meeting, data: dict) -> set[str]:
             if value != getattr(meeting, name):
                 setattr(meeting, name, value)
                 changes.add("details")
+    require_a_title(meeting.title, meeting.title_zh)
     zone = meeting.timezone
     if data.get("timezone"):
         get_zone(data["timezone"], "timezone")

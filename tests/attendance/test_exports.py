@@ -85,16 +85,16 @@ def test_the_csv_has_one_row_per_invitation_with_everything_an_admin_asks(api, e
     rows = by_email(table)
     guest = rows["sanne@roof.example.nl"]
     assert guest[:8] == ["Sanne Visser", "sanne@roof.example.nl", "Rotterdam Roof Systems", "Engineer", "participant",
-                         "Rotterdam room", "remote_site", "accepted"]
+                         "Rotterdam room", "remote site", "accepted"]
     assert guest[8].startswith(f"{datetime.now(timezone.utc):%Y-%m-%d}")
     assert guest[10:] == [f"{factories.NEXT_YEAR}-06-10 03:05:42", "Europe/Amsterdam",
-                          f"{factories.NEXT_YEAR}-06-10 01:05:42", "roll_call"]
+                          f"{factories.NEXT_YEAR}-06-10 01:05:42", "roll call"]
     plant = rows["lin.xiao@example.com"]
     assert plant[0] == "林晓" and plant[2] == "精工齿轮" and plant[3] == "副总经理"
     assert plant[10:] == [f"{factories.NEXT_YEAR}-06-10 09:05:42", "Asia/Shanghai",
-                          f"{factories.NEXT_YEAR}-06-10 01:05:42", "qr"]
+                          f"{factories.NEXT_YEAR}-06-10 01:05:42", "QR code"]
     speaker = rows["zhang@example.com"]
-    assert speaker[4] == "speaker" and speaker[5] == "Main hall" and speaker[6] == "in_person"
+    assert speaker[4] == "speaker" and speaker[5] == "Main hall" and speaker[6] == "in person"
     assert speaker[7] == "delegated" and speaker[9] == "副董事长 <deputy@example.com>"
     assert rows["deputy@example.com"][0] == "副董事长" and rows["deputy@example.com"][4] == "speaker"
     online = rows["pieter@example.nl"]

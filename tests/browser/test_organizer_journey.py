@@ -147,7 +147,7 @@ def test_build_publish_answer_and_roll_call(live_server, new_page, console, smtp
     workbook = openpyxl.load_workbook(io.BytesIO(download.path().read_bytes()), read_only=True)
     rows = [[cell for cell in row] for row in workbook.worksheets[0].iter_rows(values_only=True)]
     header, emma = rows[0], next(row for row in rows if "Emma Visser" in row)
-    assert emma[header.index("Checked in at (UTC)")] and emma[header.index("How")] == "roll_call"
+    assert emma[header.index("Checked in at (UTC)")] and emma[header.index("How")] == "roll call"
     assert emma[header.index("Local time zone")] == "Europe/Amsterdam"
     assert len(workbook.worksheets) == 2  # and the summary sheet
 

@@ -64,6 +64,7 @@ def meeting(**changes) -> Event:
         description=f"Agenda\n1. Report\nJoin: {JOIN}",
         location="总部一号会议室",
         join_url=JOIN,
+        join_label="Join the videoconference",
         organizer_email="office@group.example",
         organizer_name="Meetings Office",
         attendees=(CHAIR, SPEAKER, OBSERVER),

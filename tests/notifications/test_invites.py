@@ -218,7 +218,7 @@ def test_a_change_at_one_site_updates_only_its_people(meeting, cast, smtp):
         "Rotterdam room, Waalhaven 14, room 3"
 
 
-@pytest.mark.parametrize("month, local", [(3, "03:00–06:00"), (10, "02:00–05:00")])
+@pytest.mark.parametrize("month, local", [(3, "03:00–06:00 CEST"), (10, "02:00–05:00 CET")])
 def test_dst_a_site_in_amsterdam_reads_a_shanghai_meeting_right_the_day_after_each_change(organizer, smtp,
                                                                                           month, local):
     after = last_sunday(NEXT_YEAR, month) + timedelta(days=1)
@@ -233,7 +233,7 @@ def test_dst_a_site_in_amsterdam_reads_a_shanghai_meeting_right_the_day_after_ea
     assert event.dtstart.value.astimezone(timezone.utc) == datetime(after.year, after.month, after.day, 1, 0,
                                                                     tzinfo=timezone.utc)
     text = mail.message.get_body(("plain",)).get_content()
-    assert f"{local} (Europe/Amsterdam)" in text  # UTC+2 after March's change, UTC+1 after October's
+    assert f"{local}" in text  # UTC+2 after March's change, UTC+1 after October's
 
 
 def test_nothing_a_user_types_can_add_a_property_a_component_or_a_header(organizer, smtp):

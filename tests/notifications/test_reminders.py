@@ -105,10 +105,10 @@ def test_a_reminder_says_what_the_role_needs_in_the_recipients_zone_and_is_no_in
     factories.publish(meeting)
     speaker = reminders_at(clock, smtp, SLOT - 3 * DAY)[cast["speaker"].email]
     # 10:00 in Shanghai is 04:00 in Amsterdam (CEST).
-    assert speaker["Subject"] == f"Reminder: Mid-year operation meeting, your talk at 10 Jun {NEXT_YEAR} 04:00"
+    assert speaker["Subject"] == f"Reminder: Mid-year operation meeting, your talk at 10 Jun {NEXT_YEAR}, 04:00 CEST"
     text = text_of(speaker)
     assert 'Your slot: 04:00–04:20 (20 minutes), on "Roof systems"' in text
-    assert "prepare" in text and "(Europe/Amsterdam)" in text
+    assert "prepare" in text and "CEST" in text
 
     day_before = reminders_at(clock, smtp, START - DAY)
     for message in day_before.values():
@@ -121,20 +121,20 @@ def test_a_reminder_says_what_the_role_needs_in_the_recipients_zone_and_is_no_in
     join = re.search(r"Join the videoconference: (https://meetings\.example\.com/join/\S+)", host).group(1)
     roll_call = re.search(r"Roll call for Rotterdam room: (\S+)", host).group(1)
     assert roll_call == join + "/roll-call"
-    assert "03:00–06:00 (Europe/Amsterdam)" in host
+    assert "03:00–06:00 CEST" in host
     assert client.get(roll_call.removeprefix("https://meetings.example.com")).status_code == 200
 
     participant = day_before[cast["participant"].email]
-    assert participant["Subject"] == f"Reminder: Mid-year operation meeting, 10 Jun {NEXT_YEAR} 09:00"
+    assert participant["Subject"] == f"Reminder: Mid-year operation meeting, 10 Jun {NEXT_YEAR}, 09:00 GMT+8"
     assert "Where: Main hall, HQ 12F" in text_of(participant)
     assert "/join/" not in text_of(participant)
     assert "Agenda" not in text_of(participant)  # short: the invite has it
     chair = text_of(day_before[cast["chair"].email])
-    assert "Agenda (Asia/Shanghai):" in chair and "10:00  Pieter de Vries: Roof systems" in chair
+    assert "Agenda (GMT+8):" in chair and "10:00  Pieter de Vries: Roof systems" in chair
 
     online = day_before[cast["online"].email]
     # 09:00 in Shanghai is 21:00 the evening before in New York (EDT).
-    assert online["Subject"] == f"Reminder: Mid-year operation meeting, 9 Jun {NEXT_YEAR} 21:00"
+    assert online["Subject"] == f"Reminder: Mid-year operation meeting, 9 Jun {NEXT_YEAR}, 21:00 GMT-4"
     assert "Where: online, by videoconference" in text_of(online)
     personal_join = re.search(r"Join the videoconference: (\S+)", text_of(online)).group(1)
     assert client.get(personal_join.removeprefix("https://meetings.example.com")).status_code == 200
@@ -183,7 +183,7 @@ def test_moving_the_meeting_moves_the_reminders(meeting, cast, clock, smtp):
     assert reminders_at(clock, smtp, START - DAY) == {}
     moved = reminders_at(clock, smtp, new_start - DAY)
     assert set(moved) == emails(cast["chair"], cast["host"], cast["participant"], cast["online"])
-    assert moved[cast["chair"].email]["Subject"].endswith(f"11 Jun {NEXT_YEAR} 09:00")
+    assert moved[cast["chair"].email]["Subject"].endswith(f"11 Jun {NEXT_YEAR}, 09:00 GMT+8")
     assert set(reminders_at(clock, smtp, new_start + HOUR - 15 * MINUTE)) == emails(cast["speaker"])
 
 
