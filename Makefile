@@ -29,7 +29,9 @@ translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $
 
 ## translations: extract every message from the code and templates and merge it into the catalogs
 translations: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot meetings templates
+	# From the repository's root: babel.cfg's patterns (meetings/**.py, templates/**.html) are paths
+	# from where extraction starts; started in meetings/ and templates/ they matched no file.
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot .
 	$(BIN)/pybabel update -N -i translations/messages.pot -d translations
 
 ## run: set up, upgrade the SQLite database, load the demo if empty, serve on 127.0.0.1:5000

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from meetings.accounts import audit
 from meetings.core import signals
@@ -90,7 +91,7 @@ def placement(meeting: Meeting, person: Person, site: Site | None, mode: Mode | 
             if site is None:
                 return None, Mode.IN_PERSON
         if site is None:
-            raise InvalidInput("The meeting has no remote site for them yet.", "site_id")
+            raise InvalidInput(_("The meeting has no remote site for them yet."), "site_id")
     expected = Mode.IN_PERSON if site.kind == SiteKind.MAIN else Mode.REMOTE_SITE
     if mode is not None and mode != expected:
         raise InvalidInput(f"At {'the main venue' if expected == Mode.IN_PERSON else 'a remote site'} the mode "
@@ -106,7 +107,7 @@ def invite_person(meeting: Meeting, person: Person, role: Role, *, site: Site | 
     person to the ``site``/``mode`` given.
     """
     if person.removed_at is not None:
-        raise InvalidInput(f"{person.name} has left the directory.", "email")
+        raise InvalidInput(_("%(name)s has left the directory.", name=person.name), "email")
     invitation = db.session.scalar(sa.select(Invitation).where(Invitation.meeting_id == meeting.id,
                                                                Invitation.person_id == person.id))
     if invitation is None or not invitation.is_active:
@@ -147,7 +148,7 @@ def invite(meeting: Meeting, data: dict) -> list[Invitation]:
     one = data.get("email") or data.get("person_id") is not None
     many = bool(data.get("tags")) or bool(data.get("unit"))
     if one and many:
-        raise InvalidInput("Invite one person (email or person_id) or a group (tags, unit), not both.", "email")
+        raise InvalidInput(_("Invite one person (email or person_id) or a group (tags, unit), not both."), "email")
     if one:
         if data.get("person_id") is not None:
             person = directory.get_person(data["person_id"])
@@ -157,10 +158,10 @@ def invite(meeting: Meeting, data: dict) -> list[Invitation]:
         audit.record("invitation.added", meeting=meeting, person=person.email, role=role.value)
         return invited
     if not many:
-        raise InvalidInput("Say whom to invite: an email or person_id, or tags and/or a unit.", "email")
+        raise InvalidInput(_("Say whom to invite: an email or person_id, or tags and/or a unit."), "email")
     people = group_members(data.get("tags") or [], data.get("unit"))
     if not people:
-        raise InvalidInput("No one in the directory matches these tags and unit.", "tags")
+        raise InvalidInput(_("No one in the directory matches these tags and unit."), "tags")
     invited = [invite_person(meeting, person, role, site=site, mode=mode, group=True) for person in people]
     audit.record("invitation.group_added", meeting=meeting, tags=data.get("tags"), unit=data.get("unit"),
                  role=role.value, people=len(invited))
@@ -213,11 +214,11 @@ def remove_invitation(meeting: Meeting, invitation: Invitation) -> None:
 
 def _require_open(invitation: Invitation) -> None:
     if not invitation.is_active:
-        raise Conflict("This invitation was withdrawn.")
+        raise Conflict(_("This invitation was withdrawn."))
     if not invitation.meeting.is_editable:
-        raise Conflict(f"The meeting is {invitation.meeting.status}; answers are closed.")
+        raise Conflict(_("The meeting is %(status)s; answers are closed.", status=invitation.meeting.status))
     if invitation.response == Response.DELEGATED:
-        raise Conflict("You handed this invitation to someone else; they answer now.")
+        raise Conflict(_("You handed this invitation to someone else; they answer now."))
 
 
 def record_response(invitation: Invitation, response, *, via: str = "link") -> bool:
@@ -226,9 +227,9 @@ def record_response(invitation: Invitation, response, *, via: str = "link") -> b
     try:
         response = Response(response)
     except ValueError:
-        raise InvalidInput("The answer must be accepted, tentative or declined.", "response") from None
+        raise InvalidInput(_("The answer must be accepted, tentative or declined."), "response") from None
     if response not in ANSWERS:
-        raise InvalidInput("The answer must be accepted, tentative or declined.", "response")
+        raise InvalidInput(_("The answer must be accepted, tentative or declined."), "response")
     previous = invitation.response
     invitation.responded_at = utcnow()
     if previous == response:
@@ -248,7 +249,7 @@ def delegate(invitation: Invitation, delegate_email: str, delegate_name: str | N
     email = clean_email(delegate_email, "delegate_email")
     delegator = invitation.person
     if email == delegator.email:
-        raise InvalidInput("Delegate to someone else.", "delegate_email")
+        raise InvalidInput(_("Delegate to someone else."), "delegate_email")
     person = directory.get_person_by_email(email)
     if person is None:
         name = clean_text(delegate_name, "delegate_name", max_length=200) or email.split("@")[0]
@@ -258,7 +259,7 @@ def delegate(invitation: Invitation, delegate_email: str, delegate_name: str | N
     existing = db.session.scalar(sa.select(Invitation).where(Invitation.meeting_id == invitation.meeting_id,
                                                              Invitation.person_id == person.id))
     if existing is not None and existing.is_active and existing.response != Response.DECLINED:
-        raise InvalidInput(f"{person.name} is already invited.", "delegate_email")
+        raise InvalidInput(_("%(name)s is already invited.", name=person.name), "delegate_email")
     meeting = invitation.meeting
     new = invite_person(meeting, person, invitation.role, site=invitation.site,
                         mode=invitation.mode if invitation.mode == Mode.ONLINE else None)

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from meetings.accounts import audit
 from meetings.core import signals
@@ -105,13 +106,14 @@ def _check_span(start_at: datetime, end_at: datetime) -> None:
     if start_at.year not in YEARS:
         raise InvalidInput(f"The meeting must take place between {YEARS.start} and {YEARS.stop - 1}.", "start")
     if end_at <= start_at:
-        raise InvalidInput("The end must be after the start.", "end")
+        raise InvalidInput(_("The end must be after the start."), "end")
     if end_at - start_at > MAX_MEETING_DURATION:
-        raise InvalidInput("A meeting can last at most 7 days; check the dates.", "end")
+        raise InvalidInput(_("A meeting can last at most 7 days; check the dates."), "end")
 
 
 _TEXT_FIELDS = {
     "title": lambda value: clean_text(value, "title", required=True),
+    "title_zh": lambda value: clean_text(value, "title_zh"),
     "description": lambda value: clean_text(value, "description", max_length=20_000, multiline=True),
     "kind": lambda value: clean_text(value or "operation", "kind", max_length=50),
 }
@@ -122,12 +124,12 @@ def create_meeting(data: dict, owner) -> Meeting:
     text = {name: clean(data.get(name)) for name, clean in _TEXT_FIELDS.items()}
     zone = data.get("timezone")
     if not zone:
-        raise InvalidInput("The meeting's time zone is needed (for example Asia/Shanghai).", "timezone")
+        raise InvalidInput(_("The meeting's time zone is needed (for example Asia/Shanghai)."), "timezone")
     get_zone(zone, "timezone")
     if data.get("start") is None:
-        raise InvalidInput("The start is needed.", "start")
+        raise InvalidInput(_("The start is needed."), "start")
     if data.get("end") is None:
-        raise InvalidInput("The end is needed.", "end")
+        raise InvalidInput(_("The end is needed."), "end")
     start_at = parse_time(data["start"], zone, "start")
     end_at = parse_time(data["end"], zone, "end")
     _check_span(start_at, end_at)
@@ -286,9 +288,9 @@ def publish_meeting(meeting: Meeting) -> bool:
     if meeting.status != MeetingStatus.DRAFT:
         raise Conflict(f"A {meeting.status} meeting cannot be published.")
     if meeting.main_site is None:
-        raise InvalidInput("Add the main venue before publishing.", "sites")
+        raise InvalidInput(_("Add the main venue before publishing."), "sites")
     if meeting.end_at <= utcnow():
-        raise InvalidInput("The meeting is already over; move it before publishing.", "start")
+        raise InvalidInput(_("The meeting is already over; move it before publishing."), "start")
     meeting.status = MeetingStatus.SCHEDULED
     meeting.published_at = meeting.updated_at = utcnow()
     db.session.flush()
