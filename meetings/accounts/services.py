@@ -70,7 +70,8 @@ def set_language(user: User, language: str | None) -> None:
 
 def _check_password(password: str) -> None:
     if not password or len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(_("The password must have at least %(num)d characters.", num=MIN_PASSWORD_LENGTH), "password")
+        raise InvalidInput(_("The password must have at least %(num)d characters.", num=MIN_PASSWORD_LENGTH),
+                           "password")
 
 
 def authenticate(email: str, password: str) -> User | None:

@@ -53,7 +53,8 @@ def clean_tag(value, field: str = "tags") -> str:
     tag = value.strip().lower() if isinstance(value, str) else ""
     if not _TAG.match(tag):
         raise InvalidInput(
-            _("'%(value)s' is not a valid tag: use lower-case letters, digits and dashes.", value=str(value)[:64]), field
+            _("'%(value)s' is not a valid tag: use lower-case letters, digits and dashes.", value=str(value)[:64]),
+            field
         )
     return tag
 

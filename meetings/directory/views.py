@@ -106,7 +106,8 @@ def import_people():
                                    message=error.message), FORM_ERROR_STATUS
         finally:
             os.remove(path)
-        flash(_("Imported: %(created)d added, %(updated)d updated.", created=result.created, updated=result.updated), "success")
+        flash(_("Imported: %(created)d added, %(updated)d updated.", created=result.created,
+                updated=result.updated), "success")
         return redirect(url_for("directory.people"))
     upload = form.file.data
     if upload is None or not upload.filename:

@@ -16,6 +16,7 @@ from meetings.accounts import audit
 from meetings.core import signals
 from meetings.core.db import utcnow
 from meetings.core.errors import Conflict, InvalidInput, NotFound
+from meetings.core.labels import label
 from meetings.core.roles import Role
 from meetings.core.validation import clean_email, clean_text
 from meetings.directory import services as directory
@@ -216,7 +217,8 @@ def _require_open(invitation: Invitation) -> None:
     if not invitation.is_active:
         raise Conflict(_("This invitation was withdrawn."))
     if not invitation.meeting.is_editable:
-        raise Conflict(_("The meeting is %(status)s; answers are closed.", status=invitation.meeting.status))
+        raise Conflict(_("The meeting is %(status)s; answers are closed.",
+                         status=label(invitation.meeting.status, "status")))
     if invitation.response == Response.DELEGATED:
         raise Conflict(_("You handed this invitation to someone else; they answer now."))
 

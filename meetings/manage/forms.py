@@ -57,7 +57,8 @@ class SiteForm(FlaskForm):
     """A site of a meeting."""
 
     name = StringField(_l("Name"))
-    kind = SelectField(_l("Kind"), choices=[SelectChoice("remote", _l("Remote site")), SelectChoice("main", _l("Main venue"))])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice("remote", _l("Remote site")),
+                                            SelectChoice("main", _l("Main venue"))])
     timezone = StringField(_l("Time zone"))
     location = StringField(_l("Address and room"))
     host_email = StringField(_l("Host (email)"))

@@ -142,8 +142,8 @@ def publish(meeting_id: int):
         try:
             services.publish_meeting(meeting)
             db.session.commit()
-            flash(ngettext("Published: %(num)d invitation is on its way.", "Published: %(num)d invitations are on their way.",
-                           people_to_tell(meeting)), "success")
+            flash(ngettext("Published: %(num)d invitation is on its way.",
+                           "Published: %(num)d invitations are on their way.", people_to_tell(meeting)), "success")
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")

@@ -151,7 +151,8 @@ def _parse_speakers(raw) -> list[tuple[Person, str, int]]:
             person = require_person_by_email(entry.get("email"), "speakers")
         topic = clean_text(entry.get("topic"), "speakers", max_length=300)
         if entry.get("minutes") is None:
-            raise InvalidInput(_("Speaker %(index)d (%(name)s) needs minutes.", index=index, name=person.name), "speakers")
+            raise InvalidInput(_("Speaker %(index)d (%(name)s) needs minutes.", index=index, name=person.name),
+                               "speakers")
         minutes = _minutes(entry.get("minutes"), "speakers", MAX_ITEM_MINUTES)
         speakers.append((person, topic, minutes))
     return speakers

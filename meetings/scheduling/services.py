@@ -19,6 +19,7 @@ from meetings.accounts import audit
 from meetings.core import signals
 from meetings.core.db import utcnow
 from meetings.core.errors import Conflict, InvalidInput, NotFound
+from meetings.core.labels import label
 from meetings.core.roles import MAX_REMINDER_MINUTES, Role
 from meetings.core.timezones import get_zone, to_utc
 from meetings.core.validation import clean_text
@@ -148,7 +149,8 @@ def create_meeting(data: dict, owner) -> Meeting:
 def require_editable(meeting: Meeting) -> None:
     """`Conflict` unless the meeting can still change."""
     if not meeting.is_editable:
-        raise Conflict(f"The meeting is {meeting.status}; it can no longer be changed.")
+        raise Conflict(_("The meeting is %(status)s; it can no longer be changed.",
+                         status=label(meeting.status, "status")))
 
 
 def update_meeting(meeting: Meeting, data: dict) -> set[str]:
@@ -286,7 +288,7 @@ def publish_meeting(meeting: Meeting) -> bool:
     if meeting.status == MeetingStatus.SCHEDULED:
         return False
     if meeting.status != MeetingStatus.DRAFT:
-        raise Conflict(f"A {meeting.status} meeting cannot be published.")
+        raise Conflict(_("A %(status)s meeting cannot be published.", status=label(meeting.status, "status")))
     if meeting.main_site is None:
         raise InvalidInput(_("Add the main venue before publishing."), "sites")
     if meeting.end_at <= utcnow():
@@ -304,7 +306,7 @@ def cancel_meeting(meeting: Meeting) -> bool:
     if meeting.status == MeetingStatus.CANCELLED:
         return False
     if meeting.status == MeetingStatus.FINISHED:
-        raise Conflict("The meeting is over; it cannot be cancelled.")
+        raise Conflict(_("The meeting is over; it cannot be cancelled."))
     meeting.status = MeetingStatus.CANCELLED
     meeting.cancelled_at = meeting.updated_at = utcnow()
     if meeting.is_published:
@@ -318,7 +320,7 @@ def cancel_meeting(meeting: Meeting) -> bool:
 def delete_meeting(meeting: Meeting) -> None:
     """Delete a draft. Published meetings are cancelled instead, so nobody is left with a ghost."""
     if meeting.is_published:
-        raise Conflict("The meeting has been published; cancel it instead of deleting it.")
+        raise Conflict(_("The meeting has been published; cancel it instead of deleting it."))
     signals.meeting_deleting.send(meeting)
     audit.record("meeting.deleted", meeting=meeting)
     db.session.delete(meeting)
