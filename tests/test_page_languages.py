@@ -172,3 +172,17 @@ def test_the_join_page_in_chinese_shows_the_sites_time_and_names_its_zone(api, c
     assert "03:00–06:00 (中欧夏令时间)" in abroad
     english = text_of(client.get(f"/join/{rotterdam}").text, "site-time")
     assert "03:00–06:00 CEST" in english
+
+
+def test_reminders_are_written_and_read_in_chinese_units(browser):
+    meeting = factories.meeting(browser.user)
+    page = browser.get(f"/meetings/{meeting.id}/reminders", headers=CHINESE)
+    assert 'value="1 天, 1 小时"' in page.text  # the chair's defaults
+    saved = browser.post(f"/meetings/{meeting.id}/reminders", {"chair": "2 天，3 小时", "participant": "1 day, 15 分钟"},
+                         headers=CHINESE)
+    assert saved.status_code == 302
+    page = browser.get(f"/meetings/{meeting.id}/reminders", headers=CHINESE)
+    assert 'value="2 天, 3 小时"' in page.text and 'value="1 天, 15 分钟"' in page.text
+    assert 'value="1 day, 15 min"' in browser.get(f"/meetings/{meeting.id}/reminders").text
+    wrong = browser.post(f"/meetings/{meeting.id}/reminders", {"chair": "2 周"}, headers=CHINESE)
+    assert "不是会前的时间" in wrong.text

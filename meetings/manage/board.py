@@ -123,18 +123,20 @@ def retry_email(meeting_id: int, message_id: int):
 
 # --- reminders ----------------------------------------------------------------------------------
 
+# The units in both languages: the page writes them in the reader's (`describe_offset`), and an
+# organizer types either.
 _UNITS = {"d": 1440, "day": 1440, "days": 1440, "h": 60, "hour": 60, "hours": 60, "m": 1, "min": 1,
-          "mins": 1, "minute": 1, "minutes": 1, "": 1}
+          "mins": 1, "minute": 1, "minutes": 1, "": 1, "天": 1440, "小时": 60, "分钟": 1, "分": 1}
 
 
 def parse_offsets(text: str, role: str) -> list[int]:
-    """'1 day, 1 hour, 15m' → [1440, 60, 15]; a plain number is minutes."""
+    """'1 day, 1 hour, 15m' (or '1 天，1 小时') → [1440, 60, 15]; a plain number is minutes."""
     offsets = []
-    for part in re.split(r"[,;]", text or ""):
+    for part in re.split(r"[,;，；、]", text or ""):
         part = part.strip().lower()
         if not part:
             continue
-        match = re.fullmatch(r"(-?\d+)\s*([a-z]*)", part)
+        match = re.fullmatch(r"(-?\d+)\s*([a-z]*|天|小时|分钟|分)", part)
         if match is None or match.group(2) not in _UNITS:
             raise InvalidInput(_("'%(part)s' is not a time before the meeting, like 1 day, 2 hours or 15 min.",
                                  part=part), role)
@@ -143,12 +145,12 @@ def parse_offsets(text: str, role: str) -> list[int]:
 
 
 def describe_offset(minutes: int) -> str:
-    """1440 → '1 day', 90 → '90 min'."""
+    """1440 → '1 day', 90 → '90 min' (in the reader's language; `parse_offsets` reads both)."""
     if minutes and minutes % 1440 == 0:
-        return f"{minutes // 1440} day{'s' if minutes != 1440 else ''}"
+        return ngettext("%(num)d day", "%(num)d days", minutes // 1440)
     if minutes and minutes % 60 == 0:
-        return f"{minutes // 60} hour{'s' if minutes != 60 else ''}"
-    return f"{minutes} min"
+        return ngettext("%(num)d hour", "%(num)d hours", minutes // 60)
+    return ngettext("%(num)d min", "%(num)d min", minutes)
 
 
 @blueprint.route("/meetings/<int:meeting_id>/reminders", methods=["GET", "POST"])
