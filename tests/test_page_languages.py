@@ -186,3 +186,25 @@ def test_reminders_are_written_and_read_in_chinese_units(browser):
     assert 'value="1 day, 15 min"' in browser.get(f"/meetings/{meeting.id}/reminders").text
     wrong = browser.post(f"/meetings/{meeting.id}/reminders", {"chair": "2 周"}, headers=CHINESE)
     assert "不是会前的时间" in wrong.text
+
+
+def test_the_api_answers_in_english_unless_the_client_asks_for_chinese(api):
+    bad = {"title": "Operation meeting", "start": f"{NEXT_YEAR}-06-10T14:00", "end": f"{NEXT_YEAR}-06-10T13:00",
+           "timezone": "Asia/Shanghai"}
+    english = api.post("/api/meetings", json=bad)
+    assert english.status_code == 422
+    assert english.json["error"]["fields"]["end"] == ["The end must be after the start."]
+    chinese = api.post("/api/meetings", json=bad, headers=CHINESE)
+    assert chinese.status_code == 422
+    assert chinese.json["error"]["fields"]["end"] == ["结束时间必须晚于开始时间。"]
+    assert api.get("/api/meetings/999999", headers=CHINESE).json["error"]["message"] == "没有编号为 999999 的会议。"
+
+
+def test_a_roster_with_errors_is_explained_in_chinese(browser):
+    import io
+
+    roster = "name,email\n李明,li.ming@example.com\n王芳,LI.MING@example.com\n".encode()
+    page = browser.post("/people/import", {"file": (io.BytesIO(roster), "roster.csv")}, headers=CHINESE,
+                        content_type="multipart/form-data", form_page="/people/import")
+    assert page.status_code == 200
+    assert "有 1 行存在错误" in page.text and "在第 2 行也出现过" in page.text

@@ -50,7 +50,7 @@ def get_person(person_id: int) -> Person:
     """The person with ``person_id``; `NotFound` otherwise."""
     person = db.session.get(Person, person_id)
     if person is None:
-        raise NotFound(f"No person with id {person_id}.", "person_id")
+        raise NotFound(_("No person with id %(id)s.", id=person_id), "person_id")
     return person
 
 

@@ -34,7 +34,7 @@ def get_invitation(meeting: Meeting, invitation_id: int) -> Invitation:
     """The active invitation ``invitation_id`` of ``meeting``; `NotFound` otherwise."""
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None or invitation.meeting_id != meeting.id or not invitation.is_active:
-        raise NotFound(f"No invitation with id {invitation_id} in this meeting.")
+        raise NotFound(_("No invitation with id %(id)s in this meeting.", id=invitation_id))
     return invitation
 
 

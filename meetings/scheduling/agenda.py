@@ -27,7 +27,7 @@ def get_item(meeting: Meeting, item_id: int) -> AgendaItem:
     """The agenda item ``item_id`` of ``meeting``; `NotFound` otherwise."""
     item = db.session.get(AgendaItem, item_id)
     if item is None or item.meeting_id != meeting.id:
-        raise NotFound(f"No agenda item with id {item_id} in this meeting.")
+        raise NotFound(_("No agenda item with id %(id)s in this meeting.", id=item_id))
     return item
 
 

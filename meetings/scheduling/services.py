@@ -55,7 +55,7 @@ def get_meeting_for(user, meeting_id: int) -> Meeting:
     """
     meeting = db.session.scalar(visible_meetings(user).where(Meeting.id == meeting_id))
     if meeting is None:
-        raise NotFound(f"No meeting with id {meeting_id}.")
+        raise NotFound(_("No meeting with id %(id)s.", id=meeting_id))
     return meeting
 
 

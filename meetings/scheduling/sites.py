@@ -20,7 +20,7 @@ def get_site(meeting: Meeting, site_id: int) -> Site:
     """The site ``site_id`` of ``meeting``; `NotFound` otherwise."""
     site = db.session.get(Site, site_id)
     if site is None or site.meeting_id != meeting.id:
-        raise NotFound(f"No site with id {site_id} in this meeting.")
+        raise NotFound(_("No site with id %(id)s in this meeting.", id=site_id))
     return site
 
 
