@@ -17,10 +17,12 @@ users = AppGroup("users", help="Create users and API tokens.")
 @click.option("--role", type=click.Choice(["admin", "organizer"]), required=True)
 @click.option("--password", required=True, help="At least 8 characters.")
 @click.option("--name", default="", help="Display name (defaults to the email's local part).")
-def create_user_command(email: str, role: str, password: str, name: str) -> None:
+@click.option("--language", type=click.Choice(["zh_Hans", "en"]), default=None,
+              help="Language of their pages (default: follow their browser).")
+def create_user_command(email: str, role: str, password: str, name: str, language: str | None) -> None:
     """Create a user who can log in."""
     try:
-        user = services.create_user(email, role, password, name)
+        user = services.create_user(email, role, password, name, language=language)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from meetings.accounts import audit
@@ -15,7 +16,7 @@ from meetings.accounts.models import ApiToken, User, UserRole
 from meetings.core.db import utcnow
 from meetings.core.errors import Conflict, InvalidInput, NotFound
 from meetings.core.tokens import hash_token, new_token, plausible_token
-from meetings.core.validation import clean_email, clean_text
+from meetings.core.validation import clean_email, clean_language, clean_text
 from meetings.extensions import db
 
 MIN_PASSWORD_LENGTH = 8
@@ -31,11 +32,12 @@ def get_user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
 
 
-def create_user(email: str, role: str, password: str, name: str = "") -> User:
+def create_user(email: str, role: str, password: str, name: str = "", language: str | None = None) -> User:
     """A new user; `Conflict` when the email is taken, `InvalidInput` for a bad email, role or password.
 
     The email must be a plain ``local@domain`` address: it names the user in mail headers and
     calendar invites, where a display name or a line break would be read as more than an address.
+    ``language`` (``zh_Hans`` or ``en``) fixes the language of their pages; None follows the browser.
     """
     email = clean_email(email, "email")
     name = clean_text(name, "name")
@@ -47,7 +49,8 @@ def create_user(email: str, role: str, password: str, name: str = "") -> User:
     if get_user_by_email(email) is not None:
         raise Conflict(f"A user with the email {email} already exists.", "email")
     user = User(email=email, role=role, name=name or email.split("@")[0],
-                password_hash=generate_password_hash(password))
+                password_hash=generate_password_hash(password),
+                language=clean_language(language) if language else None)
     db.session.add(user)
     db.session.flush()
     return user
@@ -60,9 +63,15 @@ def set_password(user: User, password: str) -> None:
     user.session_version += 1
 
 
+def set_language(user: User, language: str | None) -> None:
+    """The language of ``user``'s pages: ``zh_Hans`` or ``en``; empty or None follows the browser."""
+    user.language = clean_language(language) if language else None
+
+
 def _check_password(password: str) -> None:
     if not password or len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.", "password")
+        raise InvalidInput(_("The password must have at least %(num)d characters.", num=MIN_PASSWORD_LENGTH),
+                           "password")
 
 
 def authenticate(email: str, password: str) -> User | None:

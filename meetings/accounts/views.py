@@ -6,10 +6,12 @@ import unicodedata
 from urllib.parse import unquote
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
 
 from meetings.accounts import services
-from meetings.accounts.forms import ChangePasswordForm, ConfirmForm, LoginForm
+from meetings.accounts.forms import ChangePasswordForm, ConfirmForm, LanguageForm, LoginForm
 from meetings.core.errors import DomainError
 from meetings.core.forms import FORM_ERROR_STATUS, show_errors
 from meetings.extensions import db, limiter
@@ -50,7 +52,9 @@ def _is_plain_path(value: str) -> bool:
     return value.startswith("/") and not value.startswith("//")
 
 
-TOO_MANY_FAILURES = "Too many failed sign-ins: wait a few minutes before you try again."
+def too_many_failures() -> str:
+    """What a refused sign-in says, in the reader's language (Flask-Limiter calls it at the refusal)."""
+    return _("Too many failed sign-ins: wait a few minutes before you try again.")
 
 
 def _login_account() -> str:
@@ -65,9 +69,9 @@ def _failed(response) -> bool:
 # Failed sign-ins are counted per account (password guessing on one person) and per address
 # (guessing across many); a success costs nothing.
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_login_account,
-               methods=["POST"], deduct_when=_failed, error_message=TOO_MANY_FAILURES)
+               methods=["POST"], deduct_when=_failed, error_message=too_many_failures)
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_failed,
-               error_message=TOO_MANY_FAILURES)
+               error_message=too_many_failures)
 def login():
     """Show the sign-in form; sign in on POST."""
     if current_user.is_authenticated:
@@ -77,7 +81,7 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is None:
-            error = "Wrong email or password."
+            error = _("Wrong email or password.")
         else:
             session.clear()  # a fresh session at login: nothing carried over from before
             login_user(user)
@@ -105,10 +109,10 @@ def change_password():
     if form.validate_on_submit():
         user = current_user._get_current_object()
         if services.authenticate(user.email, form.current_password.data or "") is None:
-            form.current_password.errors = ["That is not your current password."]
+            form.current_password.errors = [_("That is not your current password.")]
             status = FORM_ERROR_STATUS
         elif form.new_password.data != form.repeat_password.data:
-            form.repeat_password.errors = ["The two new passwords differ."]
+            form.repeat_password.errors = [_("The two new passwords differ.")]
             status = FORM_ERROR_STATUS
         else:
             try:
@@ -119,9 +123,35 @@ def change_password():
             else:
                 db.session.commit()
                 login_user(user)  # the session version changed: this session carries the new one
-                flash("Your password is changed. Other sessions are signed out.", "success")
+                flash(_("Your password is changed. Other sessions are signed out."), "success")
                 return redirect(url_for("manage.dashboard"))
-    return render_template("accounts/password.html", form=form), status
+    return _account_page(form, status=status)
+
+
+def _account_page(form: ChangePasswordForm, language_form: LanguageForm | None = None, status: int = 200):
+    if language_form is None:
+        language_form = LanguageForm(formdata=None, language=current_user.language or "")
+    return render_template("accounts/password.html", form=form, language_form=language_form), status
+
+
+@blueprint.route("/account/language", methods=["POST"])
+@login_required
+def change_language():
+    """Choose the language of one's pages (or follow the browser's)."""
+    language_form = LanguageForm()
+    if language_form.validate_on_submit():
+        try:
+            services.set_language(current_user._get_current_object(), language_form.language.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_errors(language_form, error)
+        else:
+            db.session.commit()
+            # Said in the new language: the locale is chosen anew for this message.
+            refresh()
+            flash(_("The language of your pages is saved."), "success")
+            return redirect(url_for("accounts.change_password"))
+    return _account_page(ChangePasswordForm(formdata=None), language_form, FORM_ERROR_STATUS)
 
 
 @blueprint.route("/account/tokens", methods=["GET", "POST"])
@@ -136,10 +166,10 @@ def tokens():
             try:
                 services.revoke_api_token(user, int(request.form["revoke"]))
                 db.session.commit()
-                flash("The token is revoked: it opens nothing any more.", "success")
+                flash(_("The token is revoked: it opens nothing any more."), "success")
             except (DomainError, ValueError):
                 db.session.rollback()
-                flash("No such token.", "error")
+                flash(_("No such token."), "error")
             return redirect(url_for("accounts.tokens"))
         issued = services.issue_api_token(user.email, (request.form.get("name") or "")[:100])
         db.session.commit()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm.attributes import set_committed_value
 
 from meetings.attendance.models import CheckIn, CheckinMethod
@@ -28,7 +29,7 @@ def require_check_in_open(invitation: Invitation) -> None:
     """`Conflict` unless ``invitation``'s person can be checked in: on the list, and the meeting
     open for attendance (`require_attendance_open`)."""
     if not invitation.is_active:
-        raise Conflict(f"{invitation.person.name} was taken off the list of this meeting.")
+        raise Conflict(_("%(name)s was taken off the list of this meeting.", name=invitation.person.name))
     require_attendance_open(invitation.meeting)
 
 
@@ -36,9 +37,9 @@ def require_attendance_open(meeting) -> None:
     """`Conflict` unless attendance can be recorded: the meeting is published and not cancelled
     (a finished meeting's attendance can still be completed)."""
     if meeting.status == MeetingStatus.CANCELLED:
-        raise Conflict("This meeting was cancelled.")
+        raise Conflict(_("This meeting was cancelled."))
     if meeting.status == MeetingStatus.DRAFT:
-        raise Conflict("This meeting is not published yet.")
+        raise Conflict(_("This meeting is not published yet."))
 
 
 def check_in(invitation: Invitation, method: CheckinMethod | str, *, at: datetime | None = None,
@@ -80,7 +81,7 @@ def record_head_count(site: Site, count, *, person=None, user=None) -> CheckIn:
     if isinstance(count, str) and count.strip().isdigit():
         count = int(count.strip())
     if isinstance(count, bool) or not isinstance(count, int) or count < 0 or count > 100_000:
-        raise InvalidInput("The head count must be a whole number, 0 or more.", "head_count")
+        raise InvalidInput(_("The head count must be a whole number, 0 or more."), "head_count")
     row = CheckIn(meeting_id=site.meeting_id, site_id=site.id, method=CheckinMethod.ROLL_CALL, head_count=count,
                   recorded_by_person_id=person.id if person else None,
                   recorded_by_user_id=user.id if user else None)

@@ -11,6 +11,7 @@ from flask import abort, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from meetings.attendance import qr, services
+from meetings.core.i18n import language_args
 from meetings.core.linkpages import link_pages_blueprint
 from meetings.extensions import db
 from meetings.invitations import links
@@ -44,4 +45,5 @@ def check_in(token: str):
     invitation = _invitation_for(token)
     first = services.check_in(invitation, "qr", site=invitation.venue)
     db.session.commit()
-    return redirect(url_for("attendance.checkin_page", token=token, result="first" if first else "again"), code=303)
+    return redirect(url_for("attendance.checkin_page", token=token, result="first" if first else "again",
+                            **language_args()), code=303)

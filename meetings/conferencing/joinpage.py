@@ -39,6 +39,8 @@ class ItemView:
     start_at: datetime
     end_at: datetime
     title: str
+    #: The title in Chinese ("" when there is none): `localized` picks one for the reader.
+    title_zh: str = ""
     speakers: list[SpeakerView] = field(default_factory=list)
 
 
@@ -68,6 +70,8 @@ class JoinPage:
     person_name: str | None
     #: The zone the viewer reads times in: their own (personal links), else the site's.
     zone: str
+    #: The title in Chinese ("" when there is none): `localized` picks one for the reader.
+    title_zh: str = ""
     agenda: list[ItemView] = field(default_factory=list)
     expected: list[ExpectedView] = field(default_factory=list)
 
@@ -112,7 +116,7 @@ _PAGE = (
         _raw(_meeting.c.end_at), _meeting.c.timezone, _site.c.id, _site.c.name, _site.c.timezone,
         _site.c.location, _invitation.c.id, _raw(_invitation.c.removed_at), _person.c.name, _person.c.timezone,
         _item.c.id, _raw(_item.c.start_at), _item.c.duration_minutes, _item.c.title, _raw(_slot.c.start_at),
-        _speaker.c.name, _slot.c.topic,
+        _speaker.c.name, _slot.c.topic, _meeting.c.title_zh, _item.c.title_zh,
     )
     .select_from(_link)
     .join(_meeting, _meeting.c.id == _link.c.meeting_id)
@@ -167,15 +171,17 @@ def _load(connection, raw: str) -> JoinPage | None:
         purpose=purpose, meeting_id=meeting_id, title=title, status=status, start_at=start_at,
         end_at=end_at, meeting_zone=meeting_zone, site_name=site_name, site_zone=site_zone,
         site_location=location or "", person_name=person_name,
-        zone=person_zone if purpose == LinkPurpose.JOIN else (site_zone or meeting_zone))
+        zone=person_zone if purpose == LinkPurpose.JOIN else (site_zone or meeting_zone),
+        title_zh=rows[0][22] or "")
     items: dict[int, ItemView] = {}
-    for *_, item_id, item_start, minutes, item_title, slot_start, speaker, topic in rows:
+    for *_, item_id, item_start, minutes, item_title, slot_start, speaker, topic, _title_zh, item_title_zh in rows:
         if item_id is None:
             continue
         item = items.get(item_id)
         if item is None:
             begins = utc_value(item_start)
-            item = items[item_id] = ItemView(begins, begins + timedelta(minutes=minutes), item_title)
+            item = items[item_id] = ItemView(begins, begins + timedelta(minutes=minutes), item_title,
+                                             item_title_zh or "")
         if slot_start is not None:
             item.speakers.append(SpeakerView(utc_value(slot_start), speaker, topic or ""))
     page.agenda = list(items.values())

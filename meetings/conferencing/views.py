@@ -17,6 +17,7 @@ from meetings.conferencing.joinpage import load_join_page
 from meetings.conferencing.providers import ProviderError, join_url
 from meetings.core.errors import DomainError
 from meetings.core.forms import FORM_ERROR_STATUS
+from meetings.core.i18n import language_args
 from meetings.core.linkpages import link_pages_blueprint
 from meetings.extensions import db
 from meetings.invitations import links
@@ -144,7 +145,8 @@ def roll_call(token: str):
                                  message=None if error.fields else error.message,
                                  status=FORM_ERROR_STATUS if error.status == 422 else error.status)
     others = int(head_count) if head_count else None
-    return redirect(url_for("conferencing.roll_call_page", token=token, saved=newly, others=others), code=303)
+    return redirect(url_for("conferencing.roll_call_page", token=token, saved=newly, others=others,
+                            **language_args()), code=303)
 
 
 def _site_context(token: str) -> JoinContext:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, make_response, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
@@ -21,6 +23,9 @@ class DomainError(Exception):
     status = 422
 
     def __init__(self, message: str, field: str | None = None, *, fields: dict | None = None):
+        # Messages are written in the reader's language (flask_babel's gettext at the raise, or a
+        # lazy string resolved here): the API and the form that shows it get the same words.
+        message = str(message)
         super().__init__(message)
         self.message = message
         self.fields: dict[str, list[str]] = dict(fields or {})
@@ -102,15 +107,15 @@ def _as_messages(problems) -> list[str]:
 
 
 _STATUS_MESSAGES = {
-    400: "The request could not be understood.",
-    401: "Authentication required: send a valid API token as 'Authorization: Bearer TOKEN'.",
-    403: "You may not do this.",
-    404: "Not found.",
-    405: "Method not allowed.",
-    413: "The request body is too large (the limit is 10 MB).",
-    415: "Unsupported media type.",
-    422: "The input is not valid.",
-    429: "Too many requests: slow down and try again later.",
+    400: _l("The request could not be understood."),
+    401: _l("Authentication required: send a valid API token as 'Authorization: Bearer TOKEN'."),
+    403: _l("You may not do this."),
+    404: _l("Not found."),
+    405: _l("Method not allowed."),
+    413: _l("The request body is too large (the limit is 10 MB)."),
+    415: _l("Unsupported media type."),
+    422: _l("The input is not valid."),
+    429: _l("Too many requests: slow down and try again later."),
 }
 
 
@@ -129,13 +134,13 @@ def register_error_handlers(app: Flask) -> None:
         status = error.code or 500
         data = getattr(error, "data", None)
         fields = _flatten_webargs_messages(data.get("messages") if isinstance(data, dict) else None)
-        message = _STATUS_MESSAGES.get(status) or error.description or error.name
+        message = str(_STATUS_MESSAGES.get(status) or error.description or error.name)
         if status == 429 and getattr(error, "limit", None) is not None and error.limit.error_message:
-            message = error.limit.error_message  # the limit says why (Flask-Limiter)
+            message = str(error.description)  # the limit says why (Flask-Limiter resolved it)
         if fields.get("json") == ["Invalid JSON body."]:
-            message, fields = "The body is not valid JSON.", {}
+            message, fields = _("The body is not valid JSON."), {}
         elif status == 422 and fields:
-            message = "The input is not valid: " + "; ".join(
+            message = _("The input is not valid:") + " " + "; ".join(
                 f"{name}: {' '.join(problems)}" for name, problems in sorted(fields.items())
             )
         headers = {}
@@ -153,8 +158,8 @@ def register_error_handlers(app: Flask) -> None:
         # one through. The other gets what it would have got a moment later.
         db.session.rollback()
         log.info("integrity error on %s %s: %s", request.method, request.path, error.orig)
-        return error_response(409, "This clashes with a change made at the same moment (something that must "
-                                   "be unique exists now). Reload and try again.")
+        return error_response(409, _("This clashes with a change made at the same moment (something that "
+                                     "must be unique exists now). Reload and try again."))
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
@@ -162,4 +167,4 @@ def register_error_handlers(app: Flask) -> None:
             return handle_http_error(error)
         db.session.rollback()
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return error_response(500, "Something went wrong on our side; nothing was saved.")
+        return error_response(500, _("Something went wrong on our side; nothing was saved."))

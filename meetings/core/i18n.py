@@ -16,9 +16,10 @@ from functools import lru_cache
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_time, get_timezone_name
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import force_locale, get_locale
 
+from meetings.core.labels import label
 from meetings.core.timezones import get_zone, is_valid_zone
 from meetings.core.validation import LANGUAGES, normalize_language
 from meetings.extensions import babel
@@ -33,11 +34,20 @@ _ZONE_NAMES = {("zh_Hans", "Asia/Shanghai"): "北京时间", ("zh_Hans", "Asia/C
 
 
 def select_locale() -> str:
-    """The language of this request's pages: the user's choice, the browser's, or the default."""
+    """The language of this request's pages: the page's ``?lang=``, the user's choice, the
+    browser's, or the default."""
     from flask_login import current_user
 
     if has_request_context():
-        chosen = getattr(current_user, "language", None) if current_user else None
+        # ``?lang=`` is the switch on pages behind links: they carry no cookie and nobody signs in
+        # there, and their forms post back to the same address, so the choice stays on the page.
+        asked = normalize_language(request.args.get("lang"))
+        if asked:
+            return asked
+        # An API request's user is its token's (set once the token is checked), a page's the
+        # signed-in one: either way, their own choice comes before their client's.
+        user = g.get("api_user") or current_user
+        chosen = getattr(user, "language", None) if user else None
         if normalize_language(chosen):
             return normalize_language(chosen)
         for offered, _quality in request.accept_languages:
@@ -51,6 +61,18 @@ def current_language() -> str:
     """``zh_Hans`` or ``en``: the language being rendered now."""
     locale = get_locale()
     return "zh_Hans" if locale is not None and locale.language == "zh" else "en"
+
+
+def language_args() -> dict[str, str]:
+    """This request's ``?lang=`` as ``url_for`` keywords, for the next link page's address: those
+    pages keep no cookie, so a reader's switch travels in the URL (empty when there is none)."""
+    asked = normalize_language(request.args.get("lang")) if has_request_context() else None
+    return {"lang": asked} if asked else {}
+
+
+def html_lang() -> str:
+    """The language of the page as ``<html lang>`` names it (BCP 47): ``zh-Hans`` or ``en``."""
+    return current_language().replace("_", "-")
 
 
 @contextmanager
@@ -120,6 +142,24 @@ def format_when(value: datetime | None, zone: str, language: str | None = None, 
     return f"{text} ({name})" if language == "zh_Hans" else f"{text} {name}"
 
 
+def format_span(start: datetime | None, end: datetime | None, zone: str, language: str | None = None, *,
+                with_zone: bool = True) -> str:
+    """From ``start`` to ``end`` in ``zone``, the day written once when both fall on it:
+    ``2026年12月1日 09:00–12:00 (北京时间)`` or ``1 Dec 2026, 09:00–12:00 CET``."""
+    if start is None or end is None:
+        return format_when(start or end, zone, language, with_zone=with_zone)
+    language = language or current_language()
+    zone = zone if is_valid_zone(zone) else "UTC"
+    tz = get_zone(zone)
+    same_day = start.astimezone(tz).date() == end.astimezone(tz).date()
+    until = format_clock(end, zone, language) if same_day else format_when(end, zone, language, with_zone=False)
+    text = f"{format_when(start, zone, language, with_zone=False)}–{until}"
+    if not with_zone:
+        return text
+    name = zone_name(start, zone, language)
+    return f"{text} ({name})" if language == "zh_Hans" else f"{text} {name}"
+
+
 def format_clock(value: datetime | None, zone: str, language: str | None = None) -> str:
     """Only the time of day of ``value`` in ``zone`` (``09:00``)."""
     if value is None:
@@ -138,7 +178,9 @@ def init_app(app: Flask) -> None:
                           os.path.join(os.path.dirname(app.root_path), "translations"))
     babel.init_app(app, locale_selector=select_locale, default_locale=default)
     app.jinja_env.globals.update(localized=localized, current_language=current_language,
-                                 languages=LANGUAGES)
+                                 html_lang=html_lang, language_args=language_args, languages=LANGUAGES)
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["clock"] = format_clock
+    app.jinja_env.filters["span"] = format_span
     app.jinja_env.filters["zone_name"] = zone_name
+    app.jinja_env.filters["label"] = label

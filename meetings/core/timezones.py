@@ -11,6 +11,8 @@ from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
+from flask_babel import gettext as _
+
 from meetings.core.errors import InvalidInput
 
 UTC = timezone.utc
@@ -31,7 +33,8 @@ def all_zone_names() -> frozenset[str]:
 def get_zone(name: str, field: str = "timezone") -> ZoneInfo:
     """The zone called ``name``; `InvalidInput` naming ``field`` when there is no such zone."""
     if not isinstance(name, str) or name not in all_zone_names():
-        raise InvalidInput(f"'{name}' is not a known IANA time zone (for example Asia/Shanghai).", field)
+        raise InvalidInput(_("'%(name)s' is not a known IANA time zone (for example Asia/Shanghai).", name=name),
+                           field)
     return ZoneInfo(name)
 
 
@@ -55,13 +58,14 @@ def to_utc(value: datetime, zone_name: str, field: str = "start") -> datetime:
         wall = value.strftime("%Y-%m-%d %H:%M")
         if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != value:
             raise InvalidInput(
-                f"{wall} does not exist in {zone_name}: the clocks skip that hour when daylight "
-                "saving time starts. Choose another time.",
+                _("%(wall)s does not exist in %(zone)s: the clocks skip that hour when daylight "
+                  "saving time starts. Choose another time.", wall=wall, zone=zone_name),
                 field,
             )
         raise InvalidInput(
-            f"{wall} happens twice in {zone_name}: the clocks repeat that hour when daylight "
-            "saving time ends. Choose another time, or give it with an explicit UTC offset.",
+            _("%(wall)s happens twice in %(zone)s: the clocks repeat that hour when daylight "
+              "saving time ends. Choose another time, or give it with an explicit UTC offset.",
+              wall=wall, zone=zone_name),
             field,
         )
     return first.astimezone(UTC)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
 from meetings.core.errors import InvalidInput
 
 #: Languages people can read their emails, invites and pages in.
@@ -17,10 +20,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 def clean_email(value, field: str = "email") -> str:
     """A plain ``local@domain`` address, lower-cased; no display names, spaces or line breaks."""
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput("An email address is needed.", field)
+        raise InvalidInput(_("An email address is needed."), field)
     value = value.strip().lower()
     if len(value) > 254 or not _EMAIL.match(value):
-        raise InvalidInput(f"'{value[:80]}' is not a valid email address.", field)
+        raise InvalidInput(_("'%(value)s' is not a valid email address.", value=value[:80]), field)
     return value
 
 
@@ -30,18 +33,18 @@ def clean_text(value, field: str, *, required: bool = False, max_length: int = 2
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise InvalidInput("Must be text.", field)
+        raise InvalidInput(_("Must be text."), field)
     value = value.strip()
     if required and not value:
-        raise InvalidInput("This cannot be empty.", field)
+        raise InvalidInput(_("This cannot be empty."), field)
     if len(value) > max_length:
-        raise InvalidInput(f"At most {max_length} characters.", field)
+        raise InvalidInput(ngettext("At most %(num)d character.", "At most %(num)d characters.", max_length), field)
     if multiline:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
     elif "\n" in value or "\r" in value:
-        raise InvalidInput("Must be a single line.", field)
+        raise InvalidInput(_("Must be a single line."), field)
     if _CONTROL.search(value):
-        raise InvalidInput("Contains control characters.", field)
+        raise InvalidInput(_("Contains control characters."), field)
     return value
 
 
@@ -50,7 +53,8 @@ def clean_tag(value, field: str = "tags") -> str:
     tag = value.strip().lower() if isinstance(value, str) else ""
     if not _TAG.match(tag):
         raise InvalidInput(
-            f"'{str(value)[:64]}' is not a valid tag: use lower-case letters, digits and dashes.", field
+            _("'%(value)s' is not a valid tag: use lower-case letters, digits and dashes.", value=str(value)[:64]),
+            field
         )
     return tag
 
@@ -71,5 +75,5 @@ def clean_language(value, field: str = "language") -> str:
     """One of `LANGUAGES` (``zh``, ``zh-CN`` and ``en-GB`` are understood too)."""
     language = normalize_language(value)
     if language is None:
-        raise InvalidInput("The language must be zh_Hans or en.", field)
+        raise InvalidInput(_("The language must be zh_Hans or en."), field)
     return language

@@ -1,5 +1,6 @@
 """Directory forms."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms.fields.choices import SelectChoice
@@ -9,13 +10,13 @@ from wtforms import HiddenField, SelectField, StringField
 class PersonForm(FlaskForm):
     """A person's entry."""
 
-    name = StringField("Name")
-    email = StringField("Email")
-    unit = StringField("Unit")
-    title = StringField("Title")
-    tags = StringField("Role tags", description="Comma separated, e.g. vice-director-and-above, hq-staff")
-    timezone = StringField("Time zone")
-    language = SelectField("Language", choices=[SelectChoice("zh_Hans", "中文"), SelectChoice("en", "English")])
+    name = StringField(_l("Name"))
+    email = StringField(_l("Email"))
+    unit = StringField(_l("Unit"))
+    title = StringField(_l("Title"))
+    tags = StringField(_l("Role tags"), description=_l("Comma separated, e.g. vice-director-and-above, hq-staff"))
+    timezone = StringField(_l("Time zone"))
+    language = SelectField(_l("Language"), choices=[SelectChoice("zh_Hans", "中文"), SelectChoice("en", "English")])
 
     def to_data(self) -> dict:
         """The service's input."""
@@ -28,5 +29,5 @@ class PersonForm(FlaskForm):
 class ImportForm(FlaskForm):
     """A roster to check, then to import."""
 
-    file = FileField("Roster (CSV or XLSX)")
+    file = FileField(_l("Roster (CSV or XLSX)"))
     upload = HiddenField()

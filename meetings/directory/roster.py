@@ -11,6 +11,9 @@ import csv
 import io
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
 from meetings.core.errors import DomainError, InvalidInput
 from meetings.directory import services
 from meetings.extensions import db
@@ -61,11 +64,11 @@ def read_rows(content: bytes, filename: str = "", content_type: str = "") -> lis
     is_xlsx = filename.lower().endswith(".xlsx") or "spreadsheetml" in (content_type or "") or content[:2] == b"PK"
     table = _xlsx_table(content) if is_xlsx else _csv_table(content)
     if all(_is_blank(values) for values in table):
-        raise InvalidInput("The file is empty.", "file")
+        raise InvalidInput(_("The file is empty."), "file")
     header = [str(cell or "").strip().lower() for cell in table[0]]
     columns = [HEADERS.get(name) for name in header]
     if "email" not in columns or "name" not in columns:
-        raise InvalidInput("The first row must name the columns, with at least 'name' and 'email'.", "file")
+        raise InvalidInput(_("The first row must name the columns, with at least 'name' and 'email'."), "file")
     rows = []
     for number, values in enumerate(table[1:], start=2):
         if _is_blank(values):
@@ -76,7 +79,7 @@ def read_rows(content: bytes, filename: str = "", content_type: str = "") -> lis
                 row[column] = "" if value is None else str(value).strip()
         rows.append((number, row))
     if len(rows) > MAX_ROWS:
-        raise InvalidInput(f"At most {MAX_ROWS} rows per file.", "file")
+        raise InvalidInput(_("At most %(num)d rows per file.", num=MAX_ROWS), "file")
     return rows
 
 
@@ -92,7 +95,7 @@ def _csv_table(content: bytes) -> list[list[str]]:
         except UnicodeDecodeError:
             continue
     else:
-        raise InvalidInput("The CSV file must be UTF-8 (or GB18030) text.", "file")
+        raise InvalidInput(_("The CSV file must be UTF-8 (or GB18030) text."), "file")
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
@@ -102,7 +105,7 @@ def _csv_table(content: bytes) -> list[list[str]]:
         # all end a row, and line breaks inside quoted fields stay in the field.
         return [row for row in csv.reader(io.StringIO(text, newline=""), dialect)]
     except csv.Error as error:
-        raise InvalidInput(f"The CSV file cannot be read: {error}.", "file") from None
+        raise InvalidInput(_("The CSV file cannot be read: %(error)s.", error=error), "file") from None
 
 
 def _xlsx_table(content: bytes) -> list[list]:
@@ -111,7 +114,8 @@ def _xlsx_table(content: bytes) -> list[list]:
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged file
-        raise InvalidInput(f"The file is not a readable XLSX workbook ({type(error).__name__}).", "file") from None
+        raise InvalidInput(_("The file is not a readable XLSX workbook (%(error)s).", error=type(error).__name__),
+                           "file") from None
     try:
         sheet = workbook.worksheets[0]
         # Read-only mode trusts the used range the writer recorded, and some writers record
@@ -135,7 +139,7 @@ def plan_import(content: bytes, filename: str = "", content_type: str = "") -> I
             continue
         email = fields["email"]
         if email in seen:
-            errors[f"row {number}"] = [f"email: {email} also appears on row {seen[email]}."]
+            errors[f"row {number}"] = [_("email: %(email)s also appears on row %(row)d.", email=email, row=seen[email])]
             continue
         seen[email] = number
         action = "update" if services.get_person_by_email(email) else "create"
@@ -148,7 +152,8 @@ def import_roster(content: bytes, filename: str = "", content_type: str = "") ->
     result = plan_import(content, filename, content_type)
     if result.errors:
         raise InvalidInput(
-            f"{len(result.errors)} row(s) have errors; nothing was imported.", fields=result.errors
+            ngettext("%(num)d row has errors; nothing was imported.", "%(num)d rows have errors; nothing was imported.",
+                     len(result.errors)), fields=result.errors
         )
     for row in result.rows:
         person = services.get_person_by_email(row.email)

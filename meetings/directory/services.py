@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from meetings.core.db import utcnow
@@ -49,7 +50,7 @@ def get_person(person_id: int) -> Person:
     """The person with ``person_id``; `NotFound` otherwise."""
     person = db.session.get(Person, person_id)
     if person is None:
-        raise NotFound(f"No person with id {person_id}.", "person_id")
+        raise NotFound(_("No person with id %(id)s.", id=person_id), "person_id")
     return person
 
 
@@ -63,7 +64,8 @@ def require_person_by_email(email: str, field: str = "email") -> Person:
     address = clean_email(email, field)
     person = get_person_by_email(address)
     if person is None or person.removed_at is not None:
-        raise InvalidInput(f"No one with the email {address} is in the directory; add them first.", field)
+        raise InvalidInput(_("No one with the email %(email)s is in the directory; add them first.", email=address),
+                           field)
     return person
 
 
@@ -105,7 +107,8 @@ def create_person(data: dict) -> Person:
         db.session.flush()
         return existing
     if existing is not None:
-        raise Conflict(f"{fields['email']} is already in the directory (person {existing.id}).", "email")
+        raise Conflict(_("%(email)s is already in the directory (person %(id)d).", email=fields["email"],
+                         id=existing.id), "email")
     person = Person(name=fields["name"], email=fields["email"], timezone=DEFAULT_ZONE)
     db.session.add(person)
     _apply(person, fields, new=True)
@@ -119,7 +122,8 @@ def update_person(person: Person, data: dict) -> Person:
     if "email" in fields and fields["email"] != person.email:
         other = get_person_by_email(fields["email"])
         if other is not None:
-            raise Conflict(f"{fields['email']} is already in the directory (person {other.id}).", "email")
+            raise Conflict(_("%(email)s is already in the directory (person %(id)d).", email=fields["email"],
+                             id=other.id), "email")
     _apply(person, fields, new=False)
     db.session.flush()
     return person

@@ -9,6 +9,8 @@ import secrets
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import login_required
 
 from meetings.core.errors import DomainError, InvalidInput
@@ -67,7 +69,7 @@ def person(person_id: int | None = None):
             show_errors(form, error)
             status = FORM_ERROR_STATUS
         else:
-            flash(f"Saved {saved.name}.", "success")
+            flash(_("Saved %(name)s.", name=saved.name), "success")
             return redirect(url_for("directory.people", q=saved.email))
     return render_template("directory/person.html", form=form, person=existing,
                            zones=sorted(all_zone_names())), status
@@ -89,7 +91,7 @@ def import_people():
     upload_id = form.upload.data or ""
     if upload_id:  # the second step: import the file checked in the first
         if not _UPLOAD_ID.match(upload_id) or not os.path.exists(_upload_path(upload_id)):
-            flash("That upload is gone; choose the file again.", "error")
+            flash(_("That upload is gone; choose the file again."), "error")
             return redirect(url_for("directory.import_people"))
         path = _upload_path(upload_id)
         with open(path, "rb") as handle:
@@ -104,11 +106,12 @@ def import_people():
                                    message=error.message), FORM_ERROR_STATUS
         finally:
             os.remove(path)
-        flash(f"Imported: {result.created} added, {result.updated} updated.", "success")
+        flash(_("Imported: %(created)d added, %(updated)d updated.", created=result.created,
+                updated=result.updated), "success")
         return redirect(url_for("directory.people"))
     upload = form.file.data
     if upload is None or not upload.filename:
-        form.file.errors = ["Choose a CSV or XLSX file."]
+        form.file.errors = [_("Choose a CSV or XLSX file.")]
         return render_template("directory/import.html", form=form, result=None), FORM_ERROR_STATUS
     content = upload.read()
     try:
@@ -118,8 +121,10 @@ def import_people():
         return render_template("directory/import.html", form=form, result=None), FORM_ERROR_STATUS
     if result.errors:
         return render_template("directory/import.html", form=form, result=result, errors=result.errors,
-                               message=f"{len(result.errors)} row(s) have errors; nothing can be imported "
-                                       "until the file is corrected."), FORM_ERROR_STATUS
+                               message=ngettext("%(num)d row has errors; nothing can be imported until the file "
+                                                "is corrected.", "%(num)d rows have errors; nothing can be "
+                                                "imported until the file is corrected.", len(result.errors))
+                               ), FORM_ERROR_STATUS
     upload_id = secrets.token_urlsafe(24)
     with open(_upload_path(upload_id), "wb") as handle:
         handle.write(content)

@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from meetings.accounts import audit
 from meetings.core import signals
 from meetings.core.db import utcnow
 from meetings.core.errors import Conflict, InvalidInput, NotFound
+from meetings.core.labels import label
 from meetings.core.roles import Role
 from meetings.core.validation import clean_email, clean_text
 from meetings.directory import services as directory
@@ -34,7 +36,7 @@ def get_invitation(meeting: Meeting, invitation_id: int) -> Invitation:
     """The active invitation ``invitation_id`` of ``meeting``; `NotFound` otherwise."""
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None or invitation.meeting_id != meeting.id or not invitation.is_active:
-        raise NotFound(f"No invitation with id {invitation_id} in this meeting.")
+        raise NotFound(_("No invitation with id %(id)s in this meeting.", id=invitation_id))
     return invitation
 
 
@@ -92,7 +94,7 @@ def placement(meeting: Meeting, person: Person, site: Site | None, mode: Mode | 
             if site is None:
                 return None, Mode.IN_PERSON
         if site is None:
-            raise InvalidInput("The meeting has no remote site for them yet.", "site_id")
+            raise InvalidInput(_("The meeting has no remote site for them yet."), "site_id")
     expected = Mode.IN_PERSON if site.kind == SiteKind.MAIN else Mode.REMOTE_SITE
     if mode is not None and mode != expected:
         raise InvalidInput(f"At {'the main venue' if expected == Mode.IN_PERSON else 'a remote site'} the mode "
@@ -108,7 +110,7 @@ def invite_person(meeting: Meeting, person: Person, role: Role, *, site: Site | 
     person to the ``site``/``mode`` given.
     """
     if person.removed_at is not None:
-        raise InvalidInput(f"{person.name} has left the directory.", "email")
+        raise InvalidInput(_("%(name)s has left the directory.", name=person.name), "email")
     invitation = db.session.scalar(sa.select(Invitation).where(Invitation.meeting_id == meeting.id,
                                                                Invitation.person_id == person.id))
     if invitation is None or not invitation.is_active:
@@ -149,7 +151,7 @@ def invite(meeting: Meeting, data: dict) -> list[Invitation]:
     one = data.get("email") or data.get("person_id") is not None
     many = bool(data.get("tags")) or bool(data.get("unit"))
     if one and many:
-        raise InvalidInput("Invite one person (email or person_id) or a group (tags, unit), not both.", "email")
+        raise InvalidInput(_("Invite one person (email or person_id) or a group (tags, unit), not both."), "email")
     if one:
         if data.get("person_id") is not None:
             person = directory.get_person(data["person_id"])
@@ -159,10 +161,10 @@ def invite(meeting: Meeting, data: dict) -> list[Invitation]:
         audit.record("invitation.added", meeting=meeting, person=person.email, role=role.value)
         return invited
     if not many:
-        raise InvalidInput("Say whom to invite: an email or person_id, or tags and/or a unit.", "email")
+        raise InvalidInput(_("Say whom to invite: an email or person_id, or tags and/or a unit."), "email")
     people = group_members(data.get("tags") or [], data.get("unit"))
     if not people:
-        raise InvalidInput("No one in the directory matches these tags and unit.", "tags")
+        raise InvalidInput(_("No one in the directory matches these tags and unit."), "tags")
     invited = [invite_person(meeting, person, role, site=site, mode=mode, group=True) for person in people]
     audit.record("invitation.group_added", meeting=meeting, tags=data.get("tags"), unit=data.get("unit"),
                  role=role.value, people=len(invited))
@@ -215,11 +217,12 @@ def remove_invitation(meeting: Meeting, invitation: Invitation) -> None:
 
 def _require_open(invitation: Invitation) -> None:
     if not invitation.is_active:
-        raise Conflict("This invitation was withdrawn.")
+        raise Conflict(_("This invitation was withdrawn."))
     if not invitation.meeting.is_editable:
-        raise Conflict(f"The meeting is {invitation.meeting.status}; answers are closed.")
+        raise Conflict(_("The meeting is %(status)s; answers are closed.",
+                         status=label(invitation.meeting.status, "status")))
     if invitation.response == Response.DELEGATED:
-        raise Conflict("You handed this invitation to someone else; they answer now.")
+        raise Conflict(_("You handed this invitation to someone else; they answer now."))
 
 
 def record_response(invitation: Invitation, response, *, via: str = "link") -> bool:
@@ -228,9 +231,9 @@ def record_response(invitation: Invitation, response, *, via: str = "link") -> b
     try:
         response = Response(response)
     except ValueError:
-        raise InvalidInput("The answer must be accepted, tentative or declined.", "response") from None
+        raise InvalidInput(_("The answer must be accepted, tentative or declined."), "response") from None
     if response not in ANSWERS:
-        raise InvalidInput("The answer must be accepted, tentative or declined.", "response")
+        raise InvalidInput(_("The answer must be accepted, tentative or declined."), "response")
     previous = invitation.response
     invitation.responded_at = utcnow()
     if previous == response:
@@ -250,7 +253,7 @@ def delegate(invitation: Invitation, delegate_email: str, delegate_name: str | N
     email = clean_email(delegate_email, "delegate_email")
     delegator = invitation.person
     if email == delegator.email:
-        raise InvalidInput("Delegate to someone else.", "delegate_email")
+        raise InvalidInput(_("Delegate to someone else."), "delegate_email")
     person = directory.get_person_by_email(email)
     if person is None:
         name = clean_text(delegate_name, "delegate_name", max_length=200) or email.split("@")[0]
@@ -260,7 +263,7 @@ def delegate(invitation: Invitation, delegate_email: str, delegate_name: str | N
     existing = db.session.scalar(sa.select(Invitation).where(Invitation.meeting_id == invitation.meeting_id,
                                                              Invitation.person_id == person.id))
     if existing is not None and existing.is_active and existing.response != Response.DECLINED:
-        raise InvalidInput(f"{person.name} is already invited.", "delegate_email")
+        raise InvalidInput(_("%(name)s is already invited.", name=person.name), "delegate_email")
     meeting = invitation.meeting
     new = invite_person(meeting, person, invitation.role, site=invitation.site,
                         mode=invitation.mode if invitation.mode == Mode.ONLINE else None)

@@ -10,6 +10,7 @@ from flask import Response as HttpResponse, abort, redirect, render_template, re
 
 from meetings.core.errors import DomainError
 from meetings.core.forms import FORM_ERROR_STATUS
+from meetings.core.i18n import language_args
 from meetings.core.linkpages import link_pages_blueprint
 from meetings.directory.models import Person
 from meetings.extensions import db
@@ -63,7 +64,7 @@ def rsvp_answer(token: str):
         return _render_rsvp(invitation, token, errors=fields,
                             status=FORM_ERROR_STATUS if error.status == 422 else error.status)
     # The page says what was done (no session cookie on link pages, so no flashed message).
-    return redirect(url_for("invitations.rsvp_page", token=token, done=done), code=303)
+    return redirect(url_for("invitations.rsvp_page", token=token, done=done, **language_args()), code=303)
 
 
 @blueprint.route("/feeds/<token>.ics")

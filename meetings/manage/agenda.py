@@ -4,10 +4,12 @@ reordering, and the running time."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from meetings.core.errors import DomainError
 from meetings.core.forms import FORM_ERROR_STATUS, show_errors
+from meetings.core.i18n import localized
 from meetings.core.timezones import localize
 from meetings.directory.services import find_people
 from meetings.extensions import db
@@ -26,6 +28,7 @@ def _page(meeting, form, editing=None, status=200):
 
 def _fill(form: AgendaItemForm, meeting, item) -> None:
     form.title.data, form.kind.data, form.description.data = item.title, item.kind.value, item.description
+    form.title_zh.data = item.title_zh
     form.start_time.data = localize(item.start_at, meeting.timezone).time()
     form.duration_minutes.data = item.duration_minutes
     for row, slot in zip(form.speakers, item.speaker_slots):
@@ -47,7 +50,7 @@ def agenda(meeting_id: int):
             meeting = load_meeting(meeting_id)
             show_errors(form, error, ITEM_FIELDS)
             return _page(meeting, form, status=FORM_ERROR_STATUS)
-        flash(f"Added {item.title}.", "success")
+        flash(_("Added %(title)s.", title=localized(item)), "success")
         return redirect(url_for("manage.agenda", meeting_id=meeting_id))
     return _page(meeting, form, status=FORM_ERROR_STATUS)
 
@@ -70,7 +73,7 @@ def edit_item(meeting_id: int, item_id: int):
             meeting = load_meeting(meeting_id)
             show_errors(form, error, ITEM_FIELDS)
             return _page(meeting, form, editing=agenda_services.get_item(meeting, item_id), status=FORM_ERROR_STATUS)
-        flash(f"Saved {item.title}.", "success")
+        flash(_("Saved %(title)s.", title=localized(item)), "success")
         return redirect(url_for("manage.agenda", meeting_id=meeting_id))
     return _page(meeting, form, editing=item, status=FORM_ERROR_STATUS)
 
@@ -87,7 +90,7 @@ def move_item(meeting_id: int, item_id: int):
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            flash(f"Could not move {item.title}: {error.message}", "error")
+            flash(_("Could not move %(title)s: %(why)s", title=localized(item), why=error.message), "error")
     return redirect(url_for("manage.agenda", meeting_id=meeting_id))
 
 
@@ -101,7 +104,7 @@ def remove_item(meeting_id: int, item_id: int):
         try:
             agenda_services.remove_item(meeting, item)
             db.session.commit()
-            flash(f"Removed {item.title}.", "success")
+            flash(_("Removed %(title)s.", title=localized(item)), "success")
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")

@@ -18,6 +18,8 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import login_required
 
 from meetings.attendance import exports
@@ -93,7 +95,7 @@ def resend(meeting_id: int, invitation_id: int):
         try:
             dispatch.resend_invite(invitation)
             db.session.commit()
-            flash(f"The invite goes to {invitation.person.name} again.", "success")
+            flash(_("The invite goes to %(name)s again.", name=invitation.person.name), "success")
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")
@@ -107,12 +109,12 @@ def retry_email(meeting_id: int, message_id: int):
     meeting = load_meeting(meeting_id)
     message = db.session.get(OutboxMessage, message_id)
     if message is None or message.meeting_id != meeting.id:
-        raise InvalidInput("No such email in this meeting.")
+        raise InvalidInput(_("No such email in this meeting."))
     if ConfirmForm().validate_on_submit():
         try:
             outbox.retry(message.id)
             db.session.commit()
-            flash("The email is queued again.", "success")
+            flash(_("The email is queued again."), "success")
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")
@@ -121,31 +123,34 @@ def retry_email(meeting_id: int, message_id: int):
 
 # --- reminders ----------------------------------------------------------------------------------
 
+# The units in both languages: the page writes them in the reader's (`describe_offset`), and an
+# organizer types either.
 _UNITS = {"d": 1440, "day": 1440, "days": 1440, "h": 60, "hour": 60, "hours": 60, "m": 1, "min": 1,
-          "mins": 1, "minute": 1, "minutes": 1, "": 1}
+          "mins": 1, "minute": 1, "minutes": 1, "": 1, "天": 1440, "小时": 60, "分钟": 1, "分": 1}
 
 
 def parse_offsets(text: str, role: str) -> list[int]:
-    """'1 day, 1 hour, 15m' → [1440, 60, 15]; a plain number is minutes."""
+    """'1 day, 1 hour, 15m' (or '1 天，1 小时') → [1440, 60, 15]; a plain number is minutes."""
     offsets = []
-    for part in re.split(r"[,;]", text or ""):
+    for part in re.split(r"[,;，；、]", text or ""):
         part = part.strip().lower()
         if not part:
             continue
-        match = re.fullmatch(r"(-?\d+)\s*([a-z]*)", part)
+        match = re.fullmatch(r"(-?\d+)\s*([a-z]*|天|小时|分钟|分)", part)
         if match is None or match.group(2) not in _UNITS:
-            raise InvalidInput(f"'{part}' is not a time before the meeting, like 1 day, 2 hours or 15 min.", role)
+            raise InvalidInput(_("'%(part)s' is not a time before the meeting, like 1 day, 2 hours or 15 min.",
+                                 part=part), role)
         offsets.append(int(match.group(1)) * _UNITS[match.group(2)])
     return offsets
 
 
 def describe_offset(minutes: int) -> str:
-    """1440 → '1 day', 90 → '90 min'."""
+    """1440 → '1 day', 90 → '90 min' (in the reader's language; `parse_offsets` reads both)."""
     if minutes and minutes % 1440 == 0:
-        return f"{minutes // 1440} day{'s' if minutes != 1440 else ''}"
+        return ngettext("%(num)d day", "%(num)d days", minutes // 1440)
     if minutes and minutes % 60 == 0:
-        return f"{minutes // 60} hour{'s' if minutes != 60 else ''}"
-    return f"{minutes} min"
+        return ngettext("%(num)d hour", "%(num)d hours", minutes // 60)
+    return ngettext("%(num)d min", "%(num)d min", minutes)
 
 
 @blueprint.route("/meetings/<int:meeting_id>/reminders", methods=["GET", "POST"])
@@ -171,7 +176,7 @@ def reminders(meeting_id: int):
             db.session.rollback()
             errors = error.fields or {"reminders": [error.message]}
         else:
-            flash("Reminders saved.", "success")
+            flash(_("Reminders saved."), "success")
             return redirect(url_for("manage.reminders", meeting_id=meeting_id))
     return render_template("manage/reminders.html", meeting=meeting, values=values, errors=errors, form=form,
                            roles=list(Role)), FORM_ERROR_STATUS if errors else 200
@@ -215,8 +220,8 @@ def attendance(meeting_id: int):
     """Invited vs accepted vs attended, by site and by unit, as charts; and the exports."""
     meeting = load_meeting(meeting_id)
     invitations = invitation_services.invitations_of(meeting)
-    by_site = attendance_bars(invitations, lambda i: i.venue.name if i.venue else "Online")
-    by_unit = attendance_bars(invitations, lambda i: i.person.unit_name or "No unit")
+    by_site = attendance_bars(invitations, lambda i: i.venue.name if i.venue else _("Online"))
+    by_unit = attendance_bars(invitations, lambda i: i.person.unit_name or _("No unit"))
     return render_template("manage/attendance.html", meeting=meeting, by_site=by_site, by_unit=by_unit,
                            total=board_counts(invitations)["total"])
 
@@ -256,7 +261,8 @@ def issued_links(meeting_id: int):
                                      invitation_id=request.form.get("invitation_id", type=int),
                                      site_id=request.form.get("site_id", type=int))
             db.session.commit()
-            flash(f"Revoked {count} link{'s' if count != 1 else ''}: they open nothing any more.", "success")
+            flash(ngettext("Revoked %(num)d link: it opens nothing any more.",
+                           "Revoked %(num)d links: they open nothing any more.", count), "success")
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")

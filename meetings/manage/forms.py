@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -19,30 +20,33 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 ROLE_CHOICES = [SelectChoice(value, label) for value, label in (
-    ("participant", "Participant"), ("chair", "Chair"), ("speaker", "Speaker"), ("site_host", "Site host"),
-    ("observer", "Observer"))]
+    ("participant", _l("Participant")), ("chair", _l("Chair")), ("speaker", _l("Speaker")),
+    ("site_host", _l("Site host")), ("observer", _l("Observer")))]
 KIND_CHOICES = [SelectChoice(value, label) for value, label in (
-    ("report", "Report"), ("speech", "Speeches"), ("discussion", "Discussion"), ("break", "Break"), ("other", "Other"))]
+    ("report", _l("Report")), ("speech", _l("Speeches")), ("discussion", _l("Discussion")), ("break", _l("Break")),
+    ("other", _l("Other")))]
 
 
 class MeetingForm(FlaskForm):
     """A meeting's details."""
 
-    title = StringField("Title")
-    description = TextAreaField("Description")
-    kind = StringField("Kind of meeting", default="operation")
-    date = DateField("Date")
-    start_time = TimeField("Starts")
-    end_time = TimeField("Ends")
-    end_date = DateField("Ends on another day", validators=[Optional()])
-    timezone = StringField("Time zone", default="Asia/Shanghai")
+    title = StringField(_l("Title"))
+    title_zh = StringField(_l("Title in Chinese / 中文标题"))
+    description = TextAreaField(_l("Description"))
+    kind = StringField(_l("Kind of meeting"), default="operation")
+    date = DateField(_l("Date"))
+    start_time = TimeField(_l("Starts"))
+    end_time = TimeField(_l("Ends"))
+    end_date = DateField(_l("Ends on another day"), validators=[Optional()])
+    timezone = StringField(_l("Time zone"), default="Asia/Shanghai")
 
     def to_data(self) -> dict:
         """The service's input (times as wall times in the meeting's zone)."""
         day = self.date.data
         end_day = self.end_date.data or day
         return {
-            "title": self.title.data, "description": self.description.data, "kind": self.kind.data,
+            "title": self.title.data, "title_zh": self.title_zh.data, "description": self.description.data,
+            "kind": self.kind.data,
             "timezone": (self.timezone.data or "").strip(),
             "start": f"{day.isoformat()}T{self.start_time.data.strftime('%H:%M')}",
             "end": f"{end_day.isoformat()}T{self.end_time.data.strftime('%H:%M')}",
@@ -52,15 +56,16 @@ class MeetingForm(FlaskForm):
 class SiteForm(FlaskForm):
     """A site of a meeting."""
 
-    name = StringField("Name")
-    kind = SelectField("Kind", choices=[SelectChoice("remote", "Remote site"), SelectChoice("main", "Main venue")])
-    timezone = StringField("Time zone")
-    location = StringField("Address and room")
-    host_email = StringField("Host (email)")
-    provider = SelectField("Videoconference", choices=[
-        SelectChoice("", "The default"), SelectChoice("jitsi", "Jitsi"), SelectChoice("bbb", "BigBlueButton"),
-        SelectChoice("url", "A fixed link")])
-    vc_url = StringField("Fixed link (Zoom, Teams, a room system)")
+    name = StringField(_l("Name"))
+    kind = SelectField(_l("Kind"), choices=[SelectChoice("remote", _l("Remote site")),
+                                            SelectChoice("main", _l("Main venue"))])
+    timezone = StringField(_l("Time zone"))
+    location = StringField(_l("Address and room"))
+    host_email = StringField(_l("Host (email)"))
+    provider = SelectField(_l("Videoconference"), choices=[
+        SelectChoice("", _l("The default")), SelectChoice("jitsi", "Jitsi"), SelectChoice("bbb", "BigBlueButton"),
+        SelectChoice("url", _l("A fixed link"))])
+    vc_url = StringField(_l("Fixed link (Zoom, Teams, a room system)"))
 
     def to_data(self) -> dict:
         """The service's input."""
@@ -76,26 +81,28 @@ class SpeakerForm(FlaskForm):
     class Meta:
         csrf = False
 
-    email = StringField("Speaker (email)")
-    topic = StringField("Topic")
-    minutes = IntegerField("Minutes", validators=[Optional()])
+    email = StringField(_l("Speaker (email)"))
+    topic = StringField(_l("Topic"))
+    minutes = IntegerField(_l("Minutes"), validators=[Optional()])
 
 
 class AgendaItemForm(FlaskForm):
     """An agenda item with its speakers."""
 
-    title = StringField("Title")
-    kind = SelectField("Kind", choices=KIND_CHOICES, default="report")
-    start_time = TimeField("Starts", validators=[Optional()])
-    duration_minutes = IntegerField("Minutes", validators=[Optional()])
-    description = TextAreaField("Notes")
+    title = StringField(_l("Title"))
+    title_zh = StringField(_l("Title in Chinese / 中文标题"))
+    kind = SelectField(_l("Kind"), choices=KIND_CHOICES, default="report")
+    start_time = TimeField(_l("Starts"), validators=[Optional()])
+    duration_minutes = IntegerField(_l("Minutes"), validators=[Optional()])
+    description = TextAreaField(_l("Notes"))
     speakers = FieldList(FormField(SpeakerForm), min_entries=6, max_entries=40)
 
     def to_data(self, meeting) -> dict:
         """The service's input; empty speaker rows are ignored."""
         from meetings.core.templating import localtime
 
-        data = {"title": self.title.data, "kind": self.kind.data, "description": self.description.data}
+        data = {"title": self.title.data, "title_zh": self.title_zh.data, "kind": self.kind.data,
+                "description": self.description.data}
         if self.start_time.data is not None:
             day = localtime(meeting.start_at, meeting.timezone, "%Y-%m-%d")
             data["start"] = f"{day}T{self.start_time.data.strftime('%H:%M')}"
@@ -113,12 +120,12 @@ class AgendaItemForm(FlaskForm):
 class InviteForm(FlaskForm):
     """Invite one person or a group."""
 
-    email = StringField("Person (email)")
-    tags = StringField("Role tags", description="Comma separated: everyone with any of these tags.")
-    unit = StringField("Unit", description="Everyone in this unit and the units below it.")
-    role = SelectField("Role", choices=ROLE_CHOICES)
-    site_id = SelectField("Site", choices=[], coerce=str)
-    online = BooleanField("Joins online, on their own")
+    email = StringField(_l("Person (email)"))
+    tags = StringField(_l("Role tags"), description=_l("Comma separated: everyone with any of these tags."))
+    unit = StringField(_l("Unit"), description=_l("Everyone in this unit and the units below it."))
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    site_id = SelectField(_l("Site"), choices=[], coerce=str)
+    online = BooleanField(_l("Joins online, on their own"))
     confirm = HiddenField()
 
     def to_data(self) -> dict:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -17,8 +19,9 @@ from meetings.manage.forms import ROLE_CHOICES, ConfirmForm, InviteForm
 
 def _form(meeting) -> InviteForm:
     form = InviteForm()
-    form.site_id.choices = [SelectChoice("", "Their own unit's room, else the main venue")] + [
-        SelectChoice(str(site.id), f"{site.name} ({'main venue' if site.kind == 'main' else 'remote'})")
+    form.site_id.choices = [SelectChoice("", _("Their own unit's room, else the main venue"))] + [
+        SelectChoice(str(site.id), _("%(name)s (main venue)", name=site.name) if site.kind == "main"
+                     else _("%(name)s (remote)", name=site.name))
         for site in meeting.sites]
     return form
 
@@ -46,7 +49,7 @@ def invitations(meeting_id: int):
     if is_group and not form.confirm.data:
         members = invitation_services.group_members(data.get("tags", []), data.get("unit"))
         if not members:
-            form.tags.errors = ["No one in the directory matches these tags and unit."]
+            form.tags.errors = [_("No one in the directory matches these tags and unit.")]
             return _page(meeting, form, status=FORM_ERROR_STATUS)
         form.confirm.data = "yes"
         return _page(meeting, form, preview=members)
@@ -60,8 +63,10 @@ def invitations(meeting_id: int):
         form.process(request.form)
         show_errors(form, error)
         return _page(meeting, form, status=FORM_ERROR_STATUS)
-    note = " They get their invite at once." if meeting.is_published else ""
-    flash(f"{len(made)} invited or updated.{note}", "success")
+    message = ngettext("%(num)d invited or updated.", "%(num)d invited or updated.", len(made))
+    if meeting.is_published:
+        message += " " + _("They get their invite at once.")
+    flash(message, "success")
     return redirect(url_for("manage.invitations", meeting_id=meeting_id))
 
 
@@ -76,7 +81,7 @@ def change_invitation(meeting_id: int, invitation_id: int):
     try:
         if request.form.get("action") == "remove":
             invitation_services.remove_invitation(meeting, invitation)
-            message = f"{invitation.person.name} is off the list."
+            message = _("%(name)s is off the list.", name=invitation.person.name)
         else:
             data = {"role": request.form.get("role")}
             site = request.form.get("site_id", "")
@@ -86,7 +91,7 @@ def change_invitation(meeting_id: int, invitation_id: int):
             elif site:
                 data["site_id"] = int(site)
             invitation_services.update_invitation(meeting, invitation, data)
-            message = f"Saved {invitation.person.name}."
+            message = _("Saved %(name)s.", name=invitation.person.name)
         db.session.commit()
         flash(message, "success")
     except (DomainError, ValueError) as error:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from meetings.core.db import utcnow
@@ -68,7 +70,7 @@ def new_meeting():
             db.session.rollback()
             show_errors(form, error, MEETING_FIELDS)
         else:
-            flash("The meeting is created as a draft. Next: where it takes place.", "success")
+            flash(_("The meeting is created as a draft. Next: where it takes place."), "success")
             return redirect(url_for("manage.sites", meeting_id=meeting.id))
     return render_template("manage/details.html", form=form, meeting=None, zones=sorted(all_zone_names())), \
         FORM_ERROR_STATUS
@@ -94,6 +96,7 @@ def details(meeting_id: int):
     if request.method == "GET":
         start, end = localize(meeting.start_at, meeting.timezone), localize(meeting.end_at, meeting.timezone)
         form.title.data, form.description.data, form.kind.data = meeting.title, meeting.description, meeting.kind
+        form.title_zh.data = meeting.title_zh
         form.date.data, form.start_time.data, form.end_time.data = start.date(), start.time(), end.time()
         form.end_date.data = end.date() if end.date() != start.date() else None
         form.timezone.data = meeting.timezone
@@ -118,10 +121,10 @@ def details(meeting_id: int):
 
 def _changed_message(meeting, changes) -> str:
     if not changes:
-        return "Nothing changed."
+        return _("Nothing changed.")
     if meeting.is_published and changes & {"time", "details"}:
-        return "Saved. Everyone who is coming gets the update in a minute."
-    return "Saved."
+        return _("Saved. Everyone who is coming gets the update in a minute.")
+    return _("Saved.")
 
 
 def people_to_tell(meeting) -> int:
@@ -139,7 +142,8 @@ def publish(meeting_id: int):
         try:
             services.publish_meeting(meeting)
             db.session.commit()
-            flash(f"Published: {people_to_tell(meeting)} invitations are on their way.", "success")
+            flash(ngettext("Published: %(num)d invitation is on its way.",
+                           "Published: %(num)d invitations are on their way.", people_to_tell(meeting)), "success")
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")
@@ -156,7 +160,8 @@ def cancel(meeting_id: int):
             told = people_to_tell(meeting) if meeting.is_published else 0
             services.cancel_meeting(meeting)
             db.session.commit()
-            flash(f"Cancelled. {told} people are told." if told else "Cancelled.", "success")
+            flash(ngettext("Cancelled. %(num)d person is told.", "Cancelled. %(num)d people are told.", told)
+                  if told else _("Cancelled."), "success")
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")
@@ -176,6 +181,6 @@ def delete(meeting_id: int):
             db.session.rollback()
             flash(error.message, "error")
             return redirect(url_for("manage.meeting_page", meeting_id=meeting_id))
-        flash("The draft is deleted.", "success")
+        flash(_("The draft is deleted."), "success")
     return redirect(url_for("manage.dashboard"))
 

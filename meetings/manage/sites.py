@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from meetings.core.errors import DomainError
@@ -48,7 +49,7 @@ def sites(meeting_id: int):
             meeting = load_meeting(meeting_id)
             show_errors(form, error, SITE_FIELDS)
             return _page(meeting, form, status=FORM_ERROR_STATUS)
-        flash(f"Added {site.name}.", "success")
+        flash(_("Added %(name)s.", name=site.name), "success")
         return redirect(url_for("manage.sites", meeting_id=meeting_id))
     return _page(meeting, form)
 
@@ -71,7 +72,7 @@ def edit_site(meeting_id: int, site_id: int):
             meeting = load_meeting(meeting_id)
             show_errors(form, error, SITE_FIELDS)
             return _page(meeting, form, editing=site_services.get_site(meeting, site_id), status=FORM_ERROR_STATUS)
-        flash(f"Saved {site.name}.", "success")
+        flash(_("Saved %(name)s.", name=site.name), "success")
         return redirect(url_for("manage.sites", meeting_id=meeting_id))
     return _page(meeting, form, editing=site)
 
@@ -86,7 +87,7 @@ def remove_site(meeting_id: int, site_id: int):
         try:
             site_services.remove_site(meeting, site)
             db.session.commit()
-            flash(f"Removed {site.name}.", "success")
+            flash(_("Removed %(name)s.", name=site.name), "success")
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")

@@ -6,9 +6,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from meetings.core import signals
 from meetings.core.errors import InvalidInput, NotFound
+from meetings.core.i18n import localized
 from meetings.core.timezones import localize
 from meetings.core.validation import clean_text
 from meetings.directory.models import Person
@@ -24,7 +27,7 @@ def get_item(meeting: Meeting, item_id: int) -> AgendaItem:
     """The agenda item ``item_id`` of ``meeting``; `NotFound` otherwise."""
     item = db.session.get(AgendaItem, item_id)
     if item is None or item.meeting_id != meeting.id:
-        raise NotFound(f"No agenda item with id {item_id} in this meeting.")
+        raise NotFound(_("No agenda item with id %(id)s in this meeting.", id=item_id))
     return item
 
 
@@ -68,7 +71,7 @@ def move_item(meeting: Meeting, item: AgendaItem, direction: str) -> None:
     index = items.index(item)
     other_index = index - 1 if direction == "up" else index + 1
     if direction not in ("up", "down") or not 0 <= other_index < len(items):
-        raise InvalidInput("There is no item to swap with in that direction.", "direction")
+        raise InvalidInput(_("There is no item to swap with in that direction."), "direction")
     first, second = sorted((item, items[other_index]), key=lambda i: i.start_at)
     gap = second.start_at - first.end_at
     start = first.start_at
@@ -104,12 +107,12 @@ def _apply(meeting: Meeting, item: AgendaItem, data: dict, *, new: bool) -> None
         item.duration_minutes = _minutes(data["duration_minutes"], "duration_minutes", MAX_ITEM_MINUTES)
     elif new:
         if not speakers:
-            raise InvalidInput("The duration is needed (or speakers whose minutes make it up).",
+            raise InvalidInput(_("The duration is needed (or speakers whose minutes make it up)."),
                                "duration_minutes")
         item.duration_minutes = sum(minutes for _, _, minutes in speakers)
     if speakers is not None:
         if speakers and item.kind == AgendaKind.BREAK:
-            raise InvalidInput("A break has no speakers.", "speakers")
+            raise InvalidInput(_("A break has no speakers."), "speakers")
         item.speaker_slots.clear()
         for position, (person, topic, minutes) in enumerate(speakers):
             item.speaker_slots.append(SpeakerSlot(person=person, topic=topic, minutes=minutes, position=position,
@@ -128,11 +131,11 @@ def _apply(meeting: Meeting, item: AgendaItem, data: dict, *, new: bool) -> None
 
 def _minutes(value, field: str, maximum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput("Must be a whole number of minutes.", field)
+        raise InvalidInput(_("Must be a whole number of minutes."), field)
     if value <= 0:
-        raise InvalidInput("Must be at least 1 minute.", field)
+        raise InvalidInput(_("Must be at least 1 minute."), field)
     if value > maximum:
-        raise InvalidInput(f"At most {maximum} minutes.", field)
+        raise InvalidInput(ngettext("At most %(num)d minute.", "At most %(num)d minutes.", maximum), field)
     return value
 
 
@@ -149,7 +152,8 @@ def _parse_speakers(raw) -> list[tuple[Person, str, int]]:
             person = require_person_by_email(entry.get("email"), "speakers")
         topic = clean_text(entry.get("topic"), "speakers", max_length=300)
         if entry.get("minutes") is None:
-            raise InvalidInput(f"Speaker {index} ({person.name}) needs minutes.", "speakers")
+            raise InvalidInput(_("Speaker %(index)d (%(name)s) needs minutes.", index=index, name=person.name),
+                               "speakers")
         minutes = _minutes(entry.get("minutes"), "speakers", MAX_ITEM_MINUTES)
         speakers.append((person, topic, minutes))
     return speakers
@@ -177,20 +181,23 @@ def _wall(meeting: Meeting, value: datetime) -> str:
 def _check_item(meeting: Meeting, item: AgendaItem) -> None:
     if item.start_at < meeting.start_at or item.end_at > meeting.end_at:
         raise InvalidInput(
-            f"'{item.title}' ({_wall(meeting, item.start_at)}–{_wall(meeting, item.end_at)[11:]}) must lie "
-            f"within the meeting ({_wall(meeting, meeting.start_at)}–{_wall(meeting, meeting.end_at)[11:]}, "
-            f"{meeting.timezone}).", "start")
+            _("'%(title)s' (%(start)s–%(end)s) must lie within the meeting (%(meeting_start)s–%(meeting_end)s, "
+              "%(zone)s).", title=localized(item), start=_wall(meeting, item.start_at),
+              end=_wall(meeting, item.end_at)[11:], meeting_start=_wall(meeting, meeting.start_at),
+              meeting_end=_wall(meeting, meeting.end_at)[11:], zone=meeting.timezone), "start")
     for other in meeting.agenda_items:
         if other is item or other.id == item.id:
             continue
         if other.start_at < item.end_at and item.start_at < other.end_at:
             raise InvalidInput(
-                f"'{item.title}' overlaps '{other.title}' ({_wall(meeting, other.start_at)[11:]}–"
-                f"{_wall(meeting, other.end_at)[11:]}).", "start")
+                _("'%(title)s' overlaps '%(other)s' (%(start)s–%(end)s).", title=localized(item),
+                  other=localized(other), start=_wall(meeting, other.start_at)[11:],
+                  end=_wall(meeting, other.end_at)[11:]), "start")
     total = sum(slot.minutes for slot in item.speaker_slots)
     if total > item.duration_minutes:
         raise InvalidInput(
-            f"The speakers need {total} minutes but '{item.title}' lasts {item.duration_minutes}.", "speakers")
+            _("The speakers need %(total)d minutes but '%(title)s' lasts %(minutes)d.", total=total,
+              title=localized(item), minutes=item.duration_minutes), "speakers")
 
 
 def _check_speakers_free(meeting: Meeting, item: AgendaItem) -> None:
@@ -209,8 +216,9 @@ def _check_speakers_free(meeting: Meeting, item: AgendaItem) -> None:
         ).first()
         if clash is not None:
             raise InvalidInput(
-                f"{slot.person.name} already speaks in another meeting from {_wall(meeting, clash.start_at)} "
-                f"to {_wall(meeting, clash.end_at)[11:]} ({meeting.timezone}).", "speakers")
+                _("%(name)s already speaks in another meeting from %(start)s to %(end)s (%(zone)s).",
+                  name=slot.person.name, start=_wall(meeting, clash.start_at), end=_wall(meeting, clash.end_at)[11:],
+                  zone=meeting.timezone), "speakers")
 
 
 def hand_over_slots(meeting: Meeting, from_person: Person, to_person: Person) -> list[SpeakerSlot]:
@@ -233,9 +241,10 @@ def hand_over_slots(meeting: Meeting, from_person: Person, to_person: Person) ->
             .limit(1)).first()
         if clash is not None:
             raise InvalidInput(
-                f"{to_person.name} already speaks from {_wall(meeting, clash.start_at)} to "
-                f"{_wall(meeting, clash.end_at)[11:]} ({meeting.timezone}), when {from_person.name} "
-                "was to speak: hand the place to someone else.", "delegate_email")
+                _("%(name)s already speaks from %(start)s to %(end)s (%(zone)s), when %(speaker)s was to "
+                  "speak: hand the place to someone else.", name=to_person.name,
+                  start=_wall(meeting, clash.start_at), end=_wall(meeting, clash.end_at)[11:],
+                  zone=meeting.timezone, speaker=from_person.name), "delegate_email")
     for slot in slots:
         slot.person = to_person
     db.session.flush()

@@ -13,11 +13,13 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from meetings.accounts import audit
 from meetings.core import signals
 from meetings.core.db import utcnow
 from meetings.core.errors import Conflict, InvalidInput, NotFound
+from meetings.core.labels import label
 from meetings.core.roles import MAX_REMINDER_MINUTES, Role
 from meetings.core.timezones import get_zone, to_utc
 from meetings.core.validation import clean_text
@@ -53,7 +55,7 @@ def get_meeting_for(user, meeting_id: int) -> Meeting:
     """
     meeting = db.session.scalar(visible_meetings(user).where(Meeting.id == meeting_id))
     if meeting is None:
-        raise NotFound(f"No meeting with id {meeting_id}.")
+        raise NotFound(_("No meeting with id %(id)s.", id=meeting_id))
     return meeting
 
 
@@ -105,9 +107,9 @@ def _check_span(start_at: datetime, end_at: datetime) -> None:
     if start_at.year not in YEARS:
         raise InvalidInput(f"The meeting must take place between {YEARS.start} and {YEARS.stop - 1}.", "start")
     if end_at <= start_at:
-        raise InvalidInput("The end must be after the start.", "end")
+        raise InvalidInput(_("The end must be after the start."), "end")
     if end_at - start_at > MAX_MEETING_DURATION:
-        raise InvalidInput("A meeting can last at most 7 days; check the dates.", "end")
+        raise InvalidInput(_("A meeting can last at most 7 days; check the dates."), "end")
 
 
 _TEXT_FIELDS = {
@@ -124,7 +126,7 @@ def require_a_title(title: str, title_zh: str) -> None:
     """`InvalidInput` unless a meeting or an agenda item has a title in at least one language:
     readers of either language see the other one when theirs is missing (`core.i18n.localized`)."""
     if not title and not title_zh:
-        raise InvalidInput("This cannot be empty (give a title in English, in Chinese, or both).", "title")
+        raise InvalidInput(_("This cannot be empty (give a title in English, in Chinese, or both)."), "title")
 
 
 def create_meeting(data: dict, owner) -> Meeting:
@@ -133,12 +135,12 @@ def create_meeting(data: dict, owner) -> Meeting:
     require_a_title(text["title"], text["title_zh"])
     zone = data.get("timezone")
     if not zone:
-        raise InvalidInput("The meeting's time zone is needed (for example Asia/Shanghai).", "timezone")
+        raise InvalidInput(_("The meeting's time zone is needed (for example Asia/Shanghai)."), "timezone")
     get_zone(zone, "timezone")
     if data.get("start") is None:
-        raise InvalidInput("The start is needed.", "start")
+        raise InvalidInput(_("The start is needed."), "start")
     if data.get("end") is None:
-        raise InvalidInput("The end is needed.", "end")
+        raise InvalidInput(_("The end is needed."), "end")
     start_at = parse_time(data["start"], zone, "start")
     end_at = parse_time(data["end"], zone, "end")
     _check_span(start_at, end_at)
@@ -157,7 +159,8 @@ def create_meeting(data: dict, owner) -> Meeting:
 def require_editable(meeting: Meeting) -> None:
     """`Conflict` unless the meeting can still change."""
     if not meeting.is_editable:
-        raise Conflict(f"The meeting is {meeting.status}; it can no longer be changed.")
+        raise Conflict(_("The meeting is %(status)s; it can no longer be changed.",
+                         status=label(meeting.status, "status")))
 
 
 def update_meeting(meeting: Meeting, data: dict) -> set[str]:
@@ -296,11 +299,11 @@ def publish_meeting(meeting: Meeting) -> bool:
     if meeting.status == MeetingStatus.SCHEDULED:
         return False
     if meeting.status != MeetingStatus.DRAFT:
-        raise Conflict(f"A {meeting.status} meeting cannot be published.")
+        raise Conflict(_("A %(status)s meeting cannot be published.", status=label(meeting.status, "status")))
     if meeting.main_site is None:
-        raise InvalidInput("Add the main venue before publishing.", "sites")
+        raise InvalidInput(_("Add the main venue before publishing."), "sites")
     if meeting.end_at <= utcnow():
-        raise InvalidInput("The meeting is already over; move it before publishing.", "start")
+        raise InvalidInput(_("The meeting is already over; move it before publishing."), "start")
     meeting.status = MeetingStatus.SCHEDULED
     meeting.published_at = meeting.updated_at = utcnow()
     db.session.flush()
@@ -314,7 +317,7 @@ def cancel_meeting(meeting: Meeting) -> bool:
     if meeting.status == MeetingStatus.CANCELLED:
         return False
     if meeting.status == MeetingStatus.FINISHED:
-        raise Conflict("The meeting is over; it cannot be cancelled.")
+        raise Conflict(_("The meeting is over; it cannot be cancelled."))
     meeting.status = MeetingStatus.CANCELLED
     meeting.cancelled_at = meeting.updated_at = utcnow()
     if meeting.is_published:
@@ -328,7 +331,7 @@ def cancel_meeting(meeting: Meeting) -> bool:
 def delete_meeting(meeting: Meeting) -> None:
     """Delete a draft. Published meetings are cancelled instead, so nobody is left with a ghost."""
     if meeting.is_published:
-        raise Conflict("The meeting has been published; cancel it instead of deleting it.")
+        raise Conflict(_("The meeting has been published; cancel it instead of deleting it."))
     signals.meeting_deleting.send(meeting)
     audit.record("meeting.deleted", meeting=meeting)
     db.session.delete(meeting)

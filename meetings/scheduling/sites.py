@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
+
 from meetings.core import signals
 from meetings.core.errors import Conflict, InvalidInput, NotFound
 from meetings.core.timezones import get_zone
@@ -18,7 +20,7 @@ def get_site(meeting: Meeting, site_id: int) -> Site:
     """The site ``site_id`` of ``meeting``; `NotFound` otherwise."""
     site = db.session.get(Site, site_id)
     if site is None or site.meeting_id != meeting.id:
-        raise NotFound(f"No site with id {site_id} in this meeting.")
+        raise NotFound(_("No site with id %(id)s in this meeting.", id=site_id))
     return site
 
 
@@ -53,7 +55,7 @@ def remove_site(meeting: Meeting, site: Site) -> None:
     """Remove a site; a published meeting keeps its main venue."""
     require_editable(meeting)
     if site.kind == SiteKind.MAIN and meeting.is_published:
-        raise Conflict("A published meeting keeps its main venue; change it instead of removing it.")
+        raise Conflict(_("A published meeting keeps its main venue; change it instead of removing it."))
     meeting.sites.remove(site)
     db.session.flush()
     record_change(meeting, {"place"}, removed=site.name)
@@ -70,19 +72,19 @@ def _apply(meeting: Meeting, site: Site, data: dict, *, new: bool) -> set[str]:
     if new or "name" in data:
         name = clean_text(data.get("name"), "name", required=True)
         if any(other is not site and other.name == name for other in meeting.sites):
-            raise InvalidInput(f"This meeting already has a site called '{name}'.", "name")
+            raise InvalidInput(_("This meeting already has a site called '%(name)s'.", name=name), "name")
         put("name", name)
     if new or "kind" in data:
         try:
             kind = SiteKind(data.get("kind") or "remote")
         except ValueError:
-            raise InvalidInput("The kind must be main or remote.", "kind") from None
+            raise InvalidInput(_("The kind must be main or remote."), "kind") from None
         main = meeting.main_site
         if kind == SiteKind.MAIN and main is not None and main is not site:
-            raise InvalidInput(f"The meeting already has its main venue ('{main.name}'); "
-                               "there is exactly one.", "kind")
+            raise InvalidInput(_("The meeting already has its main venue ('%(name)s'); there is exactly one.",
+                                 name=main.name), "kind")
         if site.kind == SiteKind.MAIN and kind != SiteKind.MAIN and meeting.is_published:
-            raise Conflict("A published meeting keeps its main venue.")
+            raise Conflict(_("A published meeting keeps its main venue."))
         put("kind", kind)
     if new or data.get("timezone"):
         zone = data.get("timezone") or meeting.timezone
@@ -120,5 +122,5 @@ def _parse_vc(vc) -> tuple[VcProvider | None, str | None]:
     url = clean_text(vc.get("url"), "vc", required=True, max_length=1000)
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.netloc:
-        raise InvalidInput("The videoconference link must be an http(s) address.", "vc")
+        raise InvalidInput(_("The videoconference link must be an http(s) address."), "vc")
     return provider, url

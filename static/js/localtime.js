@@ -1,12 +1,14 @@
-// Shows <time class="local-time"> elements in the time zone of the device that opens the page.
+// Shows <time class="local-time"> elements in the time zone of the device that opens the page,
+// written in the page's language (<html lang>), not the device's, like the rest of the page.
 (function () {
+  var language = document.documentElement.lang || undefined;
   var options = { weekday: "short", year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" };
   document.querySelectorAll("time.local-time").forEach(function (element) {
     var start = new Date(element.getAttribute("datetime"));
     var end = element.dataset.end ? new Date(element.dataset.end) : null;
     var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    var text = start.toLocaleString(undefined, options);
-    if (end) { text += "–" + end.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" }); }
+    var text = start.toLocaleString(language, options);
+    if (end) { text += "–" + end.toLocaleTimeString(language, { hour: "2-digit", minute: "2-digit" }); }
     element.textContent = text + " (" + zone + ")";
   });
 })();

@@ -34,6 +34,14 @@ def test_create_an_organizer_with_a_name(runner):
     assert user.role == UserRole.ORGANIZER and user.name == "王伟"
 
 
+def test_create_a_user_who_reads_chinese(runner):
+    result = create(runner, "li@example.com", "organizer", "s3cret-enough", "--language", "zh_Hans")
+    assert result.exit_code == 0, result.output
+    assert create(runner, "bo@example.com", "organizer", "s3cret-enough", "--language", "fr").exit_code == 2
+    [user] = users()
+    assert user.language == "zh_Hans"  # without --language: None, the browser's language
+
+
 def test_an_email_cannot_be_used_twice(runner):
     create(runner)
     result = create(runner, "WANG@example.com", "admin", "other-password")

@@ -51,8 +51,9 @@ def test_a_site_link_shows_the_meeting_and_agenda_in_the_sites_local_time(reques
     assert page.status_code == 200
     assert page.headers["Referrer-Policy"] == "no-referrer"
     shown = text_of(page.text, "site-time")
-    day = date(NEXT_YEAR, int(when[:2]), int(when[3:5]))  # the weekday of next year's date
-    assert f"{day:%A} {NEXT_YEAR}-{when}" in shown and label in shown
+    day = date(NEXT_YEAR, int(when[:2]), int(when[3:5]))
+    # Written for the reader (no Accept-Language: English, the British way): "10 Jun 2027, 03:00–06:00".
+    assert f"{day.day} {day:%b} {NEXT_YEAR}, {when[6:]}" in shown and label in shown
     assert text_of(page.text, "agenda") == agenda
     assert 'id="your-time"' not in page.text  # the room reads its own local time; the device shows its own
 
