@@ -19,6 +19,11 @@ from meetings.invitations.models import LinkPurpose
 from meetings.scheduling import services as scheduling
 from tests import factories
 from tests.conferencing.helpers import personal_token, row_counts, site_token, text_of
+from tests.manage.conftest import sign_in
+
+
+def csrf_of(page) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
 
 
 @pytest.fixture()
@@ -32,8 +37,9 @@ def guest(api):
 
 def test_staff_see_who_it_is_and_check_them_in_once(client, guest):
     token = personal_token(guest, LinkPurpose.CHECKIN)
+    staff = sign_in(client, "door@example.com", role="admin").client
     before = row_counts()
-    page = client.get(f"/checkin/{token}")
+    page = staff.get(f"/checkin/{token}")
     assert row_counts() == before
     assert page.status_code == 200 and page.headers["Referrer-Policy"] == "no-referrer"
     assert '<h1 id="person">王芳</h1>' in page.text
@@ -43,24 +49,47 @@ def test_staff_see_who_it_is_and_check_them_in_once(client, guest):
     assert "Main hall, HQ 12F" in page.text
     assert "<svg" in page.text  # the code itself, for a person who opens their own link
 
-    response = client.post(f"/checkin/{token}", data={})
+    response = staff.post(f"/checkin/{token}", data={"csrf_token": csrf_of(page)})
     assert response.status_code == 303
-    shown = client.get(response.headers["Location"])
+    shown = staff.get(response.headers["Location"])
     assert text_of(shown.text, "checkin-result") == "Checked in. Welcome!"
     # Checked in today, ahead of next year's meeting: the page says on which day.
     assert re.fullmatch(r"Checked in at \d\d:\d\d on \d{4}-\d\d-\d\d", text_of(shown.text, "checkin-status"))
     assert "Check in 王芳" not in shown.text
 
-    again = client.post(f"/checkin/{token}", data={})
-    assert "Already checked in before" in client.get(again.headers["Location"]).text
+    again = staff.post(f"/checkin/{token}", data={"csrf_token": csrf_of(page)})
+    assert "Already checked in before" in staff.get(again.headers["Location"]).text
     rows = db.session.scalars(sa.select(CheckIn).where(CheckIn.invitation_id == guest.id).order_by(CheckIn.id)).all()
     assert [(row.method, row.counted, row.site_id) for row in rows] == [
         ("qr", True, guest.meeting.main_site.id), ("qr", False, guest.meeting.main_site.id)]
 
 
+def test_the_person_with_their_own_code_cannot_check_themselves_in(app, client, guest):
+    token = personal_token(guest, LinkPurpose.CHECKIN)
+    own = client.get(f"/checkin/{token}")
+    assert "Check in 王芳" not in own.text and "<svg" in own.text
+    assert 'id="staff-sign-in"' in own.text
+    refused = client.post(f"/checkin/{token}", data={})
+    assert refused.status_code == 403 and 'id="checkin-refused"' in refused.text
+    stranger = sign_in(app.test_client(), "other.organizer@example.com").client  # not this meeting's
+    page = stranger.get(f"/checkin/{token}")
+    assert "Check in 王芳" not in page.text
+    assert stranger.post(f"/checkin/{token}", data={}).status_code == 403
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckIn)) == 0
+
+
+def test_a_staff_check_in_needs_the_pages_csrf_token(client, guest):
+    token = personal_token(guest, LinkPurpose.CHECKIN)
+    staff = sign_in(client, "door@example.com", role="admin").client
+    assert staff.post(f"/checkin/{token}", data={}).status_code == 400
+    assert staff.post(f"/checkin/{token}", data={"csrf_token": "forged"}).status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckIn)) == 0
+
+
 def test_other_tokens_removed_people_and_cancelled_meetings(api, client, guest):
     token = personal_token(guest, LinkPurpose.CHECKIN)
-    form = {}
+    client = sign_in(client, "door@example.com", role="admin").client
+    form = {"csrf_token": csrf_of(client.get(f"/checkin/{token}"))}
     for wrong in (personal_token(guest, LinkPurpose.JOIN), personal_token(guest, LinkPurpose.RSVP),
                   site_token(guest.meeting.main_site), token[:-1] + ("A" if token[-1] != "A" else "B"), "nope"):
         assert client.get(f"/checkin/{wrong}").status_code == 404
