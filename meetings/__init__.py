@@ -127,7 +127,8 @@ def _check_sender(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extension objects of `meetings.extensions` to ``app``."""
-    from meetings.core import http, i18n, logs, templating
+    # limits: its "memory" storage without a timer thread per few requests (before limiter.init_app)
+    from meetings.core import http, i18n, limits, logs, templating  # noqa: F401
     from meetings.core.database import configure_engine
     from meetings.extensions import api, csrf, db, limiter, login_manager, mail, migrate
 
