@@ -8,10 +8,11 @@ from contextlib import contextmanager
 
 from flask import has_request_context, request
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _write_intent = contextvars.ContextVar("write_intent", default=False)
+_READ_ONLY = "meetings_read_only"
 
 
 @contextmanager
@@ -27,6 +28,25 @@ def write_intent() -> Iterator[None]:
         yield
     finally:
         _write_intent.reset(token)
+
+
+@contextmanager
+def read_only(engine: Engine) -> Iterator[Connection]:
+    """A connection of its own, in autocommit, for the busiest pages' reads (join, RSVP).
+
+    Those pages read in one or two plain statements and write nothing. The session's
+    transaction bookkeeping would cost as much as the statements, and on PostgreSQL a
+    transaction is two more round trips to the server (``BEGIN``, then ``ROLLBACK``) for each
+    page: each statement here is its own snapshot instead, which is all a single statement needs.
+    """
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            # pysqlite is in autocommit already (see `_configure_sqlite`); the flag only skips our
+            # BEGIN. (Its AUTOCOMMIT isolation level would run PRAGMAs and, when reset, turn
+            # pysqlite's own transaction handling back on.)
+            yield connection.execution_options(**{_READ_ONLY: True})
+        else:
+            yield connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def configure_engine(engine: Engine) -> None:
@@ -49,6 +69,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
+        if connection.get_execution_options().get(_READ_ONLY):
+            return  # `read_only`: each statement is its own (read) transaction
         # A deferred transaction that reads and then writes fails at once with "database is
         # locked" when another writer got in between, whatever the timeout. Requests that may
         # write take the write lock up front and wait their turn instead; reads stay deferred so

@@ -143,3 +143,12 @@ def test_an_address_guessing_tokens_is_paused(client, app, token, monkeypatch):
     for n in range(3):
         assert client.get(f"/rsvp/{'x' * 42}{n}").status_code == 404
     assert client.get(f"/rsvp/{'y' * 43}").status_code == 429
+
+
+def test_the_page_is_one_sql_statement(client, invitation, token):
+    from tests.conferencing.helpers import counted_statements
+
+    client.get(f"/rsvp/{token}")  # warm up what a first request does
+    with counted_statements() as statements:
+        assert client.get(f"/rsvp/{token}").status_code == 200
+    assert len(statements) == 1, statements
