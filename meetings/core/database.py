@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextvars
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import has_request_context, request
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Connection, Engine
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -53,6 +54,33 @@ def configure_engine(engine: Engine) -> None:
     """Apply per-dialect connection settings to ``engine``."""
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
+    elif engine.dialect.name == "postgresql":
+        _configure_postgresql(engine)
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    # A pooled connection whose server went away (a restart, a failover, an idle timeout) must
+    # not fail the request that takes it. SQLAlchemy's pool_pre_ping asks the server (SELECT 1)
+    # at every checkout: one more round trip per request, as much as the page's own statement.
+    # A server that ends a connection says so on the socket (its goodbye message, or the close
+    # itself), so an idle connection with anything to read is one to replace; this costs no
+    # round trip. SQLAlchemy replaces a connection this refuses and tries again.
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, _record, _proxy):
+        if _hung_up(dbapi_connection):
+            raise exc.DisconnectionError("the database server closed this connection")
+
+
+def _hung_up(dbapi_connection) -> bool:
+    """Whether an idle psycopg connection was closed or has been sent something unasked."""
+    if dbapi_connection.closed or dbapi_connection.broken:
+        return True
+    try:
+        poller = select.poll()  # not select(): it cannot watch descriptors above 1023
+        poller.register(dbapi_connection.fileno(), select.POLLIN)
+        return bool(poller.poll(0))
+    except (OSError, ValueError):
+        return True
 
 
 def _configure_sqlite(engine: Engine) -> None:
