@@ -145,6 +145,16 @@ def test_an_address_guessing_tokens_is_paused(client, app, token, monkeypatch):
     assert client.get(f"/rsvp/{'y' * 43}").status_code == 429
 
 
+def test_an_address_has_a_cap_on_link_pages_and_is_told_why_when_guessing(client, app, token, monkeypatch):
+    monkeypatch.setitem(app.config, "LINK_LIMIT", "2 per minute")
+    assert [client.get(f"/rsvp/{token}").status_code for _ in range(3)] == [200, 200, 429]
+    monkeypatch.setitem(app.config, "LINK_LIMIT", "100 per minute")
+    monkeypatch.setitem(app.config, "LINK_MISS_LIMIT", "1 per minute")
+    assert client.get(f"/rsvp/{'z' * 43}").status_code == 404
+    refused = client.get(f"/rsvp/{token}")  # even a good link, once the address guessed too much
+    assert refused.status_code == 429 and "Too many wrong links" in refused.text
+
+
 def test_the_page_is_one_sql_statement(client, invitation, token):
     from tests.conferencing.helpers import counted_statements
 
