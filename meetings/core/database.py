@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _write_intent = contextvars.ContextVar("write_intent", default=False)
 _READ_ONLY = "meetings_read_only"
+_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE
 
 
 @contextmanager
@@ -69,6 +70,37 @@ def _configure_postgresql(engine: Engine) -> None:
     def _on_checkout(dbapi_connection, _record, _proxy):
         if _hung_up(dbapi_connection):
             raise exc.DisconnectionError("the database server closed this connection")
+
+    # Requests that only read (GET, HEAD, OPTIONS: they change nothing, DESIGN.md) run their
+    # statements in autocommit. Under PostgreSQL's READ COMMITTED each statement takes its own
+    # snapshot inside a transaction anyway, so a reading request sees the same data either way;
+    # the transaction only added a BEGIN and a ROLLBACK round trip to every page, as many as
+    # the page's own statements. (The ROLLBACK also made psycopg forget its prepared
+    # statements; without it, statements a connection runs often are prepared once.)
+    # What writes in such a request (an API token's "last used") commits statement by statement.
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        if _write_intent.get() or not has_request_context() or request.method not in _SAFE_METHODS:
+            return
+        dbapi_connection = connection.connection.dbapi_connection
+        if not dbapi_connection.autocommit and dbapi_connection.info.transaction_status == _IDLE:
+            dbapi_connection.autocommit = True
+
+    @event.listens_for(engine, "before_execute")
+    def _before_execute(connection, _clause, _multiparams, _params, execution_options):
+        # A statement read through a server-side cursor (``yield_per``, ``stream_results``: the
+        # exports) needs a transaction to hold it: that request gets one after all.
+        if execution_options.get("stream_results") or execution_options.get("yield_per") or \
+                connection.get_execution_options().get("stream_results"):
+            dbapi_connection = connection.connection.dbapi_connection
+            if dbapi_connection.autocommit and dbapi_connection.info.transaction_status == _IDLE \
+                    and not connection.get_execution_options().get("isolation_level"):
+                dbapi_connection.autocommit = False
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection, _record):
+        if dbapi_connection is not None and dbapi_connection.autocommit and not dbapi_connection.closed:
+            dbapi_connection.autocommit = False
 
 
 def _hung_up(dbapi_connection) -> bool:
