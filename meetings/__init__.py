@@ -127,7 +127,8 @@ def _check_sender(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extension objects of `meetings.extensions` to ``app``."""
-    from meetings.core import http, i18n, logs, templating
+    # limits: its "memory" storage without a timer thread per few requests (before limiter.init_app)
+    from meetings.core import http, i18n, limits, logs, templating  # noqa: F401
     from meetings.core.database import configure_engine
     from meetings.extensions import api, csrf, db, limiter, login_manager, mail, migrate
 
@@ -137,7 +138,13 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
                      render_as_batch=True, compare_type=True)
     mail.init_app(app)
-    login_manager.init_app(app)
+    # Templates get Flask-Login's `current_user` proxy, which finds the user when a template
+    # first reads it, instead of its context processor, which finds them for every page: the
+    # pages behind links never show an account, and their visitors have none.
+    from flask_login import current_user
+
+    login_manager.init_app(app, add_context_processor=False)
+    app.context_processor(lambda: {"current_user": current_user})
     csrf.init_app(app)
     limiter.init_app(app)
     api.init_app(app)

@@ -19,6 +19,8 @@ def acting_user() -> User | None:
     if not has_request_context():
         return None
     user = g.get("api_user")
+    if user is None and g.get("api_caller") is not None:  # an API request (meetings.accounts.auth)
+        user = g.api_user = db.session.get(User, g.api_caller.id)
     if user is None and current_user and current_user.is_authenticated:
         user = current_user._get_current_object()
     return user

@@ -25,19 +25,21 @@ def init_login(app: Flask) -> None:
 
 
 def authenticate_api_request() -> None:
-    """Before every API request: resolve the bearer token into ``g.api_user`` or answer 401."""
+    """Before every API request: resolve the bearer token into ``g.api_caller`` or answer 401.
+
+    The user is loaded only when the request needs them (`current_api_user`); deciding what
+    the caller may see needs only `current_api_caller`."""
     from flask import request
 
     scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
         abort(401)
-    found = services.user_for_api_token(raw.strip())
-    if found is None:
+    caller = services.api_caller_for_token(raw.strip())
+    if caller is None:
         abort(401)
-    user, token = found
-    if services.token_needs_touch(token):
-        _touch(token.id)
-    g.api_user = user
+    if services.token_needs_touch(caller):
+        _touch(caller.token_id)
+    g.api_caller = caller
 
 
 def _touch(token_id: int) -> None:
@@ -53,8 +55,16 @@ def _touch(token_id: int) -> None:
 
 
 def current_api_user() -> User:
-    """The user of the current API request (set by `authenticate_api_request`)."""
-    return g.api_user
+    """The user of the current API request (found by `authenticate_api_request`), loaded once."""
+    user = g.get("api_user")
+    if user is None:
+        user = g.api_user = db.session.get(User, g.api_caller.id)
+    return user
+
+
+def current_api_caller() -> services.ApiCaller:
+    """Who the current API request is from: their id and whether they are an admin."""
+    return g.api_caller
 
 
 def protect_api_blueprint(blueprint) -> None:

@@ -5,7 +5,8 @@ Services change state and never commit; the request or the command does.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -13,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from meetings.accounts import audit
 from meetings.accounts.models import ApiToken, User, UserRole
+from meetings.core.database import read_only
 from meetings.core.db import utcnow
 from meetings.core.errors import Conflict, InvalidInput, NotFound
 from meetings.core.tokens import hash_token, new_token, plausible_token
@@ -121,19 +123,59 @@ def revoke_api_token(user: User, token_id: int) -> ApiToken:
     return token
 
 
+# Built once: every API request runs it, and building a statement costs more than running it.
+_USER_FOR_TOKEN = (
+    sa.select(User, ApiToken)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(ApiToken.token_hash == sa.bindparam("token_hash"), ApiToken.revoked_at.is_(None),
+           User.active.is_(True))
+)
+
+
 def user_for_api_token(raw: str) -> tuple[User, ApiToken] | None:
     """The active user a bearer token belongs to, and the token; None for anything else."""
     if not plausible_token(raw):
         return None
-    row = db.session.execute(
-        sa.select(User, ApiToken)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == hash_token(raw), ApiToken.revoked_at.is_(None), User.active.is_(True))
-    ).first()
+    row = db.session.execute(_USER_FOR_TOKEN, {"token_hash": hash_token(raw)}).first()
     return (row[0], row[1]) if row else None
 
 
-def token_needs_touch(token: ApiToken) -> bool:
+@dataclass(frozen=True)
+class ApiCaller:
+    """Whom an API request comes from, as its token says: enough to decide what they may see
+    (`meetings.scheduling.services.visible_meetings` reads ``id`` and ``is_admin``) without
+    loading the user; `meetings.accounts.auth.current_api_user` loads them when needed."""
+
+    id: int
+    is_admin: bool
+    token_id: int
+    last_used_at: datetime | None
+    #: The user's language (None: follow the client's Accept-Language), for `meetings.core.i18n`.
+    language: str | None = None
+
+
+_CALLER_FOR_TOKEN = (
+    sa.select(User.id, User.role, ApiToken.id, ApiToken.last_used_at, User.language)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(ApiToken.token_hash == sa.bindparam("token_hash"), ApiToken.revoked_at.is_(None),
+           User.active.is_(True))
+)
+
+
+def api_caller_for_token(raw: str) -> ApiCaller | None:
+    """Whom a bearer token belongs to (an active user, an unrevoked token); None for anything
+    else. One plain statement outside the session: every API request runs it."""
+    if not plausible_token(raw):
+        return None
+    with read_only(db.engine) as connection:
+        row = connection.execute(_CALLER_FOR_TOKEN, {"token_hash": hash_token(raw)}).first()
+    if row is None:
+        return None
+    user_id, role, token_id, last_used_at, language = row
+    return ApiCaller(user_id, role == UserRole.ADMIN, token_id, last_used_at, language)
+
+
+def token_needs_touch(token: ApiToken | ApiCaller) -> bool:
     """Whether ``token.last_used_at`` is stale enough to be worth a write."""
     return token.last_used_at is None or utcnow() - token.last_used_at > timedelta(minutes=1)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Response, send_file, stream_with_context
 from flask_smorest import Blueprint
 
-from meetings.accounts.auth import current_api_user, protect_api_blueprint
+from meetings.accounts.auth import current_api_caller, current_api_user, protect_api_blueprint
 from meetings.attendance import exports, services
 from meetings.attendance.schemas import AttendanceQuerySchema, CheckInInSchema, CheckInResultSchema
 from meetings.extensions import db
@@ -42,7 +42,7 @@ def check_in(data, meeting_id):
 def attendance_csv(query, meeting_id):
     """One row per invitation: who, where, how they answered, when and how they checked in.
     Streamed. Cells that a spreadsheet would run as a formula begin with a single quote."""
-    meeting = get_meeting_for(current_api_user(), meeting_id)
+    meeting = get_meeting_for(current_api_caller(), meeting_id)
     filters = exports.parse_filters(meeting, query)
     exports.note_export(meeting, "csv", filters)
     db.session.commit()
@@ -57,7 +57,7 @@ def attendance_csv(query, meeting_id):
 def attendance_xlsx(query, meeting_id):
     """The same rows as the CSV, plus a summary sheet by site (invited, accepted, attended,
     others present, total) and by unit. Every cell is text or a number, never a formula."""
-    meeting = get_meeting_for(current_api_user(), meeting_id)
+    meeting = get_meeting_for(current_api_caller(), meeting_id)
     filters = exports.parse_filters(meeting, query)
     exports.note_export(meeting, "xlsx", filters)
     db.session.commit()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from meetings.accounts.auth import current_api_user, protect_api_blueprint
+from meetings.accounts.auth import current_api_caller, protect_api_blueprint
 from meetings.conferencing import services
 from meetings.extensions import db
 from meetings.scheduling.services import get_meeting_for
@@ -31,7 +31,7 @@ class LinkSchema(Schema):
 def site_link(meeting_id, site_id):
     """A working link to the site's join page. Only hashes are kept, so each call makes a new
     link; the earlier ones keep working until the link is rotated."""
-    site = get_site(get_meeting_for(current_api_user(), meeting_id), site_id)
+    site = get_site(get_meeting_for(current_api_caller(), meeting_id), site_id)
     url = services.site_link(site)
     db.session.commit()
     return {"url": url}
@@ -42,7 +42,7 @@ def site_link(meeting_id, site_id):
 def rotate_site_link(meeting_id, site_id):
     """Replace the site's links: every earlier one stops working, the site's host is sent the
     new one by email, and the answer carries one too."""
-    site = get_site(get_meeting_for(current_api_user(), meeting_id), site_id)
+    site = get_site(get_meeting_for(current_api_caller(), meeting_id), site_id)
     url = services.rotate_site_link(site)
     db.session.commit()
     return {"url": url}

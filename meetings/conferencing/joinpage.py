@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from meetings.core.database import read_only
 from meetings.core.db import utc_value
 from meetings.core.tokens import hash_token, plausible_token
 from meetings.directory.models import Person
@@ -148,8 +149,8 @@ def load_join_page(raw: str | None) -> JoinPage | None:
     if not plausible_token(raw):
         return None
     # A connection of its own, not the session's: nothing here is ORM, and the session's
-    # transaction bookkeeping would cost as much as the statements.
-    with db.engine.connect() as connection:
+    # transaction bookkeeping would cost as much as the statements (see `read_only`).
+    with read_only(db.engine) as connection:
         return _load(connection, raw)
 
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import contextvars
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import has_request_context, request
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy import event, exc
+from sqlalchemy.engine import Connection, Engine
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _write_intent = contextvars.ContextVar("write_intent", default=False)
+_READ_ONLY = "meetings_read_only"
+_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE
 
 
 @contextmanager
@@ -29,10 +32,87 @@ def write_intent() -> Iterator[None]:
         _write_intent.reset(token)
 
 
+@contextmanager
+def read_only(engine: Engine) -> Iterator[Connection]:
+    """A connection of its own, in autocommit, for the busiest pages' reads (join, RSVP).
+
+    Those pages read in one or two plain statements and write nothing. The session's
+    transaction bookkeeping would cost as much as the statements, and on PostgreSQL a
+    transaction is two more round trips to the server (``BEGIN``, then ``ROLLBACK``) for each
+    page: each statement here is its own snapshot instead, which is all a single statement needs.
+    """
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            # pysqlite is in autocommit already (see `_configure_sqlite`); the flag only skips our
+            # BEGIN. (Its AUTOCOMMIT isolation level would run PRAGMAs and, when reset, turn
+            # pysqlite's own transaction handling back on.)
+            yield connection.execution_options(**{_READ_ONLY: True})
+        else:
+            yield connection.execution_options(isolation_level="AUTOCOMMIT")
+
+
 def configure_engine(engine: Engine) -> None:
     """Apply per-dialect connection settings to ``engine``."""
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
+    elif engine.dialect.name == "postgresql":
+        _configure_postgresql(engine)
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    # A pooled connection whose server went away (a restart, a failover, an idle timeout) must
+    # not fail the request that takes it. SQLAlchemy's pool_pre_ping asks the server (SELECT 1)
+    # at every checkout: one more round trip per request, as much as the page's own statement.
+    # A server that ends a connection says so on the socket (its goodbye message, or the close
+    # itself), so an idle connection with anything to read is one to replace; this costs no
+    # round trip. SQLAlchemy replaces a connection this refuses and tries again.
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, _record, _proxy):
+        if _hung_up(dbapi_connection):
+            raise exc.DisconnectionError("the database server closed this connection")
+
+    # Requests that only read (GET, HEAD, OPTIONS: they change nothing, DESIGN.md) run their
+    # statements in autocommit. Under PostgreSQL's READ COMMITTED each statement takes its own
+    # snapshot inside a transaction anyway, so a reading request sees the same data either way;
+    # the transaction only added a BEGIN and a ROLLBACK round trip to every page, as many as
+    # the page's own statements. (The ROLLBACK also made psycopg forget its prepared
+    # statements; without it, statements a connection runs often are prepared once.)
+    # What writes in such a request (an API token's "last used") commits statement by statement.
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        if _write_intent.get() or not has_request_context() or request.method not in _SAFE_METHODS:
+            return
+        dbapi_connection = connection.connection.dbapi_connection
+        if not dbapi_connection.autocommit and dbapi_connection.info.transaction_status == _IDLE:
+            dbapi_connection.autocommit = True
+
+    @event.listens_for(engine, "before_execute")
+    def _before_execute(connection, _clause, _multiparams, _params, execution_options):
+        # A statement read through a server-side cursor (``yield_per``, ``stream_results``: the
+        # exports) needs a transaction to hold it: that request gets one after all.
+        if execution_options.get("stream_results") or execution_options.get("yield_per") or \
+                connection.get_execution_options().get("stream_results"):
+            dbapi_connection = connection.connection.dbapi_connection
+            if dbapi_connection.autocommit and dbapi_connection.info.transaction_status == _IDLE \
+                    and not connection.get_execution_options().get("isolation_level"):
+                dbapi_connection.autocommit = False
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection, _record):
+        if dbapi_connection is not None and dbapi_connection.autocommit and not dbapi_connection.closed:
+            dbapi_connection.autocommit = False
+
+
+def _hung_up(dbapi_connection) -> bool:
+    """Whether an idle psycopg connection was closed or has been sent something unasked."""
+    if dbapi_connection.closed or dbapi_connection.broken:
+        return True
+    try:
+        poller = select.poll()  # not select(): it cannot watch descriptors above 1023
+        poller.register(dbapi_connection.fileno(), select.POLLIN)
+        return bool(poller.poll(0))
+    except (OSError, ValueError):
+        return True
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -49,6 +129,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
+        if connection.get_execution_options().get(_READ_ONLY):
+            return  # `read_only`: each statement is its own (read) transaction
         # A deferred transaction that reads and then writes fails at once with "database is
         # locked" when another writer got in between, whatever the timeout. Requests that may
         # write take the write lock up front and wait their turn instead; reads stay deferred so

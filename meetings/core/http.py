@@ -30,6 +30,15 @@ access_log = logging.getLogger("meetings.requests")
 def init_app(app: Flask) -> None:
     """Give each request an id, and each response the headers and its log line."""
     https = app.config["BASE_URL"].startswith("https://")
+    # The headers every response carries unless its view set its own; built once. (One look at
+    # the few headers a response has, not a setdefault each: Werkzeug raises and catches a
+    # KeyError for every header a setdefault does not find, which is all of them.)
+    defaults = [("Content-Security-Policy", CONTENT_SECURITY_POLICY), ("X-Content-Type-Options", "nosniff"),
+                ("X-Frame-Options", "DENY"), ("Referrer-Policy", "strict-origin-when-cross-origin"),
+                ("Permissions-Policy", "camera=(), microphone=(), geolocation=()")]
+    if https:
+        defaults.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    defaults = tuple((name.lower(), name, value) for name, value in defaults)
 
     @app.before_request
     def _start():
@@ -40,19 +49,15 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _finish(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if https:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        present = {name.lower() for name, _ in headers.items()}
+        headers.extend([(name, value) for key, name, value in defaults if key not in present])
         request_id = g.get("request_id")
         if request_id:
             headers["X-Request-ID"] = request_id
             started = g.get("request_started")
-            access_log.info("%s %s %s", request.method, request.path, response.status_code, extra={
-                "request_id": request_id, "method": request.method, "path": request.path,
-                "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 1) if started else None})
+            if access_log.isEnabledFor(logging.INFO):  # the line's fields cost more than the check
+                access_log.info("%s %s %s", request.method, request.path, response.status_code, extra={
+                    "request_id": request_id, "method": request.method, "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1) if started else None})
         return response

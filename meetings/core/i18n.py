@@ -46,7 +46,7 @@ def select_locale() -> str:
             return asked
         # An API request's user is its token's (set once the token is checked), a page's the
         # signed-in one: either way, their own choice comes before their client's.
-        user = g.get("api_user") or current_user
+        user = g.get("api_caller") or current_user
         chosen = getattr(user, "language", None) if user else None
         if normalize_language(chosen):
             return normalize_language(chosen)

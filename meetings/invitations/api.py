@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response as HttpResponse, current_app, request
 from flask_smorest import Blueprint
 
-from meetings.accounts.auth import current_api_user, protect_api_blueprint
+from meetings.accounts.auth import current_api_caller, current_api_user, protect_api_blueprint
 from meetings.core.errors import InvalidInput
 from meetings.extensions import db, limiter
 from meetings.invitations import calendars, links, replies, services
@@ -26,7 +26,7 @@ protect_api_blueprint(blueprint)
 
 
 def _meeting(meeting_id: int):
-    return get_meeting_for(current_api_user(), meeting_id)
+    return get_meeting_for(current_api_caller(), meeting_id)
 
 
 @blueprint.route("/meetings/<int:meeting_id>/invitations", methods=["POST"])
@@ -78,7 +78,7 @@ def meeting_calendar(meeting_id):
 
 
 @blueprint.route("/replies", methods=["POST"])
-@limiter.limit(lambda: current_app.config["REPLY_LIMIT"], key_func=lambda: f"replies:{current_api_user().id}")
+@limiter.limit(lambda: current_app.config["REPLY_LIMIT"], key_func=lambda: f"replies:{current_api_caller().id}")
 @blueprint.response(200, ReplyResultSchema)
 def calendar_reply():
     """Record a calendar client's METHOD:REPLY (body ``text/calendar``) for a meeting you manage.

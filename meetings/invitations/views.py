@@ -15,6 +15,7 @@ from meetings.core.linkpages import link_pages_blueprint
 from meetings.directory.models import Person
 from meetings.extensions import db
 from meetings.invitations import calendars, links, services
+from meetings.invitations.rsvppage import load_rsvp_page
 from meetings.invitations.models import Invitation, LinkPurpose
 from meetings.scheduling.models import Meeting, MeetingStatus
 
@@ -34,15 +35,17 @@ def _invitation_for(token: str) -> Invitation:
 @blueprint.route("/rsvp/<token>", methods=["GET"])
 def rsvp_page(token: str):
     """The invitation: the meeting in the person's time zone, their role, site and slot."""
-    invitation = _invitation_for(token)
-    return _render_rsvp(invitation, token)
+    return _render_rsvp(token)
 
 
-def _render_rsvp(invitation: Invitation, token: str, errors: dict | None = None, status: int = 200):
-    slots = calendars.speaker_slots(invitation.meeting, invitation.person_id)
-    return render_template("invitations/rsvp.html", invitation=invitation, meeting=invitation.meeting,
-                           slots=slots, token=token, errors=errors or {}, done=request.args.get("done"),
-                           zone=invitation.person.timezone), status
+def _render_rsvp(token: str, errors: dict | None = None, status: int = 200):
+    # One statement, no ORM objects (see `rsvppage`): the page every invited person opens.
+    page = load_rsvp_page(token)
+    if page is None:
+        abort(404)
+    return render_template("invitations/rsvp.html", invitation=page.invitation, meeting=page.meeting,
+                           slots=page.slots, token=token, errors=errors or {}, done=request.args.get("done"),
+                           zone=page.zone), status
 
 
 @blueprint.route("/rsvp/<token>", methods=["POST"])
@@ -59,9 +62,8 @@ def rsvp_answer(token: str):
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        invitation = db.session.get(Invitation, invitation.id)
         fields = error.fields or {"response": [error.message]}
-        return _render_rsvp(invitation, token, errors=fields,
+        return _render_rsvp(token, errors=fields,
                             status=FORM_ERROR_STATUS if error.status == 422 else error.status)
     # The page says what was done (no session cookie on link pages, so no flashed message).
     return redirect(url_for("invitations.rsvp_page", token=token, done=done, **language_args()), code=303)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from meetings.accounts.auth import current_api_user, protect_api_blueprint
+from meetings.accounts.auth import current_api_caller, current_api_user, protect_api_blueprint
 from meetings.core.db import utcnow
 from meetings.extensions import db
 from meetings.scheduling import agenda, services, sites
@@ -30,7 +30,7 @@ protect_api_blueprint(blueprint)
 
 
 def _meeting(meeting_id: int):
-    return services.get_meeting_for(current_api_user(), meeting_id)
+    return services.get_meeting_for(current_api_caller(), meeting_id)
 
 
 @blueprint.route("", methods=["POST"])
@@ -48,7 +48,7 @@ def create_meeting(data):
 @blueprint.response(200, MeetingSchema(many=True))
 def list_meetings(query):
     """The meetings you may see, soonest first."""
-    return services.list_meetings(current_api_user(), status=query.get("status"),
+    return services.list_meetings(current_api_caller(), status=query.get("status"),
                                   since=utcnow() if query.get("upcoming") else None)
 
 
@@ -56,7 +56,7 @@ def list_meetings(query):
 @blueprint.response(200, MeetingSchema)
 def get_meeting(meeting_id):
     """One meeting."""
-    return _meeting(meeting_id)
+    return services.read_meeting_for(current_api_caller(), meeting_id)
 
 
 @blueprint.route("/<int:meeting_id>", methods=["PATCH"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -16,7 +17,9 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from meetings.accounts import audit
+from meetings.accounts.models import User
 from meetings.core import signals
+from meetings.core.database import read_only
 from meetings.core.db import utcnow
 from meetings.core.errors import Conflict, InvalidInput, NotFound
 from meetings.core.labels import label
@@ -47,16 +50,65 @@ def visible_meetings(user) -> sa.Select:
     return query
 
 
+# `get_meeting_for`'s two statements, built once (every API call on a meeting runs one).
+_MEETING_FOR_ADMIN = sa.select(Meeting).where(Meeting.id == sa.bindparam("meeting_id"))
+_MEETING_FOR_ORGANIZER = _MEETING_FOR_ADMIN.where(sa.or_(
+    Meeting.owner_id == sa.bindparam("user_id"),
+    Meeting.id.in_(sa.select(MeetingShare.meeting_id).where(MeetingShare.user_id == sa.bindparam("user_id")))))
+
+
 def get_meeting_for(user, meeting_id: int) -> Meeting:
-    """The meeting ``meeting_id`` if ``user`` may manage it.
+    """The meeting ``meeting_id`` if ``user`` may manage it (the rule of `visible_meetings`).
 
     `NotFound` both when it does not exist and when it is someone else's: an organizer does not
     learn which ids exist.
     """
-    meeting = db.session.scalar(visible_meetings(user).where(Meeting.id == meeting_id))
+    if user.is_admin:
+        meeting = db.session.scalar(_MEETING_FOR_ADMIN, {"meeting_id": meeting_id})
+    else:
+        meeting = db.session.scalar(_MEETING_FOR_ORGANIZER, {"meeting_id": meeting_id, "user_id": user.id})
     if meeting is None:
         raise NotFound(_("No meeting with id %(id)s.", id=meeting_id))
     return meeting
+
+
+class MeetingReading(SimpleNamespace):
+    """A meeting's columns read without the ORM (`read_meeting_for`), with ``owner`` (its
+    ``email``) and ``reminder_policies`` (``role``, ``before_minutes``): what `MeetingSchema` shows."""
+
+
+_meetings, _users, _policies = Meeting.__table__, User.__table__, ReminderPolicy.__table__
+# One row per reminder policy (only customized reminders have any; else one row).
+_READ_MEETING = (
+    sa.select(_meetings, _users.c.email.label("_owner_email"), _policies.c.role.label("_policy_role"),
+              _policies.c.before_minutes.label("_policy_minutes"))
+    .select_from(_meetings)
+    .outerjoin(_users, _users.c.id == _meetings.c.owner_id)
+    .outerjoin(_policies, sa.and_(_policies.c.meeting_id == _meetings.c.id, _meetings.c.reminders_customized))
+    .where(_meetings.c.id == sa.bindparam("meeting_id"))
+)
+_READ_MEETING_FOR_ORGANIZER = _READ_MEETING.where(sa.or_(
+    _meetings.c.owner_id == sa.bindparam("user_id"),
+    _meetings.c.id.in_(sa.select(MeetingShare.meeting_id).where(MeetingShare.user_id == sa.bindparam("user_id")))))
+
+
+def read_meeting_for(user, meeting_id: int) -> MeetingReading:
+    """The meeting ``meeting_id`` as `get_meeting_for` finds it (same rule, same `NotFound`),
+    for answers that only show it: one plain statement, no ORM objects, no transaction."""
+    with read_only(db.engine) as connection:
+        if user.is_admin:
+            rows = connection.execute(_READ_MEETING, {"meeting_id": meeting_id}).all()
+        else:
+            rows = connection.execute(_READ_MEETING_FOR_ORGANIZER, {"meeting_id": meeting_id, "user_id": user.id}).all()
+    if not rows:
+        raise NotFound(_("No meeting with id %(id)s.", id=meeting_id))
+    first = rows[0]._mapping
+    values = {name: value for name, value in first.items() if not name.startswith("_")}
+    owner_email = first["_owner_email"]
+    policies = [SimpleNamespace(role=row["_policy_role"], before_minutes=row["_policy_minutes"])
+                for row in (row._mapping for row in rows) if row["_policy_role"] is not None]
+    return MeetingReading(**values, owner=SimpleNamespace(email=owner_email) if owner_email else None,
+                          reminder_policies=policies)
 
 
 def list_meetings(user, *, status: str | None = None, since: datetime | None = None) -> list[Meeting]:

@@ -203,3 +203,70 @@ def test_a_speaker_cannot_hand_the_speech_to_someone_speaking_elsewhere_then(cli
     db.session.expire_all()
     assert state(speaker).response == "needs-action" and item.speaker_slots[0].person.email == "huang@example.com"
     assert db.session.scalar(db.select(Invitation).filter_by(meeting_id=meeting.id, person_id=busy.id)) is None
+
+
+def test_an_address_has_a_cap_on_link_pages_and_is_told_why_when_guessing(client, app, token, monkeypatch):
+    monkeypatch.setitem(app.config, "LINK_LIMIT", "2 per minute")
+    assert [client.get(f"/rsvp/{token}").status_code for _ in range(3)] == [200, 200, 429]
+    monkeypatch.setitem(app.config, "LINK_LIMIT", "100 per minute")
+    monkeypatch.setitem(app.config, "LINK_MISS_LIMIT", "1 per minute")
+    assert client.get(f"/rsvp/{'z' * 43}").status_code == 404
+    refused = client.get(f"/rsvp/{token}")  # even a good link, once the address guessed too much
+    assert refused.status_code == 429 and "Too many wrong links" in refused.text
+
+
+def test_the_page_is_one_sql_statement(client, invitation, token):
+    from tests.conferencing.helpers import counted_statements
+
+    client.get(f"/rsvp/{token}")  # warm up what a first request does
+    with counted_statements() as statements:
+        assert client.get(f"/rsvp/{token}").status_code == 200
+    assert len(statements) == 1, statements
+
+
+@pytest.mark.parametrize("situation", ["speaker", "remote", "online", "delegated", "removed", "cancelled"])
+def test_the_page_from_one_statement_is_the_page_the_models_would_show(app, api, situation):
+    """The RSVP page reads plain rows (`rsvppage`), not the models: whatever the template shows
+    must come out the same as from the models. (A template change that reads something the rows
+    lack shows here, not as a silently empty spot on the page.)"""
+    from flask import render_template
+
+    from meetings.invitations import calendars
+    from meetings.invitations.rsvppage import load_rsvp_page
+    from meetings.invitations.services import delegate
+    from meetings.scheduling import sites
+    from meetings.scheduling.services import cancel_meeting
+
+    meeting = factories.meeting(api.user, title="Mid-year 年中经营会议")
+    remote = sites.add_site(meeting, {"name": "Rotterdam room", "timezone": "Europe/Amsterdam",
+                                      "location": "Waalhaven 12"})
+    db.session.commit()
+    person = factories.person("李明", email="li.ming@example.com", unit="Beijing branch")
+    other = factories.person("Daan", email="daan@example.nl")
+    factories.agenda_item(meeting, title="Opening", minutes=20)
+    factories.agenda_item(meeting, title="Reports", kind="speech", minutes=40, speakers=[
+        {"email": other.email, "topic": "Plant", "minutes": 15},
+        {"email": person.email, "topic": "Half year", "minutes": 20}])
+    extra = {"remote": {"site_id": remote.id, "mode": "remote_site"}, "online": {"mode": "online"}}.get(situation, {})
+    invitation = factories.invite(meeting, person, "speaker" if situation == "speaker" else "participant", **extra)
+    factories.publish(meeting)
+    if situation == "delegated":
+        delegate(invitation, "zhu.lin@example.com", "朱琳")
+    elif situation == "removed":
+        db.session.get(Invitation, invitation.id).removed_at = meeting.start_at
+    elif situation == "cancelled":
+        cancel_meeting(meeting)
+    db.session.commit()
+    raw = links.mint(LinkPurpose.RSVP, meeting_id=meeting.id, invitation_id=invitation.id)
+    db.session.commit()
+    db.session.expire_all()
+    for done in (None, "answered", "delegated"):
+        with app.test_request_context(f"/rsvp/{raw}"):
+            model = db.session.get(Invitation, invitation.id)
+            from_models = render_template(
+                "invitations/rsvp.html", invitation=model, meeting=model.meeting, token=raw, errors={}, done=done,
+                slots=calendars.speaker_slots(model.meeting, model.person_id), zone=model.person.timezone)
+            page = load_rsvp_page(raw)
+            from_rows = render_template("invitations/rsvp.html", invitation=page.invitation, meeting=page.meeting,
+                                        slots=page.slots, token=raw, errors={}, done=done, zone=page.zone)
+        assert from_rows == from_models

@@ -266,3 +266,28 @@ def test_bad_reminders_are_refused(api, reminder, words):
     assert patched.status_code == 422
     assert words in patched.json["error"]["fields"]["reminders"][0]
     assert api.get(f"/api/meetings/{meeting['id']}").json["reminders"] == meeting["reminders"]  # unchanged
+
+
+def test_reading_a_meeting_answers_as_changing_it_does(api, other_api, admin_api):
+    # GET reads the meeting without the ORM (read_meeting_for); PATCH answers from the model.
+    meeting = new_meeting(api, description="Half-year review").json
+    patched = api.patch(f"/api/meetings/{meeting['id']}", json={"reminders": [
+        {"role": "speaker", "before_minutes": 30}, {"role": "speaker", "before_minutes": 4320},
+        {"role": "participant", "before_minutes": 60}]}).json
+    assert api.get(f"/api/meetings/{meeting['id']}").json == patched
+    assert admin_api.get(f"/api/meetings/{meeting['id']}").json == patched
+    assert other_api.get(f"/api/meetings/{meeting['id']}").status_code == 404
+    published = api.post(f"/api/meetings/{meeting['id']}/sites", json={"name": "Main hall", "kind": "main"})
+    assert published.status_code == 201
+    published = api.post(f"/api/meetings/{meeting['id']}/publish").json
+    assert published["published_at"] and api.get(f"/api/meetings/{meeting['id']}").json == published
+
+
+def test_a_shared_meeting_reads_the_same_for_the_organizer_it_is_shared_with(api, other_api):
+    from meetings.scheduling.services import share_meeting
+
+    meeting = new_meeting(api).json
+    assert other_api.get(f"/api/meetings/{meeting['id']}").status_code == 404
+    share_meeting(db.session.get(Meeting, meeting["id"]), other_api.user)
+    db.session.commit()
+    assert other_api.get(f"/api/meetings/{meeting['id']}").json == api.get(f"/api/meetings/{meeting['id']}").json
