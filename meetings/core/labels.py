@@ -8,6 +8,8 @@ always shown, so one table serves every page: ``{{ invitation.role | label("role
 
 from __future__ import annotations
 
+from flask import g, has_app_context
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 #: Per kind of value, the words shown for each value.
@@ -36,6 +38,13 @@ def label(value, kind: str) -> str:
     """The word for ``value`` (an enum member or its value) among ``kind``'s, in the reader's
     language; an unknown value (a site's name) is shown as it is, with ``_`` as spaces."""
     raw = str(getattr(value, "value", value) or "")
-    known = LABELS.get(kind, {}).get(raw)
-    return str(known) if known is not None else raw.replace("_", " ")
+    # A page lists the same few words for hundreds of rows: each is translated once per request
+    # and language (emails render several languages in one context, hence the locale in the key).
+    memo = g.setdefault("_labels", {}) if has_app_context() else {}
+    key = (str(get_locale()), kind, raw)
+    word = memo.get(key)
+    if word is None:
+        known = LABELS.get(kind, {}).get(raw)
+        word = memo[key] = str(known) if known is not None else raw.replace("_", " ")
+    return word
 
