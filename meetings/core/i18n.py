@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from functools import lru_cache
 
@@ -19,7 +20,6 @@ from babel.dates import format_date, format_datetime, format_time, get_timezone_
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import force_locale, get_locale
 
-from meetings.core.labels import label
 from meetings.core.timezones import get_zone, is_valid_zone
 from meetings.core.validation import LANGUAGES, normalize_language
 from meetings.extensions import babel
@@ -57,10 +57,21 @@ def select_locale() -> str:
     return current_app.config.get("DEFAULT_LANGUAGE", "en")
 
 
+#: The language being rendered, once known: pages ask for it for every title, time and label
+#: they write, and Flask-Babel's `get_locale` finds its context through several proxies each time.
+#: Set for a request on first use (cleared when each request starts) and by `in_language`.
+_rendering: ContextVar[str | None] = ContextVar("meetings_language", default=None)
+
+
 def current_language() -> str:
     """``zh_Hans`` or ``en``: the language being rendered now."""
-    locale = get_locale()
-    return "zh_Hans" if locale is not None and locale.language == "zh" else "en"
+    language = _rendering.get()
+    if language is None:
+        locale = get_locale()
+        language = "zh_Hans" if locale is not None and locale.language == "zh" else "en"
+        if has_request_context():
+            _rendering.set(language)
+    return language
 
 
 def language_args() -> dict[str, str]:
@@ -79,8 +90,12 @@ def html_lang() -> str:
 def in_language(language: str | None):
     """Render emails, invites and exports in ``language`` (a person's), whatever the request's."""
     language = normalize_language(language) or current_app.config.get("DEFAULT_LANGUAGE", "en")
-    with force_locale(language):
-        yield language
+    token = _rendering.set(language)
+    try:
+        with force_locale(language):
+            yield language
+    finally:
+        _rendering.reset(token)
 
 
 def localized(obj, field: str = "title", language: str | None = None) -> str:
@@ -177,10 +192,17 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES",
                           os.path.join(os.path.dirname(app.root_path), "translations"))
     babel.init_app(app, locale_selector=select_locale, default_locale=default)
+
+    @app.before_request
+    def _forget_the_last_requests_language():
+        # A worker thread serves one request after another in the same context.
+        _rendering.set(None)
     app.jinja_env.globals.update(localized=localized, current_language=current_language,
                                  html_lang=html_lang, language_args=language_args, languages=LANGUAGES)
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["clock"] = format_clock
     app.jinja_env.filters["span"] = format_span
     app.jinja_env.filters["zone_name"] = zone_name
+    from meetings.core.labels import label  # labels reads the language from here
+
     app.jinja_env.filters["label"] = label

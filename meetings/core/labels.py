@@ -9,8 +9,9 @@ always shown, so one table serves every page: ``{{ invitation.role | label("role
 from __future__ import annotations
 
 from flask import g, has_app_context
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+
+from meetings.core.i18n import current_language
 
 #: Per kind of value, the words shown for each value.
 LABELS = {
@@ -41,7 +42,7 @@ def label(value, kind: str) -> str:
     # A page lists the same few words for hundreds of rows: each is translated once per request
     # and language (emails render several languages in one context, hence the locale in the key).
     memo = g.setdefault("_labels", {}) if has_app_context() else {}
-    key = (str(get_locale()), kind, raw)
+    key = (current_language(), kind, raw)
     word = memo.get(key)
     if word is None:
         known = LABELS.get(kind, {}).get(raw)
