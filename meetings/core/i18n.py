@@ -17,8 +17,8 @@ from functools import lru_cache
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_time, get_timezone_name
-from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import force_locale, get_locale
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
+from flask_babel import force_locale, get_locale, get_translations
 
 from meetings.core.timezones import get_zone, is_valid_zone
 from meetings.core.validation import LANGUAGES, normalize_language
@@ -61,6 +61,22 @@ def select_locale() -> str:
 #: they write, and Flask-Babel's `get_locale` finds its context through several proxies each time.
 #: Set for a request on first use (cleared when each request starts) and by `in_language`.
 _rendering: ContextVar[str | None] = ContextVar("meetings_language", default=None)
+
+
+#: Flask-Babel's translations per language, looked up once: its own lookup finds the request's
+#: context and locale again for every string a template translates.
+_catalogs: dict[str, object] = {}
+
+
+def _catalog():
+    """The translations of the language being rendered (Flask-Babel's own objects)."""
+    language = current_language()
+    catalog = _catalogs.get(language)
+    if catalog is None:
+        catalog = get_translations()
+        if has_app_context():  # outside one, Flask-Babel answers with a stand-in: not kept
+            _catalogs[language] = catalog
+    return catalog
 
 
 def current_language() -> str:
@@ -192,6 +208,13 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES",
                           os.path.join(os.path.dirname(app.root_path), "translations"))
     babel.init_app(app, locale_selector=select_locale, default_locale=default)
+    # The same callables Flask-Babel installs, reading the catalog found once per language.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda string: _catalog().ugettext(string),
+        ngettext=lambda singular, plural, n: _catalog().ungettext(singular, plural, n),
+        pgettext=lambda context, string: _catalog().upgettext(context, string),
+        npgettext=lambda context, singular, plural, n: _catalog().unpgettext(context, singular, plural, n),
+        newstyle=True)
 
     @app.before_request
     def _forget_the_last_requests_language():
