@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import http.client
 import os
+import secrets
 import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -80,6 +84,33 @@ def bench_app(smtp_port: int = 1, database_url: str | None = None, **overrides):
             finally:
                 db.session.remove()
                 db.engine.dispose()
+
+
+def serve_gunicorn(database_url: str, port: int, workers: int) -> subprocess.Popen:
+    """gunicorn (``workers`` sync workers) on ``port`` serving `bench.join_wsgi` (the app plus a
+    bare "ok" route) on ``database_url``, once it answers. Link limits stay counted on every
+    request (their cost is measured), set high enough not to refuse the bench's one address."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY=secrets.token_hex(32),
+               BASE_URL=f"http://127.0.0.1:{port}", SCHEDULER_ENABLED="0",
+               LINK_LIMIT="1000000 per minute", LOG_LEVEL="WARNING")
+    env.pop("FLASK_DEBUG", None)
+    process = subprocess.Popen(
+        [os.path.join(os.path.dirname(sys.executable), "gunicorn"), "--config", "python:bench.gunicorn_bench",
+         "--workers", str(workers), "--worker-class", "sync", "--bind", f"127.0.0.1:{port}",
+         "--log-level", "warning", "bench.join_wsgi:app"], cwd=root, env=env)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/bench-ok")
+            if connection.getresponse().status == 200:
+                connection.close()
+                return process
+        except OSError:
+            time.sleep(0.2)  # not listening yet
+    process.terminate()
+    raise RuntimeError("gunicorn did not start")
 
 
 def report(name: str, value: float, baseline: float, unit: str, target: str, ok: bool) -> None:

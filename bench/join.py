@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import http.client
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 
-from bench.common import free_port, report
+from bench.common import free_port, report, serve_gunicorn
 
 CONNECTIONS = 32
 SECONDS = 10.0
@@ -83,30 +82,8 @@ def make_database(path: str) -> tuple[str, str]:
 
 
 def serve(path: str, port: int) -> subprocess.Popen:
-    """gunicorn on ``port`` with the app of `bench.join_wsgi`, once it answers."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = dict(os.environ, DATABASE_URL=f"sqlite:///{path}", SECRET_KEY=secrets.token_hex(32),
-               BASE_URL=f"http://127.0.0.1:{port}", SCHEDULER_ENABLED="0",
-               # One client address sends every request here: the limit is still counted on each
-               # request (its cost is measured), set high enough not to refuse the benchmark.
-               LINK_LIMIT="1000000 per minute")
-    env.pop("FLASK_DEBUG", None)
-    process = subprocess.Popen(
-        [os.path.join(os.path.dirname(sys.executable), "gunicorn"), "--config", "python:bench.gunicorn_bench", "--workers", str(WORKERS),
-         "--worker-class", "sync", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-         "bench.join_wsgi:app"], cwd=root, env=env)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/bench-ok")
-            if connection.getresponse().status == 200:
-                connection.close()
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError("gunicorn did not start")
+    """gunicorn on ``port`` with the bench's app on the database, once it answers."""
+    return serve_gunicorn(f"sqlite:///{path}", port, WORKERS)
 
 
 def load(port: int, path: str, seconds: float, expect: bytes) -> tuple[int, float]:

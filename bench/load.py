@@ -18,7 +18,7 @@ import time
 from contextlib import contextmanager
 from urllib.parse import urlencode
 
-from bench.common import free_port, report
+from bench.common import free_port, report, serve_gunicorn
 
 CONNECTIONS = 32
 SECONDS = 10.0
@@ -98,26 +98,8 @@ def answers(url: str, instance: str, ids) -> dict[int, str]:
 
 
 def serve(url: str, port: int) -> subprocess.Popen:
-    """gunicorn on ``port`` (bench.join_wsgi: the app plus a bare "ok" route), once it answers."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=secrets.token_hex(32), BASE_URL=f"http://127.0.0.1:{port}",
-               SCHEDULER_ENABLED="0", LINK_LIMIT="1000000 per minute", LOG_LEVEL="WARNING")
-    env.pop("FLASK_DEBUG", None)
-    process = subprocess.Popen(
-        [os.path.join(os.path.dirname(sys.executable), "gunicorn"), "--config", "python:bench.gunicorn_bench", "--workers", str(WORKERS), "--worker-class",
-         "sync", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "bench.join_wsgi:app"], cwd=root, env=env)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/bench-ok")
-            if connection.getresponse().status == 200:
-                connection.close()
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError("gunicorn did not start")
+    """gunicorn on ``port`` with the bench's app on the database, once it answers."""
+    return serve_gunicorn(url, port, WORKERS)
 
 
 def load(port: int, request, seconds: float) -> tuple[int, float, list[float], list[str]]:
