@@ -92,6 +92,9 @@ class Config:
         #: Requests per client address to the pages behind links, and wrong links (404s) allowed.
         self.LINK_LIMIT = env("LINK_LIMIT") or "600 per minute"
         self.LINK_MISS_LIMIT = env("LINK_MISS_LIMIT") or "30 per minute"
+        #: Join and RSVP pages each worker keeps rendered, for as long as what they show is
+        #: unchanged (meetings.core.pagecache); 0 renders every request.
+        self.PAGE_CACHE_SIZE = _int("PAGE_CACHE_SIZE", 1000)
         #: Calendar replies posted per API token.
         self.REPLY_LIMIT = env("REPLY_LIMIT") or "600 per minute"
         #: Host names the app answers to (others get a 400): BASE_URL's, plus any listed here.

@@ -86,14 +86,15 @@ def bench_app(smtp_port: int = 1, database_url: str | None = None, **overrides):
                 db.engine.dispose()
 
 
-def serve_gunicorn(database_url: str, port: int, workers: int) -> subprocess.Popen:
+def serve_gunicorn(database_url: str, port: int, workers: int, **settings: str) -> subprocess.Popen:
     """gunicorn (``workers`` sync workers) on ``port`` serving `bench.join_wsgi` (the app plus a
     bare "ok" route) on ``database_url``, once it answers. Link limits stay counted on every
-    request (their cost is measured), set high enough not to refuse the bench's one address."""
+    request (their cost is measured), set high enough not to refuse the bench's one address.
+    ``settings`` are more of the app's settings (``PAGE_CACHE_SIZE="0"``)."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY=secrets.token_hex(32),
                BASE_URL=f"http://127.0.0.1:{port}", SCHEDULER_ENABLED="0",
-               LINK_LIMIT="1000000 per minute", LOG_LEVEL="WARNING")
+               LINK_LIMIT="1000000 per minute", LOG_LEVEL="WARNING", **settings)
     env.pop("FLASK_DEBUG", None)
     process = subprocess.Popen(
         [os.path.join(os.path.dirname(sys.executable), "gunicorn"), "--config", "python:bench.gunicorn_bench",

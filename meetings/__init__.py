@@ -128,7 +128,7 @@ def _check_sender(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     """Bind the extension objects of `meetings.extensions` to ``app``."""
     # limits: its "memory" storage without a timer thread per few requests (before limiter.init_app)
-    from meetings.core import http, i18n, limits, logs, templating  # noqa: F401
+    from meetings.core import http, i18n, limits, logs, pagecache, templating  # noqa: F401
     from meetings.core.database import configure_engine
     from meetings.extensions import api, csrf, db, limiter, login_manager, mail, migrate
 
@@ -150,6 +150,7 @@ def register_extensions(app: Flask) -> None:
     api.init_app(app)
     templating.init_app(app)
     i18n.init_app(app)
+    pagecache.init_app(app)
     http.init_app(app)
     logs.init_app(app)
 

@@ -73,6 +73,8 @@ class JoinPage:
     zone: str
     #: The title in Chinese ("" when there is none): `localized` picks one for the reader.
     title_zh: str = ""
+    #: The meeting's content version this was read at (`meetings.scheduling.versions`).
+    version: int = 0
     agenda: list[ItemView] = field(default_factory=list)
     expected: list[ExpectedView] = field(default_factory=list)
 
@@ -117,7 +119,7 @@ _PAGE = (
         _raw(_meeting.c.end_at), _meeting.c.timezone, _site.c.id, _site.c.name, _site.c.timezone,
         _site.c.location, _invitation.c.id, _raw(_invitation.c.removed_at), _person.c.name, _person.c.timezone,
         _item.c.id, _raw(_item.c.start_at), _item.c.duration_minutes, _item.c.title, _raw(_slot.c.start_at),
-        _speaker.c.name, _slot.c.topic, _meeting.c.title_zh, _item.c.title_zh,
+        _speaker.c.name, _slot.c.topic, _meeting.c.title_zh, _item.c.title_zh, _meeting.c.content_version,
     )
     .select_from(_link)
     .join(_meeting, _meeting.c.id == _link.c.meeting_id)
@@ -173,9 +175,9 @@ def _load(connection, raw: str) -> JoinPage | None:
         end_at=end_at, meeting_zone=meeting_zone, site_name=site_name, site_zone=site_zone,
         site_location=location or "", person_name=person_name,
         zone=person_zone if purpose == LinkPurpose.JOIN else (site_zone or meeting_zone),
-        title_zh=rows[0][22] or "")
+        title_zh=rows[0][22] or "", version=rows[0][24])
     items: dict[int, ItemView] = {}
-    for *_, item_id, item_start, minutes, item_title, slot_start, speaker, topic, _title_zh, item_title_zh in rows:
+    for *_, item_id, item_start, minutes, item_title, slot_start, speaker, topic, _title_zh, item_title_zh, _ in rows:
         if item_id is None:
             continue
         item = items.get(item_id)

@@ -17,6 +17,7 @@ from meetings.conferencing.joinpage import load_join_page
 from meetings.conferencing.providers import ProviderError, join_url
 from meetings.core.errors import DomainError
 from meetings.core.forms import FORM_ERROR_STATUS
+from meetings.core import pagecache
 from meetings.core.i18n import language_args
 from meetings.core.linkpages import link_pages_blueprint
 from meetings.extensions import db
@@ -76,10 +77,23 @@ def join_page(token: str):
 
 
 def _render_join_page(token: str, error: str | None = None, status: int = 200):
-    page = load_join_page(token)
-    if page is None:
+    def render():
+        page = load_join_page(token)
+        if page is None:
+            return None
+        return page.version, render_template("conferencing/join.html", page=page, token=token, error=error)
+
+    # Kept while the meeting's content version stays (`meetings.core.pagecache`); a failed join's
+    # page is shown once, not kept.
+    version = None
+    if error is None:
+        version = links.live_version(token, LinkPurpose.JOIN, LinkPurpose.SITE)
+        if version is None:
+            abort(404)
+    html = pagecache.page("join", version, render)
+    if html is None:
         abort(404)
-    return render_template("conferencing/join.html", page=page, token=token, error=error), status
+    return html, status
 
 
 @blueprint.route("/join/<token>", methods=["POST"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+from enum import Enum
 import select
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -49,6 +50,48 @@ def read_only(engine: Engine) -> Iterator[Connection]:
             yield connection.execution_options(**{_READ_ONLY: True})
         else:
             yield connection.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def first_row(engine: Engine, statement, params: dict) -> tuple | None:
+    """The first row of ``statement``, a prebuilt SELECT whose columns need no conversion by
+    their types (see `meetings.conferencing.joinpage`), read by the driver on a pooled connection.
+
+    For the one statement every kept page is served after (`meetings.core.pagecache`): through
+    a SQLAlchemy connection, its bookkeeping (a connection object, the statement's cache key, an
+    execution context, a result) costs four times the statement itself on SQLite. The pool's
+    checkout rules still apply (a PostgreSQL connection the server closed is replaced); the
+    statement runs outside any transaction, as in `read_only`.
+    """
+    sql, compiled = _compiled(statement, engine.dialect)
+    # The statement's own values too (a purpose it compares with), as the driver takes them.
+    values = {name: value.value if isinstance(value, Enum) else value
+              for name, value in compiled.construct_params(params).items()}
+    args = tuple(values[name] for name in compiled.positiontup) if compiled.positional else values
+    connection = engine.raw_connection()
+    try:
+        if engine.dialect.name == "postgresql":
+            connection.driver_connection.autocommit = True  # back to False at checkin (above)
+        cursor = connection.cursor()
+        try:
+            cursor.execute(sql, args)
+            return cursor.fetchone()
+        finally:
+            cursor.close()
+    finally:
+        connection.close()
+
+
+_statements: dict = {}
+
+
+def _compiled(statement, dialect):
+    # By identity: prebuilt statements, few. Each is kept with its SQL, so its id stays its own.
+    key = (id(statement), dialect.name)
+    found = _statements.get(key)
+    if found is None:
+        compiled = statement.compile(dialect=dialect)
+        found = _statements[key] = (str(compiled), compiled, statement)
+    return found[:2]
 
 
 def configure_engine(engine: Engine) -> None:

@@ -46,7 +46,9 @@ def select_locale() -> str:
             return asked
         # An API request's user is its token's (set once the token is checked), a page's the
         # signed-in one: either way, their own choice comes before their client's.
-        user = g.get("api_caller") or current_user
+        # Without a cookie nobody is signed in: the pages behind links, opened by room systems
+        # and people without accounts, skip looking for a user.
+        user = g.get("api_caller") or (current_user if request.cookies else None)
         chosen = getattr(user, "language", None) if user else None
         if normalize_language(chosen):
             return normalize_language(chosen)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 import sqlalchemy as sa
 from flask import current_app
 
-from meetings.core.db import utcnow
+from meetings.core import database
+from meetings.core.db import utc_value, utcnow
 from meetings.core.tokens import hash_token, new_token, plausible_token
 from meetings.core.urls import external_url
 from meetings.extensions import db
@@ -119,6 +121,31 @@ def resolve(raw: str | None, *purposes: LinkPurpose) -> CapabilityLink | None:
     if is_expired(link.purpose, meeting_end):
         return None
     return link
+
+
+@lru_cache(maxsize=8)
+def _version_statement(purposes: tuple[LinkPurpose, ...]) -> sa.Select:
+    meetings = Meeting.__table__
+    # Purpose and end as the database hands them over, turned into values here (see joinpage).
+    return (sa.select(sa.type_coerce(CapabilityLink.purpose, sa.String()),
+                      sa.type_coerce(meetings.c.end_at, sa.String()), meetings.c.content_version)
+            .join(meetings, meetings.c.id == CapabilityLink.meeting_id)
+            .where(*live_conditions(sa.bindparam("token_hash"), *purposes)))
+
+
+def live_version(raw: str | None, *purposes: LinkPurpose) -> int | None:
+    """The content version of the meeting behind ``raw`` when it is a live meeting link with one
+    of ``purposes`` (see `meetings.scheduling.versions`); None when `resolve` would find nothing.
+    One small statement on a connection of its own: the check every kept page is served after."""
+    if not plausible_token(raw):
+        return None
+    row = database.first_row(db.engine, _version_statement(purposes), {"token_hash": hash_token(raw)})
+    if row is None:
+        return None
+    purpose, meeting_end, version = row
+    if is_expired(LinkPurpose(purpose), utc_value(meeting_end)):
+        return None
+    return version
 
 
 def revoke(purpose: LinkPurpose, **subject) -> int:

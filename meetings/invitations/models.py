@@ -10,7 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meetings.core.db import UTCDateTime, enum_column, utcnow
 from meetings.core.roles import Role
+from meetings.directory.models import Person, Unit
 from meetings.extensions import db
+from meetings.scheduling import versions
+from meetings.scheduling.models import AgendaItem, SpeakerSlot
 
 
 class Mode(enum.StrEnum):
@@ -157,3 +160,15 @@ class CapabilityLink(db.Model):
 
     def __repr__(self) -> str:
         return f"<CapabilityLink {self.id} {self.purpose}>"
+
+
+# What the pages behind a meeting's links show of invitations and of the people invited or
+# speaking (their names, titles, time zones, units): a change moves the meeting's content version.
+versions.touches(Invitation, lambda invitation: invitation.meeting_id)
+versions.touches_through(Person, lambda person: person.id, lambda people: sa.union(
+    sa.select(Invitation.meeting_id).where(Invitation.person_id.in_(people)),
+    sa.select(AgendaItem.meeting_id).join(SpeakerSlot, SpeakerSlot.agenda_item_id == AgendaItem.id)
+    .where(SpeakerSlot.person_id.in_(people))))
+versions.touches_through(Unit, lambda unit: unit.id, lambda units: (
+    sa.select(Invitation.meeting_id).join(Person, Person.id == Invitation.person_id)
+    .where(Person.unit_id.in_(units))))

@@ -123,6 +123,8 @@ class RsvpPage:
     meeting: MeetingView
     #: The person's own speaker slots, in time order.
     slots: list[SlotView]
+    #: The meeting's content version this was read at (`meetings.scheduling.versions`).
+    version: int = 0
 
     @property
     def zone(self) -> str:
@@ -159,7 +161,7 @@ _PAGE = (
         _site.c.id, _site.c.name, _site.c.location, _site.c.timezone, _delegate_person.c.name,
         _item.c.id, _raw(_item.c.start_at), _item.c.duration_minutes, _item.c.title, _item.c.title_zh,
         _raw(_slot.c.start_at), _raw(_slot.c.end_at), _slot.c.minutes, _slot.c.topic, _speaker.c.id,
-        _speaker.c.name,
+        _speaker.c.name, _meeting.c.content_version,
     )
     .select_from(_link)
     .join(_invitation, _invitation.c.id == _link.c.invitation_id)
@@ -208,7 +210,7 @@ def load_rsvp_page(raw: str | None) -> RsvpPage | None:
     slots: list[SlotView] = []
     speakers: dict[int, PersonView] = {}
     for (*_, item_id, item_start, minutes, item_title, item_title_zh, slot_start, slot_end, slot_minutes, topic,
-         speaker_id, speaker_name) in rows:
+         speaker_id, speaker_name, _version) in rows:
         if item_id is None:
             continue
         item = items.get(item_id)
@@ -225,4 +227,4 @@ def load_rsvp_page(raw: str | None) -> RsvpPage | None:
             slots.append(slot)
     meeting.agenda_items = list(items.values())
     slots.sort(key=lambda slot: slot.start_at)
-    return RsvpPage(invitation, meeting, slots)
+    return RsvpPage(invitation, meeting, slots, version=rows[0][-1])

@@ -86,6 +86,10 @@ class Meeting(db.Model):
     vc_room: Mapped[str] = mapped_column(sa.String(100), nullable=False)
     #: iCalendar SEQUENCE: goes up with every change participants must see once published.
     sequence: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    #: Goes up, in the same transaction, with every change to anything a page behind the
+    #: meeting's links shows (see `meetings.scheduling.versions`): those pages are rendered once
+    #: per version and reused until it moves.
+    content_version: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0, server_default="0")
     #: Whether the organizer set the reminders (else every role gets its defaults).
     reminders_customized: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
     #: The organizer who made it.

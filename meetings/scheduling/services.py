@@ -27,6 +27,7 @@ from meetings.core.roles import MAX_REMINDER_MINUTES, Role
 from meetings.core.timezones import get_zone, to_utc
 from meetings.core.validation import clean_text
 from meetings.extensions import db
+from meetings.scheduling import versions
 from meetings.scheduling.models import (
     SEQUENCE_CHANGES,
     Meeting,
@@ -396,6 +397,6 @@ def finish_past_meetings(now: datetime | None = None) -> int:
     result = db.session.execute(
         sa.update(Meeting)
         .where(Meeting.status == MeetingStatus.SCHEDULED, Meeting.end_at <= now)
-        .values(status=MeetingStatus.FINISHED, updated_at=now)
+        .values(status=MeetingStatus.FINISHED, updated_at=now, content_version=versions.moved_version())
     )
     return result.rowcount or 0

@@ -1,0 +1,103 @@
+"""A meeting's content version: a number that moves whenever anything its link pages show changes.
+
+The join page and the RSVP page are opened by everyone at the same minute, and each shows the
+same thing again and again until the organizer changes the meeting or someone answers. So they
+are rendered once per content version (and language and address) and served from
+`meetings.core.pagecache` while the version stays put: a request then reads only its link and
+the version, in one small statement.
+
+The version is kept right by construction, not by each service remembering to move it: every
+model whose rows those pages show registers, with `touches`, how to find the meetings a change
+to one of its rows concerns; a session hook collects them at each flush and moves their
+versions once, just before the transaction commits (so the meeting's row is locked last and
+for the shortest time, and a rollback moves nothing). Statements that change such rows without
+the ORM (``sa.update(Meeting)``...) move it themselves with `moved_version`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from meetings.scheduling.models import AgendaItem, Meeting, Site, SpeakerSlot
+
+_direct: dict[type, Callable[[Any], int | None]] = {}
+_through: dict[type, tuple[Callable[[Any], int | None], Callable[[list[int]], sa.Select]]] = {}
+_TOUCHED = "meetings_content_touched"
+_meetings = Meeting.__table__
+
+
+def touches(model: type, meeting_id: Callable[[Any], int | None]) -> None:
+    """Declare that a change to a row of ``model`` (added, changed or deleted) changes what the
+    pages of meeting ``meeting_id(row)`` show."""
+    _direct[model] = meeting_id
+
+
+def touches_through(model: type, key: Callable[[Any], int | None],
+                    meetings_of: Callable[[list[int]], sa.Select]) -> None:
+    """Declare that a change to a row of ``model`` changes the pages of the meetings that
+    ``meetings_of(keys)`` selects, given the ``key(row)`` of each changed row (a person's
+    meetings, found when the transaction commits: one statement however many rows changed)."""
+    _through[model] = (key, meetings_of)
+
+
+def moved_version():
+    """The value that moves a meeting's version, for ``sa.update(Meeting).values(...)``."""
+    return Meeting.content_version + 1
+
+
+touches(Meeting, lambda meeting: meeting.id)
+touches(Site, lambda site: site.meeting_id)
+touches(AgendaItem, lambda item: item.meeting_id)
+touches_through(SpeakerSlot, lambda slot: slot.agenda_item_id,
+                lambda items: sa.select(AgendaItem.meeting_id).where(AgendaItem.id.in_(items)))
+
+
+@event.listens_for(Session, "after_flush")
+def _collect(session: Session, _flush_context) -> None:
+    # After a flush the session still lists what it wrote as new, dirty and deleted.
+    touched = None
+    for row in (*session.new, *session.dirty, *session.deleted):
+        model = type(row)
+        if model not in _direct and model not in _through:
+            continue
+        if row in session.dirty and not session.is_modified(row):
+            continue
+        if touched is None:
+            touched = session.info.setdefault(_TOUCHED, {})
+        if model in _direct:
+            touched.setdefault(None, set()).add(_direct[model](row))
+        else:
+            touched.setdefault(model, set()).add(_through[model][0](row))
+
+
+@event.listens_for(Session, "before_commit")
+def _move_versions(session: Session) -> None:
+    session.flush()  # what commit would flush next, so that it is collected too
+    touched = session.info.pop(_TOUCHED, None)
+    if not touched:
+        return
+    concerned = []
+    for model, keys in touched.items():
+        keys = sorted(key for key in keys if key is not None)
+        if not keys:
+            continue
+        if model is None:
+            concerned.append(_meetings.c.id.in_(keys))
+        else:
+            concerned.append(_meetings.c.id.in_(_through[model][1](keys).scalar_subquery()))
+    if concerned:
+        session.execute(sa.update(_meetings).where(sa.or_(*concerned))
+                        .values(content_version=_meetings.c.content_version + 1))
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, transaction) -> None:
+    # The whole transaction ended without a commit (a commit took them already); a savepoint's
+    # rollback keeps them: moving a version for nothing only costs one more rendering.
+    if transaction.parent is None:
+        session.info.pop(_TOUCHED, None)

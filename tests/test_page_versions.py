@@ -1,0 +1,213 @@
+"""Kept pages are never stale: every change to what a join or RSVP page shows moves the meeting's
+content version (`meetings.scheduling.versions`), so the next visit renders it again.
+
+Each change below is made the way the service makes it (API, link page, service, CLI-like ORM
+edit), after the pages were opened and kept; the next visit must show it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from meetings.directory.models import Unit
+from meetings.extensions import db
+from meetings.invitations import links
+from meetings.invitations.models import LinkPurpose
+from meetings.scheduling import agenda, services as scheduling
+from meetings.scheduling.models import Meeting
+from tests import factories
+from tests.conferencing.helpers import invitation_of, personal_token, remote_meeting, site_token, text_of
+from tests.factories import NEXT_YEAR, wall
+
+
+@pytest.fixture()
+def setting(api):
+    meeting, sites, people = remote_meeting(api.user, date(NEXT_YEAR, 6, 10))
+    guest = invitation_of(meeting, people["ams_guest"])
+    rsvp = links.mint(LinkPurpose.RSVP, meeting_id=meeting.id, invitation_id=guest.id)
+    db.session.commit()
+    return {
+        "api": api, "meeting": meeting, "sites": sites, "people": people,
+        "pages": {"site": f"/join/{site_token(sites['rotterdam'])}",
+                  "personal": f"/join/{personal_token(invitation_of(meeting, people['online']))}",
+                  "rsvp": f"/rsvp/{rsvp}"},
+    }
+
+
+def version_of(meeting) -> int:
+    return db.session.scalar(sa.select(Meeting.content_version).where(Meeting.id == meeting.id))
+
+
+def _rename_meeting(s):
+    assert s["api"].patch(f"/api/meetings/{s['meeting'].id}", json={"title": "Renamed meeting"}).status_code == 200
+
+
+def _add_agenda_item(s):
+    agenda.add_item(s["meeting"], {"title": "Closing remarks", "kind": "report",
+                                   "start": wall(date(NEXT_YEAR, 6, 10), 11), "duration_minutes": 20})
+    db.session.commit()
+
+
+def _rename_speaker(s):
+    speaker = s["people"]["speaker"]
+    assert s["api"].patch(f"/api/people/{speaker.id}", json={"name": "张建国主席"}).status_code == 200
+
+
+def _guest_accepts(s):
+    assert s["api"].client.post(s["pages"]["rsvp"], data={"response": "accepted"}).status_code == 303
+
+
+def _guest_removed(s):
+    guest = invitation_of(s["meeting"], s["people"]["ams_guest"])
+    url = f"/api/meetings/{s['meeting'].id}/invitations/{guest.id}"
+    assert s["api"].delete(url).status_code in (200, 204)
+
+
+def _site_moves(s):
+    site = s["sites"]["rotterdam"]
+    url = f"/api/meetings/{s['meeting'].id}/sites/{site.id}"
+    assert s["api"].patch(url, json={"location": "Maasboulevard 1"}).status_code == 200
+
+
+def _meeting_cancelled(s):
+    assert s["api"].post(f"/api/meetings/{s['meeting'].id}/cancel").status_code == 200
+
+
+def _unit_renamed(s):
+    unit = db.session.scalar(sa.select(Unit).where(Unit.name == "Rotterdam Roof Systems"))
+    unit.name = "Roof Systems Europe"
+    db.session.commit()
+
+
+def _online_person_moves_zone(s):
+    person = s["people"]["online"]
+    assert s["api"].patch(f"/api/people/{person.id}", json={"timezone": "Asia/Tokyo"}).status_code == 200
+
+
+def _guest_delegates(s):
+    form = {"delegate_email": "joost@roof.example.nl", "delegate_name": "Joost Smit"}
+    assert s["api"].client.post(s["pages"]["rsvp"], data=form).status_code == 303
+
+
+@pytest.mark.parametrize("change, page, before, after", [
+    (_rename_meeting, "site", "Mid-year operation meeting", "Renamed meeting"),
+    (_rename_meeting, "rsvp", "Mid-year operation meeting", "Renamed meeting"),
+    (_add_agenda_item, "personal", "Half-year report", "Closing remarks"),
+    (_add_agenda_item, "rsvp", "Half-year report", "Closing remarks"),
+    (_rename_speaker, "site", "张建国: Results", "张建国主席: Results"),
+    (_guest_accepts, "site", "status-needs-action", "status-accepted"),
+    (_guest_removed, "site", "Sanne Visser", None),
+    (_site_moves, "site", "Waalhaven 12", "Maasboulevard 1"),
+    (_site_moves, "rsvp", "Waalhaven 12", "Maasboulevard 1"),
+    (_meeting_cancelled, "site", "Join the videoconference", "This meeting was cancelled."),
+    (_meeting_cancelled, "rsvp", "Will you attend?", None),
+    (_unit_renamed, "rsvp", "Rotterdam Roof Systems", "Roof Systems Europe"),
+    (_online_person_moves_zone, "personal", "Europe/Amsterdam", "Asia/Tokyo"),
+    (_guest_delegates, "rsvp", "Will you attend?", "Joost Smit"),
+])
+def test_a_kept_page_shows_each_change_at_the_next_visit(setting, client, change, page, before, after):
+    url = setting["pages"][page]
+    for _ in range(2):  # rendered, then served as kept
+        shown = client.get(url)
+        assert shown.status_code == 200 and before in shown.text
+        if after:
+            assert after not in shown.text
+    version = version_of(setting["meeting"])
+    change(setting)
+    assert version_of(setting["meeting"]) > version
+    shown = client.get(url)
+    if shown.status_code == 404:  # the guest removed: their own page is gone, as it should be
+        assert page == "rsvp" and after is None
+        return
+    assert shown.status_code == 200
+    if after is None:
+        assert before not in shown.text
+    else:
+        assert after in shown.text
+
+
+@pytest.mark.parametrize("page", ["site", "personal", "rsvp"])
+def test_a_kept_page_of_a_revoked_link_is_a_404(setting, client, page):
+    url = setting["pages"][page]
+    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 200
+    meeting, people = setting["meeting"], setting["people"]
+    whose = {"site": {"purpose": "site", "site_id": setting["sites"]["rotterdam"].id},
+             "personal": {"purpose": "join", "invitation_id": invitation_of(meeting, people["online"]).id},
+             "rsvp": {"purpose": "rsvp", "invitation_id": invitation_of(meeting, people["ams_guest"]).id}}[page]
+    revoked = setting["api"].post(f"/api/meetings/{meeting.id}/links/revoke", json=whose)
+    assert revoked.status_code == 200, revoked.text
+    assert client.get(url).status_code == 404
+
+
+def test_a_removed_persons_kept_pages_stop_offering_anything(setting, client):
+    personal = personal_token(invitation_of(setting["meeting"], setting["people"]["ams_guest"]))
+    rsvp = setting["pages"]["rsvp"]
+    assert client.get(f"/join/{personal}").status_code == 200
+    assert "Will you attend?" in client.get(rsvp).text
+    _guest_removed(setting)
+    assert client.get(f"/join/{personal}").status_code == 404
+    shown = client.get(rsvp)
+    assert shown.status_code == 200 and "Will you attend?" not in shown.text
+
+
+def test_each_language_is_kept_apart(setting, client):
+    url = setting["pages"]["site"]
+    english = client.get(url, headers={"Accept-Language": "en"}).text
+    chinese = client.get(url, headers={"Accept-Language": "zh-CN"}).text
+    assert "Join the videoconference" in english and "Join the videoconference" not in chinese
+    assert client.get(url, headers={"Accept-Language": "en"}).text == english
+    assert client.get(url, headers={"Accept-Language": "zh-CN"}).text == chinese
+    assert client.get(f"{url}?lang=en", headers={"Accept-Language": "zh-CN"}).text != chinese
+
+
+def test_finishing_past_meetings_moves_their_versions(setting):
+    meeting = setting["meeting"]
+    version = version_of(meeting)
+    assert scheduling.finish_past_meetings(now=meeting.end_at + timedelta(minutes=1)) == 1
+    db.session.commit()
+    assert version_of(meeting) == version + 1
+
+
+def test_what_is_rolled_back_moves_nothing(setting):
+    meeting = setting["meeting"]
+    version = version_of(meeting)
+    meeting.title = "Not kept"
+    db.session.flush()
+    db.session.rollback()
+    assert version_of(meeting) == version
+    db.session.commit()
+    assert version_of(meeting) == version
+
+
+def test_a_savepoint_rolled_back_keeps_what_the_transaction_changed_before(setting):
+    meeting = setting["meeting"]
+    version = version_of(meeting)
+    meeting.title = "Kept"
+    db.session.flush()
+    with db.session.begin_nested() as savepoint:
+        meeting.description = "Not kept"
+        db.session.flush()
+        savepoint.rollback()
+    db.session.commit()
+    assert version_of(meeting) > version
+
+
+def test_a_person_moves_only_the_meetings_they_are_in(setting, api):
+    meeting = setting["meeting"]
+    other = factories.meeting(api.user, title="Another meeting")
+    db.session.commit()
+    versions = version_of(meeting), version_of(other)
+    setting["people"]["speaker"].title = "Honorary chairman"  # speaks in one, invited to none
+    db.session.commit()
+    assert (version_of(meeting), version_of(other)) == (versions[0] + 1, versions[1])
+
+
+def test_looking_changes_no_version(setting, client):
+    version = version_of(setting["meeting"])
+    for url in setting["pages"].values():
+        assert client.get(url).status_code == 200
+    assert version_of(setting["meeting"]) == version
