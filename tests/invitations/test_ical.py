@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 import vobject
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from meetings.invitations import ical
@@ -417,11 +417,13 @@ def test_no_typed_text_breaks_the_calendar_for_either_parser(summary, descriptio
 
 @settings(max_examples=150, deadline=None)
 @given(summary=_printable, description=_printable)
+@example(summary="\ufeff", description="\ufeff Agenda")  # found on a PostgreSQL run
 def test_printable_text_comes_back_as_it_was_typed(summary, description):
     event = meeting(summary=summary, description="Agenda " + description)
     parsed = only_event(build_calendar("REQUEST", [event]))
-    assert parsed.summary.value == summary.strip()
-    assert parsed.description.value == ("Agenda " + description).strip()
+    # Byte order marks are dropped: vobject would drop one that starts a value.
+    assert parsed.summary.value == summary.replace("\ufeff", "").strip()
+    assert parsed.description.value == ("Agenda " + description).replace("\ufeff", "").strip()
 
 
 # --- replies -----------------------------------------------------------------------------------
