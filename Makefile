@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CI_STAMP := $(VENV)/.installed-ci
 export FLASK_APP := wsgi
 
-.PHONY: run test test-postgres bench install migrate demo clean chromium check audit translations
+.PHONY: run test test-postgres bench install migrate demo clean chromium wrk check audit translations
 CATALOGS := $(wildcard translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
@@ -67,8 +67,16 @@ audit: $(CI_STAMP)
 	$(BIN)/pip-audit --strict -r requirements.txt || \
 	  (echo "DEPENDENCY AUDIT FAILED: vulnerabilities found, or the vulnerability database could not be reached for every package (see above)." >&2; exit 1)
 
+## wrk: Debian's wrk, the HTTP load generator of the load benchmark (bench/load.py)
+wrk:
+	@command -v wrk >/dev/null 2>&1 || \
+	  (apt-get install -y -qq wrk >/dev/null 2>&1 || \
+	   (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq wrk >/dev/null 2>&1) || \
+	   sudo -n apt-get install -y -qq wrk >/dev/null 2>&1) || \
+	  echo "wrk could not be installed here: the load benchmark will say so and count as missed"
+
 ## bench: the benchmarks, printed as ratios to baselines measured in the same run
-bench: $(STAMP) $(COMPILED)
+bench: $(STAMP) $(COMPILED) wrk
 	$(BIN)/python -m bench
 
 migrate: $(STAMP)

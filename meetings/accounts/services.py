@@ -14,8 +14,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from meetings.accounts import audit
 from meetings.accounts.models import ApiToken, User, UserRole
-from meetings.core.database import read_only
-from meetings.core.db import utcnow
+from meetings.core import database
+from meetings.core.db import utc_value, utcnow
 from meetings.core.errors import Conflict, InvalidInput, NotFound
 from meetings.core.tokens import hash_token, new_token, plausible_token
 from meetings.core.validation import clean_email, clean_language, clean_text
@@ -154,8 +154,10 @@ class ApiCaller:
     language: str | None = None
 
 
+# Role and time as the database hands them over (read by the driver, see `database.first_row`).
 _CALLER_FOR_TOKEN = (
-    sa.select(User.id, User.role, ApiToken.id, ApiToken.last_used_at, User.language)
+    sa.select(User.id, sa.type_coerce(User.role, sa.String()), ApiToken.id,
+              sa.type_coerce(ApiToken.last_used_at, sa.String()), User.language)
     .join(ApiToken, ApiToken.user_id == User.id)
     .where(ApiToken.token_hash == sa.bindparam("token_hash"), ApiToken.revoked_at.is_(None),
            User.active.is_(True))
@@ -167,12 +169,12 @@ def api_caller_for_token(raw: str) -> ApiCaller | None:
     else. One plain statement outside the session: every API request runs it."""
     if not plausible_token(raw):
         return None
-    with read_only(db.engine) as connection:
-        row = connection.execute(_CALLER_FOR_TOKEN, {"token_hash": hash_token(raw)}).first()
+    row = database.first_row(db.engine, _CALLER_FOR_TOKEN, {"token_hash": hash_token(raw)})
     if row is None:
         return None
     user_id, role, token_id, last_used_at, language = row
-    return ApiCaller(user_id, role == UserRole.ADMIN, token_id, last_used_at, language)
+    return ApiCaller(user_id, role == UserRole.ADMIN, token_id,
+                     utc_value(last_used_at) if last_used_at is not None else None, language)
 
 
 def token_needs_touch(token: ApiToken | ApiCaller) -> bool:
