@@ -60,12 +60,12 @@ touches_through(SpeakerSlot, lambda slot: slot.agenda_item_id,
 @event.listens_for(Session, "after_flush")
 def _collect(session: Session, _flush_context) -> None:
     # After a flush the session still lists what it wrote as new, dirty and deleted.
+    # (Each of `new`, `dirty` and `deleted` is built anew when read: read once.)
     touched = None
-    for row in (*session.new, *session.dirty, *session.deleted):
+    dirty = [row for row in session.dirty if type(row) in _direct or type(row) in _through]
+    for row in (*session.new, *(row for row in dirty if session.is_modified(row)), *session.deleted):
         model = type(row)
         if model not in _direct and model not in _through:
-            continue
-        if row in session.dirty and not session.is_modified(row):
             continue
         if touched is None:
             touched = session.info.setdefault(_TOUCHED, {})
