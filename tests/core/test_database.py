@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from meetings.extensions import db
 
 
-def test_a_connection_the_server_ended_is_replaced_without_an_error(app):
-    engine = db.engine
+def _a_pooled_connection_the_server_ended(engine) -> int:
+    """The backend pid of a connection left in ``engine``'s pool, which the server has ended."""
     if engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only: SQLite connections are files, no server ends them")
     engine.dispose()
@@ -20,6 +20,12 @@ def test_a_connection_the_server_ended_is_replaced_without_an_error(app):
     assert other.scalar(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": victim})
     other.close()
     time.sleep(0.2)
+    return victim
+
+
+def test_a_connection_the_server_ended_is_replaced_without_an_error(app):
+    engine = db.engine
+    victim = _a_pooled_connection_the_server_ended(engine)
     for _ in range(3):
         with engine.connect() as connection:
             assert connection.scalar(sa.text("SELECT pg_backend_pid()")) != victim
@@ -54,14 +60,5 @@ def test_first_row_replaces_a_connection_the_server_ended(app):
     from meetings.core.database import first_row
 
     engine = db.engine
-    if engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL only: SQLite connections are files, no server ends them")
-    engine.dispose()
-    pooled, other = engine.connect(), engine.connect()
-    victim = pooled.scalar(sa.text("SELECT pg_backend_pid()"))
-    pooled.close()  # back in the pool; then the server ends it, as a restart would
-    other.execution_options(isolation_level="AUTOCOMMIT")
-    assert other.scalar(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": victim})
-    other.close()
-    time.sleep(0.2)
+    victim = _a_pooled_connection_the_server_ended(engine)
     assert first_row(engine, sa.select(sa.func.pg_backend_pid()), {})[0] != victim
