@@ -17,7 +17,6 @@ from meetings.conferencing.joinpage import load_join_page
 from meetings.conferencing.providers import ProviderError, join_url
 from meetings.core.errors import DomainError
 from meetings.core.forms import FORM_ERROR_STATUS
-from meetings.core import pagecache
 from meetings.core.i18n import language_args
 from meetings.core.linkpages import link_pages_blueprint
 from meetings.extensions import db
@@ -83,16 +82,8 @@ def _render_join_page(token: str, error: str | None = None, status: int = 200):
             return None
         return page.version, render_template("conferencing/join.html", page=page, token=token, error=error)
 
-    # Kept while the meeting's content version stays (`meetings.core.pagecache`); a failed join's
-    # page is shown once, not kept.
-    version = None
-    if error is None:
-        version = links.live_version(token, LinkPurpose.JOIN, LinkPurpose.SITE)
-        if version is None:
-            abort(404)
-    html = pagecache.page("join", version, render)
-    if html is None:
-        abort(404)
+    # A failed join's page is shown once, not kept.
+    html = links.kept_page("join", token, (LinkPurpose.JOIN, LinkPurpose.SITE), render, keep=error is None)
     return html, status
 
 

@@ -8,14 +8,15 @@ computed from the meeting's current end, so moving a meeting moves its links' li
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import abort, current_app
 
-from meetings.core import database
+from meetings.core import database, pagecache
 from meetings.core.db import utc_value, utcnow
 from meetings.core.tokens import hash_token, new_token, plausible_token
 from meetings.core.urls import external_url
@@ -146,6 +147,24 @@ def live_version(raw: str | None, *purposes: LinkPurpose) -> int | None:
     if is_expired(LinkPurpose(purpose), utc_value(meeting_end)):
         return None
     return version
+
+
+def kept_page(name: str, raw: str, purposes: tuple[LinkPurpose, ...],
+              render: Callable[[], tuple[int, str] | None], *, keep: bool = True) -> str:
+    """The page ``name`` behind live link ``raw`` (one of ``purposes``), kept while its meeting's
+    content version stays (`meetings.core.pagecache`); a 404 for a link that is not live.
+
+    ``render()`` loads and renders it, returning ``(version read, html)`` or None (a 404). Pages
+    shown once (a form with errors, a failed join) pass ``keep=False``."""
+    version = None
+    if keep:
+        version = live_version(raw, *purposes)
+        if version is None:
+            abort(404)
+    html = pagecache.page(name, version, render)
+    if html is None:
+        abort(404)
+    return html
 
 
 def revoke(purpose: LinkPurpose, **subject) -> int:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Response as HttpResponse, abort, redirect, render_template, request, url_for
 
-from meetings.core import pagecache
 from meetings.core.errors import DomainError
 from meetings.core.forms import FORM_ERROR_STATUS
 from meetings.core.i18n import language_args
@@ -49,17 +48,8 @@ def _render_rsvp(token: str, errors: dict | None = None, status: int = 200):
             "invitations/rsvp.html", invitation=page.invitation, meeting=page.meeting, slots=page.slots,
             token=token, errors=errors or {}, done=request.args.get("done"), zone=page.zone)
 
-    # Kept while the meeting's content version stays (`meetings.core.pagecache`); a form with
-    # errors is shown once, not kept.
-    version = None
-    if not errors:
-        version = links.live_version(token, LinkPurpose.RSVP)
-        if version is None:
-            abort(404)
-    html = pagecache.page("rsvp", version, render)
-    if html is None:
-        abort(404)
-    return html, status
+    # A form with errors is shown once, not kept.
+    return links.kept_page("rsvp", token, (LinkPurpose.RSVP,), render, keep=not errors), status
 
 
 @blueprint.route("/rsvp/<token>", methods=["POST"])
