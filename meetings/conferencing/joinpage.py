@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from meetings.core.database import read_only
+from meetings.core.database import as_stored, read_only
 from meetings.core.db import utc_value
 from meetings.core.tokens import hash_token, plausible_token
 from meetings.directory.models import Person
@@ -105,20 +105,15 @@ _speaker = Person.__table__.alias("speaker")
 _site_id = sa.func.coalesce(_link.c.site_id, _invitation.c.site_id)
 
 
-def _raw(column):
-    # As the database hands it over: the meeting's columns repeat on every agenda row and only the
-    # first row's are read; `utc_value` turns the times it needs into datetimes.
-    return sa.type_coerce(column, sa.String())
-
-
 # The link with its meeting, site, person, and the agenda with its speakers: one row per speaker
 # slot (or agenda item without one; one row when there is no agenda).
 _PAGE = (
     sa.select(
-        _raw(_link.c.purpose), _meeting.c.id, _meeting.c.title, _raw(_meeting.c.status), _raw(_meeting.c.start_at),
-        _raw(_meeting.c.end_at), _meeting.c.timezone, _site.c.id, _site.c.name, _site.c.timezone,
-        _site.c.location, _invitation.c.id, _raw(_invitation.c.removed_at), _person.c.name, _person.c.timezone,
-        _item.c.id, _raw(_item.c.start_at), _item.c.duration_minutes, _item.c.title, _raw(_slot.c.start_at),
+        as_stored(_link.c.purpose), _meeting.c.id, _meeting.c.title, as_stored(_meeting.c.status),
+        as_stored(_meeting.c.start_at), as_stored(_meeting.c.end_at), _meeting.c.timezone,
+        _site.c.id, _site.c.name, _site.c.timezone,
+        _site.c.location, _invitation.c.id, as_stored(_invitation.c.removed_at), _person.c.name, _person.c.timezone,
+        _item.c.id, as_stored(_item.c.start_at), _item.c.duration_minutes, _item.c.title, as_stored(_slot.c.start_at),
         _speaker.c.name, _slot.c.topic, _meeting.c.title_zh, _item.c.title_zh, _meeting.c.content_version,
     )
     .select_from(_link)
@@ -136,7 +131,7 @@ _PAGE = (
 
 # Who is expected at a site: only a site link shows it; a personal link shows no one else.
 _EXPECTED = (
-    sa.select(_expected_person.c.name, _expected_person.c.title, _raw(_expected.c.response))
+    sa.select(_expected_person.c.name, _expected_person.c.title, as_stored(_expected.c.response))
     .select_from(_expected)
     .join(_expected_person, _expected_person.c.id == _expected.c.person_id)
     .where(_expected.c.site_id == sa.bindparam("site_id"), _expected.c.removed_at.is_(None))

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import has_request_context, request
-from sqlalchemy import event, exc
+from sqlalchemy import String, event, exc, type_coerce
 from sqlalchemy.engine import Connection, Engine
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -50,6 +50,14 @@ def read_only(engine: Engine) -> Iterator[Connection]:
             yield connection.execution_options(**{_READ_ONLY: True})
         else:
             yield connection.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def as_stored(column):
+    """``column`` read as the database hands it over, without its type's conversion (an enum
+    as its text, a time as text on SQLite): for statements read by `first_row`, and for reads of
+    many rows that convert a value once (a meeting's columns repeated on each of its agenda rows)
+    or never (an export writes them as text). `meetings.core.db.utc_value` reads such a time."""
+    return type_coerce(column, String())
 
 
 def first_row(engine: Engine, statement, params: dict) -> tuple | None:

@@ -128,8 +128,8 @@ def resolve(raw: str | None, *purposes: LinkPurpose) -> CapabilityLink | None:
 def _version_statement(purposes: tuple[LinkPurpose, ...]) -> sa.Select:
     meetings = Meeting.__table__
     # Purpose and end as the database hands them over, turned into values here (see joinpage).
-    return (sa.select(sa.type_coerce(CapabilityLink.purpose, sa.String()),
-                      sa.type_coerce(meetings.c.end_at, sa.String()), meetings.c.content_version)
+    return (sa.select(database.as_stored(CapabilityLink.purpose),
+                      database.as_stored(meetings.c.end_at), meetings.c.content_version)
             .join(meetings, meetings.c.id == CapabilityLink.meeting_id)
             .where(*live_conditions(sa.bindparam("token_hash"), *purposes)))
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from meetings.core.database import read_only
+from meetings.core.database import as_stored, read_only
 from meetings.core.db import utc_value
 from meetings.core.roles import Role
 from meetings.core.tokens import hash_token, plausible_token
@@ -144,23 +144,18 @@ _slot = SpeakerSlot.__table__
 _speaker = Person.__table__.alias("speaker")
 
 
-def _raw(column):
-    # As the database hands it over (see `meetings.conferencing.joinpage`): enums and times are
-    # turned into Python values here, once, and only from the first row for the meeting's columns.
-    return sa.type_coerce(column, sa.String())
-
-
 # The link with its meeting, invitation, person, unit, venue and delegate, and the agenda with its
 # speakers: one row per speaker slot (or agenda item without one; one row when there is no agenda).
 _PAGE = (
     sa.select(
-        _meeting.c.id, _meeting.c.title, _meeting.c.title_zh, _raw(_meeting.c.status), _raw(_meeting.c.start_at),
-        _raw(_meeting.c.end_at), _meeting.c.timezone,
-        _invitation.c.id, _raw(_invitation.c.role), _raw(_invitation.c.mode), _raw(_invitation.c.response),
-        _raw(_invitation.c.removed_at), _person.c.id, _person.c.name, _person.c.timezone, _unit.c.name,
+        _meeting.c.id, _meeting.c.title, _meeting.c.title_zh, as_stored(_meeting.c.status),
+        as_stored(_meeting.c.start_at), as_stored(_meeting.c.end_at), _meeting.c.timezone,
+        _invitation.c.id, as_stored(_invitation.c.role), as_stored(_invitation.c.mode),
+        as_stored(_invitation.c.response), as_stored(_invitation.c.removed_at),
+        _person.c.id, _person.c.name, _person.c.timezone, _unit.c.name,
         _site.c.id, _site.c.name, _site.c.location, _site.c.timezone, _delegate_person.c.name,
-        _item.c.id, _raw(_item.c.start_at), _item.c.duration_minutes, _item.c.title, _item.c.title_zh,
-        _raw(_slot.c.start_at), _raw(_slot.c.end_at), _slot.c.minutes, _slot.c.topic, _speaker.c.id,
+        _item.c.id, as_stored(_item.c.start_at), _item.c.duration_minutes, _item.c.title, _item.c.title_zh,
+        as_stored(_slot.c.start_at), as_stored(_slot.c.end_at), _slot.c.minutes, _slot.c.topic, _speaker.c.id,
         _speaker.c.name, _meeting.c.content_version,
     )
     .select_from(_link)
