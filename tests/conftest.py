@@ -12,6 +12,7 @@ import email
 import os
 import socket
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email import policy
 
@@ -201,6 +202,26 @@ def app(_app):
         db.session.remove()
         _empty_tables()
         context.pop()
+
+
+@pytest.fixture()
+def page_cache_off(app):
+    """``with page_cache_off(): ...`` serves pages and answers without keeping any
+    (`meetings.core.pagecache`), as ``PAGE_CACHE_SIZE=0`` does; the cache is back, empty, after."""
+    from meetings.core import pagecache
+
+    @contextmanager
+    def off():
+        size = app.config["PAGE_CACHE_SIZE"]
+        app.config["PAGE_CACHE_SIZE"] = 0
+        pagecache.init_app(app)
+        try:
+            yield
+        finally:
+            app.config["PAGE_CACHE_SIZE"] = size
+            pagecache.init_app(app)
+
+    return off
 
 
 def _empty_tables() -> None:

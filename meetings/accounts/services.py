@@ -156,12 +156,20 @@ class ApiCaller:
 
 # Role and time as the database hands them over (read by the driver, see `database.first_row`).
 _CALLER_FOR_TOKEN = (
-    sa.select(User.id, sa.type_coerce(User.role, sa.String()), ApiToken.id,
-              sa.type_coerce(ApiToken.last_used_at, sa.String()), User.language)
+    sa.select(User.id.label("user_id"), database.as_stored(User.role).label("role"),
+              ApiToken.id.label("token_id"), database.as_stored(ApiToken.last_used_at).label("last_used_at"),
+              User.language.label("language"))
     .join(ApiToken, ApiToken.user_id == User.id)
     .where(ApiToken.token_hash == sa.bindparam("token_hash"), ApiToken.revoked_at.is_(None),
            User.active.is_(True))
 )
+
+#: The caller of the token whose hash is bound as ``token_hash`` (the rule of
+#: `api_caller_for_token`), as a subquery: for the one statement in which an answer polled
+#: often reads its caller and what it shows (`meetings.accounts.auth.read_with_caller`).
+#: A statement selects its columns first; `caller_from_row` makes them a caller.
+API_CALLER = _CALLER_FOR_TOKEN.subquery("api_caller")
+CALLER_COLUMNS = len(API_CALLER.c)
 
 
 def api_caller_for_token(raw: str) -> ApiCaller | None:
@@ -169,10 +177,15 @@ def api_caller_for_token(raw: str) -> ApiCaller | None:
     else. One plain statement outside the session: every API request runs it."""
     if not plausible_token(raw):
         return None
-    row = database.first_row(db.engine, _CALLER_FOR_TOKEN, {"token_hash": hash_token(raw)})
+    return caller_from_row(database.first_row(db.engine, _CALLER_FOR_TOKEN, {"token_hash": hash_token(raw)}))
+
+
+def caller_from_row(row: tuple | None) -> ApiCaller | None:
+    """The caller in the first `CALLER_COLUMNS` columns of ``row`` (as `API_CALLER` reads
+    them); None for no row (a token that is no one's)."""
     if row is None:
         return None
-    user_id, role, token_id, last_used_at, language = row
+    user_id, role, token_id, last_used_at, language = row[:CALLER_COLUMNS]
     return ApiCaller(user_id, role == UserRole.ADMIN, token_id,
                      utc_value(last_used_at) if last_used_at is not None else None, language)
 

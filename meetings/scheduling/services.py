@@ -17,8 +17,9 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from meetings.accounts import audit
-from meetings.accounts.models import User
-from meetings.core import signals
+from meetings.accounts.models import User, UserRole
+from meetings.accounts.services import API_CALLER
+from meetings.core import database, signals
 from meetings.core.database import read_only
 from meetings.core.db import utcnow
 from meetings.core.errors import Conflict, InvalidInput, NotFound
@@ -46,16 +47,20 @@ def visible_meetings(user) -> sa.Select:
     """The meetings ``user`` may see: all for admins, their own and shared ones for organizers."""
     query = sa.select(Meeting)
     if not user.is_admin:
-        shared = sa.select(MeetingShare.meeting_id).where(MeetingShare.user_id == user.id)
-        query = query.where(sa.or_(Meeting.owner_id == user.id, Meeting.id.in_(shared)))
+        query = query.where(organizer_may_see(user.id))
     return query
+
+
+def organizer_may_see(user_id) -> sa.ColumnElement[bool]:
+    """Whether the organizer ``user_id`` (a value, a bound parameter or a column) may see a
+    meeting: theirs or shared with them. (Admins see every meeting.)"""
+    return sa.or_(Meeting.owner_id == user_id,
+                  Meeting.id.in_(sa.select(MeetingShare.meeting_id).where(MeetingShare.user_id == user_id)))
 
 
 # `get_meeting_for`'s two statements, built once (every API call on a meeting runs one).
 _MEETING_FOR_ADMIN = sa.select(Meeting).where(Meeting.id == sa.bindparam("meeting_id"))
-_MEETING_FOR_ORGANIZER = _MEETING_FOR_ADMIN.where(sa.or_(
-    Meeting.owner_id == sa.bindparam("user_id"),
-    Meeting.id.in_(sa.select(MeetingShare.meeting_id).where(MeetingShare.user_id == sa.bindparam("user_id")))))
+_MEETING_FOR_ORGANIZER = _MEETING_FOR_ADMIN.where(organizer_may_see(sa.bindparam("user_id")))
 
 
 def get_meeting_for(user, meeting_id: int) -> Meeting:
@@ -69,8 +74,13 @@ def get_meeting_for(user, meeting_id: int) -> Meeting:
     else:
         meeting = db.session.scalar(_MEETING_FOR_ORGANIZER, {"meeting_id": meeting_id, "user_id": user.id})
     if meeting is None:
-        raise NotFound(_("No meeting with id %(id)s.", id=meeting_id))
+        raise meeting_not_found(meeting_id)
     return meeting
+
+
+def meeting_not_found(meeting_id: int) -> NotFound:
+    """The 404 for a meeting that does not exist or that the caller may not see (the same)."""
+    return NotFound(_("No meeting with id %(id)s.", id=meeting_id))
 
 
 class MeetingReading(SimpleNamespace):
@@ -88,9 +98,35 @@ _READ_MEETING = (
     .outerjoin(_policies, sa.and_(_policies.c.meeting_id == _meetings.c.id, _meetings.c.reminders_customized))
     .where(_meetings.c.id == sa.bindparam("meeting_id"))
 )
-_READ_MEETING_FOR_ORGANIZER = _READ_MEETING.where(sa.or_(
-    _meetings.c.owner_id == sa.bindparam("user_id"),
-    _meetings.c.id.in_(sa.select(MeetingShare.meeting_id).where(MeetingShare.user_id == sa.bindparam("user_id")))))
+_READ_MEETING_FOR_ORGANIZER = _READ_MEETING.where(organizer_may_see(sa.bindparam("user_id")))
+
+
+# The caller of an API token and, when they may see it, what the meeting's JSON is kept by:
+# its content version (moved by changes to its row and its reminders), its uid (a meeting
+# created under the id of a deleted one, as SQLite may give, is another meeting) and its
+# owner's email. No row when the token is no one's.
+_caller = API_CALLER
+_MEETING_VERSION_WITH_CALLER = (
+    sa.select(_caller, _meetings.c.content_version, _meetings.c.uid, _users.c.email)
+    .select_from(_caller)
+    .outerjoin(_meetings, sa.and_(_meetings.c.id == sa.bindparam("meeting_id"),
+                                  sa.or_(_caller.c.role == UserRole.ADMIN.value, organizer_may_see(_caller.c.user_id))))
+    .outerjoin(_users, _users.c.id == _meetings.c.owner_id)
+)
+
+
+def meeting_version_with_caller(token_hash: str, meeting_id: int) -> tuple | None:
+    """For `meetings.accounts.auth.read_with_caller`: the caller of the token, then what
+    `read_meeting_for` shows changes only when this changes (the `version_of` the meeting),
+    NULLs when the caller may not see it; None when the token is no one's. One small statement
+    read by the driver, for a kept answer (`meetings.core.pagecache.json_answer`)."""
+    return database.first_row(db.engine, _MEETING_VERSION_WITH_CALLER,
+                              {"token_hash": token_hash, "meeting_id": meeting_id})
+
+
+def version_of(meeting: MeetingReading) -> tuple[int, str, str | None]:
+    """What ``meeting`` was read at, as `meeting_version_with_caller` reads it."""
+    return meeting.content_version, meeting.uid, meeting.owner.email if meeting.owner else None
 
 
 def read_meeting_for(user, meeting_id: int) -> MeetingReading:
@@ -102,7 +138,7 @@ def read_meeting_for(user, meeting_id: int) -> MeetingReading:
         else:
             rows = connection.execute(_READ_MEETING_FOR_ORGANIZER, {"meeting_id": meeting_id, "user_id": user.id}).all()
     if not rows:
-        raise NotFound(_("No meeting with id %(id)s.", id=meeting_id))
+        raise meeting_not_found(meeting_id)
     first = rows[0]._mapping
     values = {name: value for name, value in first.items() if not name.startswith("_")}
     owner_email = first["_owner_email"]

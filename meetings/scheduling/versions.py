@@ -1,10 +1,12 @@
-"""A meeting's content version: a number that moves whenever anything its link pages show changes.
+"""A meeting's content version: a number that moves whenever anything its link pages or its
+JSON show changes.
 
 The join page and the RSVP page are opened by everyone at the same minute, and each shows the
 same thing again and again until the organizer changes the meeting or someone answers. So they
 are rendered once per content version (and language and address) and served from
 `meetings.core.pagecache` while the version stays put: a request then reads only its link and
-the version, in one small statement.
+the version, in one small statement. The meeting's JSON (``GET /api/meetings/<id>``), which
+room systems and calendars poll, is kept the same way, and its ETag follows.
 
 The version is kept right by construction, not by each service remembering to move it: every
 model whose rows those pages show registers, with `touches`, how to find the meetings a change
@@ -23,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from meetings.scheduling.models import AgendaItem, Meeting, Site, SpeakerSlot
+from meetings.scheduling.models import AgendaItem, Meeting, ReminderPolicy, Site, SpeakerSlot
 
 _direct: dict[type, Callable[[Any], int | None]] = {}
 _through: dict[type, tuple[Callable[[Any], int | None], Callable[[list[int]], sa.Select]]] = {}
@@ -53,6 +55,7 @@ def moved_version():
 touches(Meeting, lambda meeting: meeting.id)
 touches(Site, lambda site: site.meeting_id)
 touches(AgendaItem, lambda item: item.meeting_id)
+touches(ReminderPolicy, lambda policy: policy.meeting_id)  # the meeting's JSON shows them
 touches_through(SpeakerSlot, lambda slot: slot.agenda_item_id,
                 lambda items: sa.select(AgendaItem.meeting_id).where(AgendaItem.id.in_(items)))
 

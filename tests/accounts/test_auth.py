@@ -9,6 +9,7 @@ from meetings.accounts import services
 from meetings.accounts.models import ApiToken
 from meetings.core.db import utcnow
 from meetings.extensions import db
+from tests import factories
 from tests.accounts.helpers import Browser, log_in, make_user
 
 UNAUTHORIZED_MESSAGE = "Authentication required: send a valid API token as 'Authorization: Bearer TOKEN'."
@@ -28,6 +29,15 @@ def token(app):
     return raw
 
 
+@pytest.fixture(params=["people", "meeting"])
+def read_path(request, token):
+    """An answer read after the token is checked (the people), and one whose view checks the
+    token in the statement that reads it (a meeting: `meetings.accounts.auth.reads_own_caller`)."""
+    if request.param == "people":
+        return "/api/people"
+    return f"/api/meetings/{factories.meeting(services.get_user_by_email('alice@example.com')).id}"
+
+
 def stored(raw):
     return db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hashlib.sha256(raw.encode()).hexdigest()))
 
@@ -38,9 +48,9 @@ def test_a_valid_token_opens_the_api(client, token):
     assert response.json == []
 
 
-def test_the_scheme_is_read_in_any_case(client, token):
-    assert client.get("/api/people", headers={"Authorization": f"bearer {token}"}).status_code == 200
-    assert client.get("/api/people", headers={"Authorization": f"BEARER  {token} "}).status_code == 200
+def test_the_scheme_is_read_in_any_case(client, token, read_path):
+    assert client.get(read_path, headers={"Authorization": f"bearer {token}"}).status_code == 200
+    assert client.get(read_path, headers={"Authorization": f"BEARER  {token} "}).status_code == 200
 
 
 def test_a_token_writes_without_a_csrf_token(client, token):
@@ -63,23 +73,37 @@ def test_a_token_writes_without_a_csrf_token(client, token):
     "Bearer abc",
     "Bearer " + "A" * 43,
 ])
-def test_a_missing_malformed_or_unknown_token_is_refused(client, token, header):
+def test_a_missing_malformed_or_unknown_token_is_refused(client, token, read_path, header):
     headers = {} if header is None else {"Authorization": header.format(token=token)}
-    assert_unauthorized(client.get("/api/people", headers=headers))
+    assert client.get(read_path, headers={"Authorization": f"Bearer {token}"}).status_code == 200  # (kept)
+    assert_unauthorized(client.get(read_path, headers=headers))
     assert_unauthorized(client.post("/api/people", json={"name": "X", "email": "x@example.com"}, headers=headers))
     assert db.session.execute(sa.text("select count(*) from people")).scalar() == 0
 
 
-def test_a_revoked_token_is_refused(client, token):
+def test_a_revoked_token_is_refused(client, token, read_path):
+    assert client.get(read_path, headers={"Authorization": f"Bearer {token}"}).status_code == 200
     stored(token).revoked_at = utcnow()
     db.session.commit()
-    assert_unauthorized(client.get("/api/people", headers={"Authorization": f"Bearer {token}"}))
+    assert_unauthorized(client.get(read_path, headers={"Authorization": f"Bearer {token}"}))
 
 
-def test_the_token_of_an_inactive_user_is_refused(client, token):
+def test_the_token_of_an_inactive_user_is_refused(client, token, read_path):
+    assert client.get(read_path, headers={"Authorization": f"Bearer {token}"}).status_code == 200
     services.get_user_by_email("alice@example.com").active = False
     db.session.commit()
-    assert_unauthorized(client.get("/api/people", headers={"Authorization": f"Bearer {token}"}))
+    assert_unauthorized(client.get(read_path, headers={"Authorization": f"Bearer {token}"}))
+
+
+def test_a_view_that_reads_its_own_caller_fails_closed_until_it_has(app, client, token, monkeypatch):
+    # A view marked so, that asks for its caller the ordinary way, still gets them checked.
+    listing = app.view_functions["meetings.list_meetings"]
+    monkeypatch.setattr(listing, "reads_own_caller", True, raising=False)
+    assert client.get("/api/meetings", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert_unauthorized(client.get("/api/meetings", headers={"Authorization": "Bearer " + "A" * 43}))
+    stored(token).revoked_at = utcnow()
+    db.session.commit()
+    assert_unauthorized(client.get("/api/meetings", headers={"Authorization": f"Bearer {token}"}))
 
 
 def test_a_signed_in_browser_session_does_not_open_the_api(app, token):
@@ -89,10 +113,10 @@ def test_a_signed_in_browser_session_does_not_open_the_api(app, token):
     assert_unauthorized(browser.get("/api/people"))
 
 
-def test_each_use_is_recorded_on_the_token(client, token):
+def test_each_use_is_recorded_on_the_token(client, token, read_path):
     assert stored(token).last_used_at is None
     before = utcnow()
-    client.get("/api/people", headers={"Authorization": f"Bearer {token}"})
+    client.get(read_path, headers={"Authorization": f"Bearer {token}"})
     db.session.expire_all()
     used = stored(token).last_used_at
     assert used is not None and used >= before.replace(microsecond=0)

@@ -215,7 +215,7 @@ def test_an_address_has_a_cap_on_link_pages_and_is_told_why_when_guessing(client
     assert refused.status_code == 429 and "Too many wrong links" in refused.text
 
 
-def test_the_page_is_one_statement_and_then_only_its_version(app, client, invitation, token):
+def test_the_page_is_one_statement_and_then_only_its_version(app, client, invitation, token, page_cache_off):
     """Rendered from one statement; then kept, and served after one small statement that checks
     the link and reads the meeting's content version, until that moves."""
     from tests.conferencing.helpers import counted_statements
@@ -228,17 +228,9 @@ def test_the_page_is_one_statement_and_then_only_its_version(app, client, invita
         again = client.get(f"/rsvp/{token}")
     assert again.text == first.text
     assert len(statements) == 1 and "content_version" in statements[0], statements
-    app.config["PAGE_CACHE_SIZE"] = 0
-    app.extensions["meetings_page_cache"] = None
-    try:
-        with counted_statements() as statements:
-            assert client.get(f"/rsvp/{token}").text == first.text
-        assert len(statements) == 2, statements
-    finally:
-        from meetings.core import pagecache
-
-        app.config["PAGE_CACHE_SIZE"] = 1000
-        pagecache.init_app(app)
+    with page_cache_off(), counted_statements() as statements:
+        assert client.get(f"/rsvp/{token}").text == first.text
+    assert len(statements) == 2, statements
 
 
 @pytest.mark.parametrize("situation", ["speaker", "remote", "online", "delegated", "removed", "cancelled"])
