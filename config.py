@@ -84,6 +84,10 @@ class Config:
         #: How long a worker holds the rows it claimed; a worker that dies leaves them to be taken
         #: over after this. Longer than any batch can take to send.
         self.OUTBOX_LEASE_SECONDS = _int("OUTBOX_LEASE_SECONDS", 300)
+        #: Proxies in front of the app whose ``X-Forwarded-For`` (and ``-Proto``) are trusted: the
+        #: client's address is the one this many hops from the right (Werkzeug's ProxyFix). 1: one
+        #: proxy, as the README's nginx on the same host; 0: clients connect to the app directly.
+        self.TRUSTED_PROXY_HOPS = _int("TRUSTED_PROXY_HOPS", 1)
         #: Rate limit counters: memory:// counts per process; use redis:// in production.
         self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI") or "memory://"
         #: Failed sign-ins allowed per account and per client address before a pause (429).

@@ -116,10 +116,10 @@ def export(path: str, meeting_id: int, kind: str, target: str) -> float:
         filters = exports.parse_filters(meeting, {})
         with open(target, "wb") as out:
             if kind == "csv":
-                for chunk in exports.csv_chunks(meeting, filters):
+                for chunk in exports.csv_chunks(exports.scope_of(meeting), filters):
                     out.write(chunk)
             else:
-                with exports.xlsx_file(meeting, filters) as stream:
+                with exports.xlsx_file(exports.scope_of(meeting), filters) as stream:
                     shutil.copyfileobj(stream, out, 64 * 1024)
         elapsed = time.perf_counter() - started
         db.session.remove()
@@ -138,7 +138,7 @@ def same_rows(path: str, meeting_id: int) -> list[list[str]]:
         meeting = db.session.get(Meeting, meeting_id)
         labels = exports.headers()
         rows = [[labels[key] for key in exports.COLUMNS]]
-        rows.extend(exports.rows(meeting, exports.parse_filters(meeting, {})))
+        rows.extend(exports.rows(exports.scope_of(meeting), exports.parse_filters(meeting, {})))
         db.session.remove()
         db.engine.dispose()
     return rows

@@ -51,6 +51,7 @@ def create_app(config: Config | None = None, instance_path: str | None = None) -
     register_domains(app)
     register_error_handlers(app)
     register_commands(app)
+    _trust_proxy(app)
     from meetings import devmail
 
     devmail.init_app(app, serving=_is_serving_process(app) and app.config.get("SCHEDULER_ENABLED"))
@@ -79,6 +80,20 @@ def _is_serving_process(app: Flask) -> bool:
     if reload is None:  # flask run's own default
         reload = get_debug_flag()
     return not reload or os.environ.get("WERKZEUG_RUN_MAIN") == "true"
+
+
+def _trust_proxy(app: Flask) -> None:
+    # Behind a reverse proxy every connection comes from the proxy: the client's address (which
+    # every per-client limit counts by) is in the X-Forwarded-For it appends to. gunicorn's
+    # forwarded_allow_ips only trusts the scheme headers, so the app reads the address itself,
+    # from exactly as many hops as there are proxies (a client can write the header too).
+    hops = int(app.config.get("TRUSTED_PROXY_HOPS") or 0)
+    if hops < 0:
+        raise RuntimeError(f"TRUSTED_PROXY_HOPS must be 0 or more, not {hops}.")
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def _configure_database_url(app: Flask) -> None:

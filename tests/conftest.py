@@ -8,6 +8,7 @@ empty tables.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import email
 import os
 import socket
@@ -19,6 +20,7 @@ from email import policy
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
+from flask import has_app_context
 from flask.testing import FlaskClient
 
 from config import TestConfig
@@ -168,6 +170,15 @@ def _drop_everything(app) -> None:
         connection.exec_driver_sql("CREATE SCHEMA public")
 
 
+def read_after_request(response) -> None:
+    """Consume ``response``'s body and close it, as gunicorn does once the request has ended: a
+    generator body (``stream_with_context``) runs here, outside the view's database session."""
+    try:
+        response.make_sequence()
+    finally:
+        response.close()
+
+
 class Client(FlaskClient):
     """A test client whose requests run as they do in production, beside the test's own context.
 
@@ -178,15 +189,24 @@ class Client(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
-        # A streamed body is read while its request is alive, as a server does (a PostgreSQL
-        # server-side cursor would be gone once the request's context ends).
-        kwargs.setdefault("buffered", True)
+        # A streamed body is read the way a WSGI server reads it: after the view returned and the
+        # request's teardown ran (its database session removed), then closed. Reading it inside
+        # the request (``buffered=True``) hid exports that touched ORM objects while streaming.
+        kwargs.setdefault("buffered", False)
+        if not has_app_context():  # a redirect followed, already inside `_serve`'s context
+            return super().open(*args, **kwargs)
         db.session.commit()
         try:
-            with self.application.app_context():
-                return super().open(*args, **kwargs)
+            # In a context of its own, as in a server: the test's app context is not there for the
+            # request to reuse, so the request pushes and tears down its own before the body is read.
+            return contextvars.Context().run(self._serve, *args, **kwargs)
         finally:
             db.session.commit()
+
+    def _serve(self, *args, **kwargs):
+        response = super().open(*args, **kwargs)
+        read_after_request(response)
+        return response
 
 
 @pytest.fixture()

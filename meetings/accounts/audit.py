@@ -28,13 +28,19 @@ def acting_user() -> User | None:
 
 def record(action: str, *, meeting=None, **details) -> None:
     """Note ``action`` in the audit log, in the current transaction."""
+    db.session.add(entry(action, meeting=meeting, **details))
+
+
+def entry(action: str, *, meeting=None, **details) -> AuditEvent:
+    """The event `record` adds, made now (who, which request) but not added: for an action that is
+    only done later, a streamed export, which adds it once it has been produced."""
     user = acting_user()
     if meeting is not None:
         details.setdefault("meeting", getattr(meeting, "title", None))
-    db.session.add(AuditEvent(
+    return AuditEvent(
         action=action, user_id=user.id if user else None, actor=user.email if user else "",
         meeting_id=getattr(meeting, "id", None), details=_plain(details),
-        request_id=g.get("request_id") if has_request_context() else None))
+        request_id=g.get("request_id") if has_request_context() else None)
 
 
 def _plain(value):

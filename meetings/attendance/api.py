@@ -44,9 +44,7 @@ def attendance_csv(query, meeting_id):
     Streamed. Cells that a spreadsheet would run as a formula begin with a single quote."""
     meeting = get_meeting_for(current_api_caller(), meeting_id)
     filters = exports.parse_filters(meeting, query)
-    exports.note_export(meeting, "csv", filters)
-    db.session.commit()
-    return Response(stream_with_context(exports.csv_chunks(meeting, filters)), mimetype="text/csv",
+    return Response(stream_with_context(exports.csv_body(meeting, filters)), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{exports.filename(meeting, "csv")}"'})
 
 
@@ -59,8 +57,9 @@ def attendance_xlsx(query, meeting_id):
     others present, total) and by unit. Every cell is text or a number, never a formula."""
     meeting = get_meeting_for(current_api_caller(), meeting_id)
     filters = exports.parse_filters(meeting, query)
-    exports.note_export(meeting, "xlsx", filters)
+    stream = exports.xlsx_file(exports.scope_of(meeting), filters)
+    exports.note_export(meeting, "xlsx", filters)  # once produced
     db.session.commit()
-    return send_file(exports.xlsx_file(meeting, filters), as_attachment=True,
+    return send_file(stream, as_attachment=True,
                      download_name=exports.filename(meeting, "xlsx"),
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -5,6 +5,11 @@ SQLite steps through its own), so memory stays flat whatever the number of invit
 CSV is produced chunk by chunk as the response goes out; the XLSX is written by XlsxWriter in
 ``constant_memory`` mode to a temporary file that is then streamed and deleted.
 
+A streamed body runs after the view has returned, when the request's database session is gone
+(DESIGN.md §6): what the export needs of its meeting is read first, as plain values (`Scope`),
+and the rows are read inside the stream, in a session of its own. The audit log notes an export
+once it has been produced, not when it was asked for.
+
 What people typed never becomes something a spreadsheet runs: CSV cells that begin with
 ``=``, ``+``, ``-``, ``@``, a tab or a carriage return get a leading single quote (OWASP, CSV
 injection), and XLSX cells are written as strings with formulas off.
@@ -31,7 +36,7 @@ from flask import current_app
 
 from meetings.attendance.models import CheckIn, CheckinMethod
 from meetings.attendance.services import latest_head_counts
-from meetings.core.database import as_stored
+from meetings.core.database import as_stored, write_intent
 from meetings.core.db import utc_text, utc_value
 from meetings.core.errors import InvalidInput
 from meetings.core.roles import Role
@@ -91,11 +96,39 @@ def parse_filters(meeting: Meeting, query: dict) -> Filters:
     return filters
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What an export reads of its meeting, as plain values: taken while the request's session is
+    alive, since a streamed body runs after it has gone."""
+
+    meeting_id: int
+    #: The main venue (in-person people without a site attend there): id, name, time zone.
+    main_id: int | None
+    main_name: str
+    main_zone: str
+    #: (id, name) of every site, the main venue first, then by name.
+    sites: tuple[tuple[int, str], ...]
+
+
+def scope_of(meeting: Meeting) -> Scope:
+    """The `Scope` of ``meeting``'s exports."""
+    main = meeting.main_site
+    sites = sorted(meeting.sites, key=lambda s: (s.kind != SiteKind.MAIN, s.name))
+    return Scope(meeting.id, main.id if main else None, main.name if main else "",
+                 main.timezone if main else meeting.timezone, tuple((site.id, site.name) for site in sites))
+
+
+def export_entry(meeting: Meeting, extension: str, filters: Filters):
+    """The audit entry saying someone took the attendance away (who, which meeting, how), to add
+    once the export has been produced (`note_export`, or the end of `csv_body`)."""
+    return audit.entry("attendance.exported", meeting=meeting, format=extension, sites=filters.site_ids,
+                       roles=[r.value for r in filters.roles], responses=[r.value for r in filters.responses],
+                       unit_filter=filters.unit_ids is not None)
+
+
 def note_export(meeting: Meeting, extension: str, filters: Filters) -> None:
-    """Record in the audit log that someone took the attendance away (who, which meeting, how)."""
-    audit.record("attendance.exported", meeting=meeting, format=extension, sites=filters.site_ids,
-                 roles=[r.value for r in filters.roles], responses=[r.value for r in filters.responses],
-                 unit_filter=filters.unit_ids is not None)
+    """Record in the audit log, in the current transaction, an export that has been produced."""
+    db.session.add(export_entry(meeting, extension, filters))
 
 
 def headers() -> dict[str, str]:
@@ -131,8 +164,8 @@ _delegate_person = Person.__table__.alias("delegate_person")
 _first = CheckIn.__table__.alias("first_checkin")
 
 
-def _conditions(meeting: Meeting, filters: Filters) -> list:
-    conditions = [_invitation.c.meeting_id == meeting.id, _invitation.c.removed_at.is_(None)]
+def _conditions(meeting_id: int, filters: Filters) -> list:
+    conditions = [_invitation.c.meeting_id == meeting_id, _invitation.c.removed_at.is_(None)]
     if filters.site_ids:
         conditions.append(_invitation.c.site_id.in_(filters.site_ids))
     if filters.unit_ids is not None:
@@ -144,7 +177,7 @@ def _conditions(meeting: Meeting, filters: Filters) -> list:
     return conditions
 
 
-def _rows_query(meeting: Meeting, filters: Filters) -> sa.Select:
+def _rows_query(meeting_id: int, filters: Filters) -> sa.Select:
     # Enums and times are read as the database hands them over (see `utc_text`): the export
     # writes them as text, and on 100,000 rows enum objects and datetimes cost more than the query.
     raw = as_stored
@@ -160,27 +193,26 @@ def _rows_query(meeting: Meeting, filters: Filters) -> sa.Select:
         .outerjoin(_delegate, _delegate.c.id == _invitation.c.delegated_to_id)
         .outerjoin(_delegate_person, _delegate_person.c.id == _delegate.c.person_id)
         .outerjoin(_first, sa.and_(_first.c.invitation_id == _invitation.c.id, _first.c.counted))
-        .where(*_conditions(meeting, filters))
+        .where(*_conditions(meeting_id, filters))
         # The directory's order: the (meeting, person) index gives it without sorting 100,000 rows.
         .order_by(_invitation.c.person_id)
     )
 
 
-def rows(meeting: Meeting, filters: Filters) -> Iterator[list[str]]:
+def rows(scope: Scope, filters: Filters, words: dict[str, dict[str, str]] | None = None) -> Iterator[list[str]]:
     """Each invitation's row, as text, in the order of `COLUMNS`, read from the database in
     batches, people in the directory's order. Times: answered in UTC; checked in in the local
     time of where they attended (their site; the main venue for people there in person; their
-    own zone online) and in UTC."""
-    main = meeting.main_site
-    main_name, main_zone = (main.name, main.timezone) if main else ("", meeting.timezone)
+    own zone online) and in UTC. ``words``: `value_words`, read now unless given."""
+    main_name, main_zone = scope.main_name, scope.main_zone
     # People check in within the same few minutes: each (zone, UTC minute) is converted once, and
     # the seconds are copied (every zone's offset today is whole minutes).
     local_minutes: dict[tuple[str, str], str] = {}
     in_person = Mode.IN_PERSON.value
     # Looked up once: a dictionary per row is all the translation costs on 100,000 rows.
-    words = value_words()
+    words = words or value_words()
     roles, modes, responses, hows = words["role"], words["mode"], words["response"], words["how"]
-    result = db.session.execute(_rows_query(meeting, filters).execution_options(yield_per=BATCH))
+    result = db.session.execute(_rows_query(scope.meeting_id, filters).execution_options(yield_per=BATCH))
     for (name, email, unit, title, role, site, site_zone, mode, response, responded_at, delegate,
          delegate_email, checked_in_at, how, person_zone) in result:
         if site is None and mode == in_person:
@@ -220,14 +252,38 @@ def neutralise_row(row: list[str], danger=_DANGEROUS) -> list[str]:
     return row
 
 
-def csv_chunks(meeting: Meeting, filters: Filters, *, rows_per_chunk: int = 500) -> Iterator[bytes]:
-    """The CSV export, UTF-8 with a byte order mark (so Excel reads Chinese names), in chunks."""
+def csv_body(meeting: Meeting, filters: Filters) -> Iterator[bytes]:
+    """The CSV export of ``meeting`` as a response body to stream (in `stream_with_context`):
+    what it needs of the meeting is read now; once its last chunk has been produced, it adds the
+    audit entry and commits, in the stream's own session. A body closed before (the client went
+    away, a failure) leaves no entry."""
+    entry = export_entry(meeting, "csv", filters)
+    chunks = csv_chunks(scope_of(meeting), filters)
+
+    def body() -> Iterator[bytes]:
+        yield from chunks
+        db.session.commit()  # ends the reading transaction (PostgreSQL's server-side cursor)
+        with write_intent():
+            db.session.add(entry)
+            db.session.commit()
+
+    return body()
+
+
+def csv_chunks(scope: Scope, filters: Filters, *, rows_per_chunk: int = 500) -> Iterator[bytes]:
+    """The CSV export, UTF-8 with a byte order mark (so Excel reads Chinese names), in chunks.
+    Headers and words are read now (in the request's language); the rows as the chunks are read."""
+    labels = headers()
+    words = value_words()
+    return _csv_chunks(scope, filters, labels, words, rows_per_chunk)
+
+
+def _csv_chunks(scope: Scope, filters: Filters, labels: dict[str, str], words: dict, rows_per_chunk: int):
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    labels = headers()
     buffer.write("\ufeff")
     writer.writerow([labels[key] for key in COLUMNS])
-    safe = map(neutralise_row, rows(meeting, filters))
+    safe = map(neutralise_row, rows(scope, filters, words))
     while True:
         written = buffer.tell()
         writer.writerows(islice(safe, rows_per_chunk))
@@ -249,7 +305,7 @@ _WIDTHS = {"name": 18, "email": 30, "unit": 24, "title": 22, "site": 22, "respon
            "delegated_to": 30, "checked_in_local": 20, "timezone": 18, "checked_in_utc": 20}
 
 
-def xlsx_file(meeting: Meeting, filters: Filters) -> BinaryIO:
+def xlsx_file(scope: Scope, filters: Filters) -> BinaryIO:
     """The XLSX export as an open file, positioned at its start. The file has no name left on
     disk: it disappears when closed."""
     handle, path = tempfile.mkstemp(prefix="attendance-", suffix=".xlsx")
@@ -257,8 +313,8 @@ def xlsx_file(meeting: Meeting, filters: Filters) -> BinaryIO:
     try:
         workbook = xlsxwriter.Workbook(path, {**XLSX_OPTIONS, "tmpdir": os.path.dirname(path)})
         labels = headers()
-        _write_rows(workbook, meeting, filters, labels)
-        _write_summary(workbook, meeting, filters, labels)
+        _write_rows(workbook, scope, filters, labels)
+        _write_summary(workbook, scope, filters, labels)
         workbook.close()
         stream = open(path, "rb")  # noqa: SIM115 (handed to the response, which closes it)
     finally:
@@ -266,7 +322,7 @@ def xlsx_file(meeting: Meeting, filters: Filters) -> BinaryIO:
     return stream
 
 
-def _write_rows(workbook, meeting: Meeting, filters: Filters, labels: dict[str, str]) -> None:
+def _write_rows(workbook, scope: Scope, filters: Filters, labels: dict[str, str]) -> None:
     sheet = workbook.add_worksheet(labels["sheet_attendance"])
     bold = workbook.add_format({"bold": True})
     for index, key in enumerate(COLUMNS):
@@ -275,34 +331,33 @@ def _write_rows(workbook, meeting: Meeting, filters: Filters, labels: dict[str, 
     write = sheet.write_string
     for column, key in enumerate(COLUMNS):
         write(0, column, labels[key], bold)
-    for number, row in enumerate(rows(meeting, filters), start=1):
+    for number, row in enumerate(rows(scope, filters), start=1):
         for column, value in enumerate(row):
             if value:
                 write(number, column, value)
 
 
-def summary(meeting: Meeting, filters: Filters, labels: dict[str, str]) -> tuple[list[list], list[list]]:
+def summary(scope: Scope, filters: Filters, labels: dict[str, str]) -> tuple[list[list], list[list]]:
     """(by site, by unit): invited, accepted, attended, and per site the head count of others
     present (its latest roll call) and the total present; each table ends with its total."""
     invited = sa.func.count(_invitation.c.id)
     accepted = sa.func.count(sa.case((_invitation.c.response == Response.ACCEPTED, 1)))
     attended = sa.func.count(_invitation.c.checked_in_at)
     base = sa.select().select_from(_invitation).join(_person, _person.c.id == _invitation.c.person_id) \
-        .where(*_conditions(meeting, filters))
-    main = meeting.main_site
+        .where(*_conditions(scope.meeting_id, filters))
     # In-person people without a site are at the main venue (`Invitation.venue`).
     site_key = sa.case((sa.and_(_invitation.c.site_id.is_(None), _invitation.c.mode == Mode.IN_PERSON),
-                        main.id if main else None), else_=_invitation.c.site_id)
+                        scope.main_id), else_=_invitation.c.site_id)
     counted = dict((site_id, (n, a, t)) for site_id, n, a, t in db.session.execute(
         base.add_columns(site_key.label("site"), invited, accepted, attended).group_by(site_key)))
-    head_counts = latest_head_counts(meeting.id)
+    head_counts = latest_head_counts(scope.meeting_id)
     by_site = []
-    for site in sorted(meeting.sites, key=lambda s: (s.kind != SiteKind.MAIN, s.name)):
-        if filters.site_ids and site.id not in filters.site_ids:
+    for site_id, site_name in scope.sites:
+        if filters.site_ids and site_id not in filters.site_ids:
             continue
-        n, a, t = counted.get(site.id, (0, 0, 0))
-        others = head_counts.get(site.id, 0)
-        by_site.append([site.name, n, a, t, others, t + others])
+        n, a, t = counted.get(site_id, (0, 0, 0))
+        others = head_counts.get(site_id, 0)
+        by_site.append([site_name, n, a, t, others, t + others])
     if None in counted:
         n, a, t = counted[None]
         by_site.append([labels["online"], n, a, t, 0, t])
@@ -314,12 +369,12 @@ def summary(meeting: Meeting, filters: Filters, labels: dict[str, str]) -> tuple
     return by_site, by_unit
 
 
-def _write_summary(workbook, meeting: Meeting, filters: Filters, labels: dict[str, str]) -> None:
+def _write_summary(workbook, scope: Scope, filters: Filters, labels: dict[str, str]) -> None:
     sheet = workbook.add_worksheet(labels["sheet_summary"])
     bold = workbook.add_format({"bold": True})
     sheet.set_column(0, 0, 30)
     sheet.set_column(1, 5, 14)
-    by_site, by_unit = summary(meeting, filters, labels)
+    by_site, by_unit = summary(scope, filters, labels)
     row = 0
     for title, keys, table in ((labels["by_site"], SITE_SUMMARY, by_site), (labels["by_unit"], UNIT_SUMMARY, by_unit)):
         sheet.write_string(row, 0, title, bold)

@@ -237,13 +237,14 @@ def export_attendance(meeting_id: int, extension: str):
     query = {"site": request.args.getlist("site", type=int), "unit": request.args.getlist("unit"),
              "role": request.args.getlist("role"), "response": request.args.getlist("response")}
     filters = exports.parse_filters(meeting, query)
-    exports.note_export(meeting, extension, filters)
-    db.session.commit()
     name = exports.filename(meeting, extension)
     if extension == "csv":
-        return Response(stream_with_context(exports.csv_chunks(meeting, filters)), mimetype="text/csv",
+        return Response(stream_with_context(exports.csv_body(meeting, filters)), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
-    return send_file(exports.xlsx_file(meeting, filters), as_attachment=True, download_name=name,
+    stream = exports.xlsx_file(exports.scope_of(meeting), filters)
+    exports.note_export(meeting, extension, filters)  # once produced
+    db.session.commit()
+    return send_file(stream, as_attachment=True, download_name=name,
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
