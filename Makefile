@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CI_STAMP := $(VENV)/.installed-ci
 export FLASK_APP := wsgi
 
-.PHONY: run test test-postgres bench install migrate demo clean chromium wrk check audit translations
+.PHONY: run test test-postgres bench install migrate demo clean chromium nginx wrk check audit translations
 CATALOGS := $(wildcard translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
@@ -49,8 +49,17 @@ chromium:
 	   sudo -n apt-get install -y -qq chromium >/dev/null 2>&1) || \
 	  echo "chromium could not be installed here: the browser tests will be skipped"
 
+## nginx: Debian's nginx and redis-server for the system suite (tests/system), which starts the
+## product as deployed; without them it fails, saying so
+nginx:
+	@(command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx) && command -v redis-server >/dev/null 2>&1 || \
+	  (apt-get install -y -qq nginx redis-server >/dev/null 2>&1 || \
+	   (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq nginx redis-server >/dev/null 2>&1) || \
+	   sudo -n apt-get install -y -qq nginx redis-server >/dev/null 2>&1) || \
+	  echo "nginx or redis-server could not be installed here: the system suite will fail, saying so"
+
 ## test: set up and run the whole suite (on SQLite; DATABASE_URL=postgresql+psycopg://... for PostgreSQL)
-test: $(STAMP) $(COMPILED) chromium
+test: $(STAMP) $(COMPILED) chromium nginx
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## test-postgres: the same suite on a throwaway PostgreSQL database on 127.0.0.1:5432

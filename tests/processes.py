@@ -36,18 +36,17 @@ def eventually(predicate, timeout: float = 20.0, what: str = "the condition"):
         time.sleep(0.1)
 
 
-class FlaskProcess:
-    """``flask --app wsgi ARGS`` in a process group of its own, its output kept in a file.
+class Process:
+    """``argv`` in a process group of its own, its output kept in a file under ``log_dir``.
 
     Leaving the ``with`` block kills whatever is left of the group, whatever happened.
     """
 
-    def __init__(self, log_dir: Path, *args: str, env: dict[str, str]):
-        self.args = args
-        self.log = log_dir / f"flask-{'-'.join(args)}-{time.monotonic_ns()}.log"
+    def __init__(self, log_dir: Path, name: str, argv: list[str], *, env: dict[str, str]):
+        self.name = name
+        self.log = log_dir / f"{name}-{time.monotonic_ns()}.log"
         self._log_file = self.log.open("wb")
-        self.process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT,
-                                        env=env, stdout=self._log_file, stderr=subprocess.STDOUT,
+        self.process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=self._log_file, stderr=subprocess.STDOUT,
                                         start_new_session=True)
 
     @property
@@ -60,10 +59,9 @@ class FlaskProcess:
             if text in self.output:
                 return True
             if self.process.poll() is not None:
-                raise AssertionError(f"flask {' '.join(self.args)} exited with {self.process.returncode}:\n"
-                                     + self.output)
+                raise AssertionError(f"{self.name} exited with {self.process.returncode}:\n" + self.output)
             return False
-        eventually(seen, timeout, f"{text!r} from flask {' '.join(self.args)}")
+        eventually(seen, timeout, f"{text!r} from {self.name}")
         return self.output
 
     def kill(self) -> None:
@@ -82,10 +80,19 @@ class FlaskProcess:
         except ProcessLookupError:
             pass
 
-    def __enter__(self) -> FlaskProcess:
+    def __enter__(self):
         return self
 
     def __exit__(self, *exc_info) -> None:
         self._signal_group(signal.SIGKILL)
         self.process.wait(timeout=10)
         self._log_file.close()
+
+
+class FlaskProcess(Process):
+    """``flask --app wsgi ARGS`` as a `Process`."""
+
+    def __init__(self, log_dir: Path, *args: str, env: dict[str, str]):
+        self.args = args
+        super().__init__(log_dir, f"flask-{'-'.join(args)}", [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+                         env=env)

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import timezone
 
 import click
+import sqlalchemy as sa
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
@@ -43,12 +44,27 @@ def _in_app(app: Flask, name: str, function: Callable[[], object]) -> Callable[[
                 db.session.commit()
                 if result:
                     log.info("%s: %s", name, result)
+            except sa.exc.OperationalError as error:
+                db.session.rollback()
+                if not _busy(error):
+                    log.exception("scheduler job %s failed", name)
+                else:
+                    # SQLite: another process held the write lock past the busy timeout (a long
+                    # import does). Nothing was done; the next run tries again. A warning, not a
+                    # failure with a traceback in the logs that monitoring pages someone for.
+                    log.warning("scheduler job %s: the database was busy (%s); the next run tries again",
+                                name, error.orig)
             except Exception:
                 db.session.rollback()
                 log.exception("scheduler job %s failed", name)
             finally:
                 db.session.remove()
     return job
+
+
+def _busy(error: sa.exc.OperationalError) -> bool:
+    """Whether ``error`` is SQLite's "database is locked": waiting for a writer, not a fault."""
+    return db.engine.dialect.name == "sqlite" and "database is locked" in str(error.orig)
 
 
 HEARTBEAT_SECONDS = 15
