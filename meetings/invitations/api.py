@@ -17,6 +17,7 @@ from meetings.invitations.schemas import (
     ReplyResultSchema,
     RevokedLinksSchema,
     RevokeLinksSchema,
+    UnappliedReplySchema,
 )
 from meetings.scheduling.services import get_meeting_for
 
@@ -92,6 +93,14 @@ def calendar_reply():
     result = replies.apply_reply(body, current_api_user())
     db.session.commit()
     return result
+
+
+@blueprint.route("/meetings/<int:meeting_id>/replies/unapplied", methods=["GET"])
+@blueprint.response(200, UnappliedReplySchema(many=True))
+def unapplied_replies(meeting_id):
+    """Calendar replies from the organizer mailbox that were not applied (a sender who is not
+    the attendee, an attendee not invited...), newest first."""
+    return replies.unapplied_for(_meeting(meeting_id))
 
 
 @blueprint.route("/meetings/<int:meeting_id>/links", methods=["GET"])
