@@ -15,6 +15,7 @@ from meetings.accounts import audit, passwords
 from meetings.accounts.models import ApiToken, User, UserRole
 from meetings.core import database
 from meetings.core.db import utc_value, utcnow
+from meetings.core.emails import comparable_email
 from meetings.core.errors import Conflict, InvalidInput, NotFound
 from meetings.core.tokens import hash_token, new_token, plausible_token
 from meetings.core.validation import clean_email, clean_language, clean_text
@@ -23,7 +24,7 @@ from meetings.extensions import db
 
 def normalize_email(email: str) -> str:
     """The form of an email address that comparisons use."""
-    return (email or "").strip().lower()
+    return comparable_email(email)
 
 
 def get_user_by_email(email: str) -> User | None:
