@@ -13,6 +13,7 @@ import json
 import logging
 import re
 import sys
+import traceback
 from datetime import datetime, timezone
 
 from flask import Flask, g, has_app_context
@@ -65,9 +66,28 @@ def json_handler(stream=None) -> logging.Handler:
     return handler
 
 
+class RedactingFilter(logging.Filter):
+    """Rewrites a record's message (and its traceback) redacted, for loggers whose lines we do
+    not format ourselves (gunicorn's error log names the URI of a request that failed)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = redact(record.getMessage()), None
+        if record.exc_info:
+            record.exc_text = redact("".join(traceback.format_exception(*record.exc_info)).rstrip("\n"))
+            record.exc_info = None
+        return True
+
+
 class GunicornLogger(glogging.Logger):
-    """gunicorn's logger, its access lines without secrets: every atom (request line, path,
-    query, referer, headers, environ) is redacted before the line is formatted."""
+    """gunicorn's logger without secrets: every atom of an access line (request line, path,
+    query, referer, headers, environ) is redacted before the line is formatted, and the error
+    log's messages and tracebacks are redacted too."""
+
+    def setup(self, cfg):
+        """gunicorn's set-up, then the error log's filter."""
+        super().setup(cfg)
+        if not any(isinstance(f, RedactingFilter) for f in self.error_log.filters):
+            self.error_log.addFilter(RedactingFilter())
 
     def atoms(self, resp, req, environ, request_time):
         """gunicorn's atoms, each text redacted."""

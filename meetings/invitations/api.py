@@ -85,7 +85,9 @@ def calendar_reply():
     """Record a calendar client's METHOD:REPLY (body ``text/calendar``) for a meeting you manage.
 
     The answer counts when the UID and the attendee match an invitation and the reply is not
-    older (SEQUENCE, then DTSTAMP) than what is recorded; older replies are ignored.
+    older (SEQUENCE, then DTSTAMP) than what is recorded; older replies are ignored. Unlike a
+    reply read from the organizer mailbox, there is no mail sender to check: the caller's token
+    vouches for it, and only for meetings the caller manages.
     """
     body = request.get_data()
     if not body:

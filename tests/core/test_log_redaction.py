@@ -86,3 +86,21 @@ def test_gunicorns_access_log_carries_no_token(tmp_path, log_format):
     assert written.count("\n") == len(requests)
     assert "/rsvp/[redacted]" in written
     assert token not in written
+
+
+def test_gunicorns_error_log_carries_no_token(tmp_path):
+    config = gunicorn_config(tmp_path / "access.log")
+    config.set("errorlog", str(tmp_path / "error.log"))
+    logger = config.logger_class(config)
+    token = secrets.token_urlsafe(32)
+    try:
+        raise RuntimeError(f"failed on /join/{token}")
+    except RuntimeError:
+        logger.exception("Error handling request %s", f"/rsvp/{token}")
+    for log in (logger.access_log, logger.error_log):
+        for handler in list(log.handlers):
+            handler.close()
+            log.removeHandler(handler)
+    written = (tmp_path / "error.log").read_text()
+    assert "Error handling request /rsvp/[redacted]" in written and "RuntimeError" in written
+    assert token not in written
