@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 
 from meetings.core.errors import Forbidden
 from meetings.directory.models import Person
-from meetings.directory.services import get_person
+from meetings.directory.services import get_person, get_person_by_email
 
 #: ``check(person_id, user_id) -> bool``: whether the person is on something the organizer
 #: ``user_id`` may not see. Registered by the domains above the directory.
@@ -53,6 +53,14 @@ def require_may_change(user, person: Person) -> None:
     if not may_change(user, person):
         raise Forbidden(_("%(name)s is on meetings of other organizers: only an admin, or you once those "
                           "meetings are shared with you, may change or remove them.", name=person.name))
+
+
+def require_may_revive(user, email) -> None:
+    """Adding someone who left brings back their entry, history and all, with the new fields: a
+    change of that person, under the same rule (`require_may_change`)."""
+    existing = get_person_by_email(email) if isinstance(email, str) else None
+    if existing is not None and existing.removed_at is not None:
+        require_may_change(user, existing)
 
 
 def _caller():

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from meetings.accounts.auth import current_api_user, protect_api_blueprint
 from meetings.core.errors import InvalidInput
 from meetings.directory import roster, services
-from meetings.directory.access import CHANGE, READ, person_access
+from meetings.directory.access import CHANGE, READ, person_access, require_may_revive
 from meetings.directory.schemas import (
     ImportResultSchema,
     PeopleQuerySchema,
@@ -26,7 +26,9 @@ protect_api_blueprint(blueprint)
 @blueprint.arguments(PersonInSchema)
 @blueprint.response(201, PersonSchema)
 def create_person(data):
-    """Add a person to the directory."""
+    """Add a person to the directory (someone who left comes back, under the rule of
+    `meetings.directory.access`)."""
+    require_may_revive(current_api_user(), data.get("email"))
     person = services.create_person(data)
     db.session.commit()
     return person

@@ -17,7 +17,7 @@ from meetings.core.errors import DomainError, InvalidInput
 from meetings.core.forms import FORM_ERROR_STATUS, show_errors
 from meetings.core.timezones import all_zone_names
 from meetings.directory import roster, services
-from meetings.directory.access import CHANGE, person_access
+from meetings.directory.access import CHANGE, person_access, require_may_revive
 from meetings.directory.forms import ImportForm, PersonForm
 from meetings.directory.models import PersonTag, Unit
 from meetings.extensions import db
@@ -63,6 +63,7 @@ def person(person_id: int | None = None):
     if form.validate_on_submit():
         try:
             if existing is None:
+                require_may_revive(current_user, form.email.data)
                 saved = services.create_person(form.to_data())
             else:
                 saved = services.update_person(existing, form.to_data())

@@ -141,3 +141,32 @@ def test_a_roster_does_not_update_people_on_other_organizers_meetings(app, clien
     assert mine.post("/api/people/import", data=roster, headers={"Content-Type": "text/csv"}).status_code == 200
     db.session.expire_all()
     assert db.session.get(Person, person.id).name == "Renamed"
+
+
+def test_adding_back_someone_who_left_is_a_change_under_the_same_rule(app, client, cast):
+    from meetings.accounts import services as accounts
+    from meetings.directory import services as directory
+    from tests.conftest import ApiClient
+
+    users, meeting = cast
+    person = factories.person("Invited", email="invited@example.com")
+    factories.invite(meeting, person)
+    directory.remove_person(person)
+    db.session.commit()
+    other = ApiClient(client, accounts.issue_api_token(users["other"].email, "t"), users["other"])
+    db.session.commit()
+    refused = other.post("/api/people", json={"name": "Someone else", "email": "Invited@example.com"})
+    assert refused.status_code == 403 and "other organizers" in refused.json["error"]["message"]
+    browser = signed_in(app, users["other"])
+    page = browser.get("/people/new")
+    form = {"name": "Someone else", "email": "invited@example.com", "timezone": "Asia/Shanghai", "language": "en",
+            "csrf_token": page_csrf_token(page.text)}
+    assert "other organizers" in browser.post("/people/new", data=form).text
+    db.session.expire_all()
+    after = db.session.get(Person, person.id)
+    assert after.name == "Invited" and after.removed_at is not None
+    mine = signed_in(app, users["organizer"])  # who sees all of their meetings brings them back
+    assert mine.post("/people/new", data=dict(
+        form, csrf_token=page_csrf_token(mine.get("/people/new").text))).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Person, person.id).removed_at is None
