@@ -27,3 +27,5 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(D)sus request_id=%({x-request-id}o)s'
 errorlog = "-"
+# Capability tokens and bearer tokens never reach the access log (meetings/core/logs.py).
+logger_class = "meetings.core.logs.GunicornLogger"

@@ -18,6 +18,8 @@ from email import policy
 
 from flask import Blueprint, Flask, Response, abort, current_app, render_template
 
+from meetings.core.http import shows_secret
+
 blueprint = Blueprint("devmail", __name__, url_prefix="/dev/mail")
 _NAME = re.compile(r"^\d+-[0-9a-f]{8}\.eml$")
 _lock = threading.Lock()
@@ -96,6 +98,7 @@ def inbox():
 
 
 @blueprint.route("/<name>")
+@shows_secret
 def message(name: str):
     """One email: its headers, its HTML and text, and its calendar part."""
     mail = _message(name)
@@ -108,6 +111,7 @@ def message(name: str):
 
 
 @blueprint.route("/<name>/invite.ics")
+@shows_secret
 def calendar_file(name: str):
     """The email's calendar part, to open in a calendar program."""
     mail = _message(name)

@@ -6,6 +6,7 @@ from flask import abort, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from meetings.core.http import shows_secret
 from meetings.core.schemas import Count, Id
 
 from meetings.accounts import audit, services
@@ -72,6 +73,7 @@ def list_tokens():
 
 
 @blueprint.route("/tokens", methods=["POST"])
+@shows_secret
 @blueprint.arguments(NewTokenSchema)
 @blueprint.response(201, IssuedTokenSchema)
 def issue_token(data):

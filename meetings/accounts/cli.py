@@ -15,7 +15,7 @@ users = AppGroup("users", help="Create users and API tokens.")
 @users.command("create")
 @click.argument("email")
 @click.option("--role", type=click.Choice(["admin", "organizer"]), required=True)
-@click.option("--password", required=True, help="At least 8 characters.")
+@click.option("--password", required=True, help="At least 10 characters, not a common one (meetings/accounts/passwords.py).")
 @click.option("--name", default="", help="Display name (defaults to the email's local part).")
 @click.option("--language", type=click.Choice(["zh_Hans", "en"]), default=None,
               help="Language of their pages (default: follow their browser).")

@@ -9,24 +9,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from meetings.accounts import audit
+from meetings.accounts import audit, passwords
 from meetings.accounts.models import ApiToken, User, UserRole
 from meetings.core import database
 from meetings.core.db import utc_value, utcnow
+from meetings.core.emails import comparable_email
 from meetings.core.errors import Conflict, InvalidInput, NotFound
 from meetings.core.tokens import hash_token, new_token, plausible_token
 from meetings.core.validation import clean_email, clean_language, clean_text
 from meetings.extensions import db
 
-MIN_PASSWORD_LENGTH = 8
-
 
 def normalize_email(email: str) -> str:
     """The form of an email address that comparisons use."""
-    return (email or "").strip().lower()
+    return comparable_email(email)
 
 
 def get_user_by_email(email: str) -> User | None:
@@ -47,7 +45,7 @@ def create_user(email: str, role: str, password: str, name: str = "", language: 
         role = UserRole(role)
     except ValueError:
         raise InvalidInput("The role must be admin or organizer.", "role") from None
-    _check_password(password)
+    passwords.check_password(password, email)
     if get_user_by_email(email) is not None:
         raise Conflict(f"A user with the email {email} already exists.", "email")
     user = User(email=email, role=role, name=name or email.split("@")[0],
@@ -59,8 +57,8 @@ def create_user(email: str, role: str, password: str, name: str = "", language: 
 
 
 def set_password(user: User, password: str) -> None:
-    """Change ``user``'s password and end their other sessions."""
-    _check_password(password)
+    """Change ``user``'s password (`passwords.check_password`) and end their other sessions."""
+    passwords.check_password(password, user.email)
     user.password_hash = generate_password_hash(password)
     user.session_version += 1
 
@@ -68,12 +66,6 @@ def set_password(user: User, password: str) -> None:
 def set_language(user: User, language: str | None) -> None:
     """The language of ``user``'s pages: ``zh_Hans`` or ``en``; empty or None follows the browser."""
     user.language = clean_language(language) if language else None
-
-
-def _check_password(password: str) -> None:
-    if not password or len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(_("The password must have at least %(num)d characters.", num=MIN_PASSWORD_LENGTH),
-                           "password")
 
 
 def authenticate(email: str, password: str) -> User | None:

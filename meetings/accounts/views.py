@@ -14,6 +14,7 @@ from meetings.accounts import services
 from meetings.accounts.forms import ChangePasswordForm, ConfirmForm, LanguageForm, LoginForm
 from meetings.core.errors import DomainError
 from meetings.core.forms import FORM_ERROR_STATUS, show_errors
+from meetings.core.http import shows_secret
 from meetings.extensions import db, limiter
 
 blueprint = Blueprint("accounts", __name__)
@@ -156,6 +157,7 @@ def change_language():
 
 @blueprint.route("/account/tokens", methods=["GET", "POST"])
 @login_required
+@shows_secret
 def tokens():
     """One's API tokens: issue one (its secret is shown once), revoke one."""
     user = current_user._get_current_object()

@@ -11,6 +11,7 @@ from marshmallow import Schema, fields
 
 from meetings.accounts.auth import current_api_caller, protect_api_blueprint
 from meetings.conferencing import services
+from meetings.core.http import shows_secret
 from meetings.extensions import db
 from meetings.scheduling.services import get_meeting_for
 from meetings.scheduling.sites import get_site
@@ -27,6 +28,7 @@ class LinkSchema(Schema):
 
 
 @blueprint.route("/<int:meeting_id>/sites/<int:site_id>/link", methods=["POST"])
+@shows_secret
 @blueprint.response(200, LinkSchema)
 def site_link(meeting_id, site_id):
     """A working link to the site's join page. Only hashes are kept, so each call makes a new
@@ -38,6 +40,7 @@ def site_link(meeting_id, site_id):
 
 
 @blueprint.route("/<int:meeting_id>/sites/<int:site_id>/rotate-link", methods=["POST"])
+@shows_secret
 @blueprint.response(200, LinkSchema)
 def rotate_site_link(meeting_id, site_id):
     """Replace the site's links: every earlier one stops working, the site's host is sent the

@@ -7,12 +7,14 @@ to this origin: the join page's POST sends people on to the videoconference's ow
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
 
-from flask import Flask, g, request
+from flask import Flask, after_this_request, g, request
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -25,6 +27,24 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 access_log = logging.getLogger("meetings.requests")
+
+
+def shows_secret(view: Callable) -> Callable:
+    """Declare that a handler's answer shows a secret (a new API token, a capability link): it
+    is sent with ``Cache-Control: no-store``, so no browser history, back button or shared cache
+    keeps it. (The capability-link pages get it from their blueprint, `meetings.core.linkpages`.)"""
+    @functools.wraps(view)
+    def marked(*args, **kwargs):
+        after_this_request(_no_store)
+        return view(*args, **kwargs)
+
+    marked.shows_secret = True
+    return marked
+
+
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def init_app(app: Flask) -> None:

@@ -7,24 +7,26 @@ import re
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from meetings.core.emails import EmailAddressError, normalize_email
 from meetings.core.errors import InvalidInput
 
 #: Languages people can read their emails, invites and pages in.
 LANGUAGES = ("zh_Hans", "en")
 
-_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f<>,;:\"()\[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
 _TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def clean_email(value, field: str = "email") -> str:
-    """A plain ``local@domain`` address, lower-cased; no display names, spaces or line breaks."""
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(_("An email address is needed."), field)
-    value = value.strip().lower()
-    if len(value) > 254 or not _EMAIL.match(value):
-        raise InvalidInput(_("'%(value)s' is not a valid email address.", value=value[:80]), field)
-    return value
+    """A plain ``local@domain`` address in its one stored form (`meetings.core.emails`, the
+    grammar delivery can send); `InvalidInput` naming ``field`` and saying why otherwise."""
+    try:
+        return normalize_email(value)
+    except EmailAddressError as error:
+        if not error.text:
+            raise InvalidInput(error.reason, field) from None
+        raise InvalidInput(_("'%(value)s' is not a valid email address.", value=error.text[:80]) + " " + error.reason,
+                           field) from None
 
 
 def clean_text(value, field: str, *, required: bool = False, max_length: int = 200,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import request
 from flask_smorest import Blueprint
 
-from meetings.accounts.auth import protect_api_blueprint
+from meetings.accounts.auth import current_api_user, protect_api_blueprint
 from meetings.core.errors import InvalidInput
 from meetings.directory import roster, services
+from meetings.directory.access import CHANGE, READ, person_access, require_may_revive
 from meetings.directory.schemas import (
     ImportResultSchema,
     PeopleQuerySchema,
@@ -25,7 +26,9 @@ protect_api_blueprint(blueprint)
 @blueprint.arguments(PersonInSchema)
 @blueprint.response(201, PersonSchema)
 def create_person(data):
-    """Add a person to the directory."""
+    """Add a person to the directory (someone who left comes back, under the rule of
+    `meetings.directory.access`)."""
+    require_may_revive(current_api_user(), data.get("email"))
     person = services.create_person(data)
     db.session.commit()
     return person
@@ -41,6 +44,7 @@ def list_people(query):
 
 @blueprint.route("/<int:person_id>", methods=["GET"])
 @blueprint.response(200, PersonSchema)
+@person_access(READ)
 def get_person(person_id):
     """One person."""
     return services.get_person(person_id)
@@ -49,8 +53,10 @@ def get_person(person_id):
 @blueprint.route("/<int:person_id>", methods=["PATCH"])
 @blueprint.arguments(PersonPatchSchema)
 @blueprint.response(200, PersonSchema)
+@person_access(CHANGE)
 def update_person(data, person_id):
-    """Change a person's fields (role tags included)."""
+    """Change a person's fields (role tags included). An organizer may change only people on no
+    meeting they cannot see (`meetings.directory.access`); else 403."""
     person = services.update_person(services.get_person(person_id), data)
     db.session.commit()
     return person
@@ -58,9 +64,11 @@ def update_person(data, person_id):
 
 @blueprint.route("/<int:person_id>", methods=["DELETE"])
 @blueprint.response(204)
+@person_access(CHANGE)
 def remove_person(person_id):
     """Take a person out of the directory. They can no longer be invited; their past
-    invitations, answers and attendance stay as they were."""
+    invitations, answers and attendance stay as they were. An organizer may remove only people
+    on no meeting they cannot see (`meetings.directory.access`); else 403."""
     services.remove_person(services.get_person(person_id))
     db.session.commit()
 
@@ -86,11 +94,11 @@ def import_people():
         raise InvalidInput("Send the roster as the request body or as the form field 'file'.", "file")
     dry_run = request.args.get("dry_run", "").lower() in ("1", "true", "yes")
     if dry_run:
-        result = roster.plan_import(content, filename, content_type)
+        result = roster.plan_import(content, filename, content_type, user=current_api_user())
         if result.errors:
             raise InvalidInput(f"{len(result.errors)} row(s) have errors.", fields=result.errors)
     else:
-        result = roster.import_roster(content, filename, content_type)
+        result = roster.import_roster(content, filename, content_type, user=current_api_user())
         db.session.commit()
     return {
         "created": result.created,

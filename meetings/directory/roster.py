@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from meetings.core.errors import DomainError, InvalidInput
-from meetings.directory import services
+from meetings.directory import access, services
 from meetings.extensions import db
 
 #: Column headers understood, mapped to the API's field names.
@@ -126,8 +126,9 @@ def _xlsx_table(content: bytes) -> list[list]:
         workbook.close()
 
 
-def plan_import(content: bytes, filename: str = "", content_type: str = "") -> ImportResult:
-    """Check every row of a roster without changing anything."""
+def plan_import(content: bytes, filename: str = "", content_type: str = "", *, user=None) -> ImportResult:
+    """Check every row of a roster without changing anything. A row that would update someone
+    ``user`` may not change (`meetings.directory.access`) is an error of that row."""
     rows = read_rows(content, filename, content_type)
     results, errors, seen = [], {}, {}
     for number, data in rows:
@@ -142,14 +143,19 @@ def plan_import(content: bytes, filename: str = "", content_type: str = "") -> I
             errors[f"row {number}"] = [_("email: %(email)s also appears on row %(row)d.", email=email, row=seen[email])]
             continue
         seen[email] = number
-        action = "update" if services.get_person_by_email(email) else "create"
+        existing = services.get_person_by_email(email)
+        if existing is not None and user is not None and not access.may_change(user, existing):
+            errors[f"row {number}"] = [_("%(email)s is on meetings of other organizers: only an admin may "
+                                         "change them.", email=email)]
+            continue
+        action = "update" if existing else "create"
         results.append(RowResult(number, email, action, data))
     return ImportResult(results, errors)
 
 
-def import_roster(content: bytes, filename: str = "", content_type: str = "") -> ImportResult:
+def import_roster(content: bytes, filename: str = "", content_type: str = "", *, user=None) -> ImportResult:
     """Apply a roster; `InvalidInput` listing every bad row, and nothing written, when any is bad."""
-    result = plan_import(content, filename, content_type)
+    result = plan_import(content, filename, content_type, user=user)
     if result.errors:
         raise InvalidInput(
             ngettext("%(num)d row has errors; nothing was imported.", "%(num)d rows have errors; nothing was imported.",

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from meetings.core.db import utcnow
+from meetings.core.emails import comparable_email
 from meetings.core.errors import Conflict, InvalidInput, NotFound
 from meetings.core.timezones import DEFAULT_ZONE, get_zone
 from meetings.core.validation import clean_email, clean_language, clean_tag, clean_text
@@ -56,7 +57,7 @@ def get_person(person_id: int) -> Person:
 
 def get_person_by_email(email: str) -> Person | None:
     """The person with ``email`` (any case), or None."""
-    return db.session.scalar(sa.select(Person).where(Person.email == email.strip().lower()))
+    return db.session.scalar(sa.select(Person).where(Person.email == comparable_email(email)))
 
 
 def require_person_by_email(email: str, field: str = "email") -> Person:

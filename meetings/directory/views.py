@@ -11,12 +11,13 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from meetings.core.errors import DomainError, InvalidInput
 from meetings.core.forms import FORM_ERROR_STATUS, show_errors
 from meetings.core.timezones import all_zone_names
 from meetings.directory import roster, services
+from meetings.directory.access import CHANGE, person_access, require_may_revive
 from meetings.directory.forms import ImportForm, PersonForm
 from meetings.directory.models import PersonTag, Unit
 from meetings.extensions import db
@@ -48,8 +49,10 @@ def people():
 @blueprint.route("/people/new", methods=["GET", "POST"])
 @blueprint.route("/people/<int:person_id>", methods=["GET", "POST"])
 @login_required
+@person_access(CHANGE)
 def person(person_id: int | None = None):
-    """Add a person, or change one (their role tags among the rest)."""
+    """Add a person, or change one (their role tags among the rest): a change only by whom
+    `meetings.directory.access` allows."""
     existing = services.get_person(person_id) if person_id else None
     form = PersonForm()
     if request.method == "GET" and existing is not None:
@@ -60,6 +63,7 @@ def person(person_id: int | None = None):
     if form.validate_on_submit():
         try:
             if existing is None:
+                require_may_revive(current_user, form.email.data)
                 saved = services.create_person(form.to_data())
             else:
                 saved = services.update_person(existing, form.to_data())
@@ -98,7 +102,7 @@ def import_people():
             content = handle.read()
         name = request.form.get("filename", "")
         try:
-            result = roster.import_roster(content, name)
+            result = roster.import_roster(content, name, user=current_user)
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
@@ -115,7 +119,7 @@ def import_people():
         return render_template("directory/import.html", form=form, result=None), FORM_ERROR_STATUS
     content = upload.read()
     try:
-        result = roster.plan_import(content, upload.filename, upload.mimetype or "")
+        result = roster.plan_import(content, upload.filename, upload.mimetype or "", user=current_user)
     except DomainError as error:
         show_errors(form, error)
         return render_template("directory/import.html", form=form, result=None), FORM_ERROR_STATUS

@@ -17,6 +17,7 @@ from meetings.invitations.schemas import (
     ReplyResultSchema,
     RevokedLinksSchema,
     RevokeLinksSchema,
+    UnappliedReplySchema,
 )
 from meetings.scheduling.services import get_meeting_for
 
@@ -84,7 +85,9 @@ def calendar_reply():
     """Record a calendar client's METHOD:REPLY (body ``text/calendar``) for a meeting you manage.
 
     The answer counts when the UID and the attendee match an invitation and the reply is not
-    older (SEQUENCE, then DTSTAMP) than what is recorded; older replies are ignored.
+    older (SEQUENCE, then DTSTAMP) than what is recorded; older replies are ignored. Unlike a
+    reply read from the organizer mailbox, there is no mail sender to check: the caller's token
+    vouches for it, and only for meetings the caller manages.
     """
     body = request.get_data()
     if not body:
@@ -92,6 +95,14 @@ def calendar_reply():
     result = replies.apply_reply(body, current_api_user())
     db.session.commit()
     return result
+
+
+@blueprint.route("/meetings/<int:meeting_id>/replies/unapplied", methods=["GET"])
+@blueprint.response(200, UnappliedReplySchema(many=True))
+def unapplied_replies(meeting_id):
+    """Calendar replies from the organizer mailbox that were not applied (a sender who is not
+    the attendee, an attendee not invited...), newest first."""
+    return replies.unapplied_for(_meeting(meeting_id))
 
 
 @blueprint.route("/meetings/<int:meeting_id>/links", methods=["GET"])

@@ -22,6 +22,8 @@ from icalendar import Alarm, Calendar, Timezone, TimezoneDaylight, TimezoneStand
 from icalendar import Event as VEvent
 from icalendar.prop import vCalAddress, vDDDTypes, vDuration, vInt, vRecur, vText, vUri, vUTCOffset
 
+from meetings.core.emails import EmailAddressError, normalize_email
+
 UTC = timezone.utc
 ROLES = frozenset({"CHAIR", "REQ-PARTICIPANT", "OPT-PARTICIPANT", "NON-PARTICIPANT"})
 PARTSTATS = frozenset({"NEEDS-ACTION", "ACCEPTED", "TENTATIVE", "DECLINED", "DELEGATED"})
@@ -97,7 +99,6 @@ _BREAKS = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 # everywhere, so every parser reads the same text.
 _CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufeff]")
 _BREAK_RUN = re.compile("[ \t]*\n[ \t\n]*")
-_ADDRESS = re.compile(r"[^\s\"<>()\[\]\\,;:@]+@[^\s\"<>()\[\]\\,;:@]+\.[^\s\"<>()\[\]\\,;:@]+")
 _URL = re.compile(r"https?://[!#-;=?-\[\]_a-z~]+", re.IGNORECASE)
 _MAILTO = re.compile("mailto:", re.IGNORECASE)
 
@@ -145,9 +146,11 @@ class _TextList(vText):
 
 
 def _address(email: str, what: str) -> vCalAddress:
-    plain = _MAILTO.sub("", email.strip(), count=1).lower()
-    if not _ADDRESS.fullmatch(plain):
-        raise CalendarError(f"{what} {email!r} is not an email address.")
+    # The one grammar of `meetings.core.emails`, as the directory and delivery read addresses.
+    try:
+        plain = normalize_email(_MAILTO.sub("", email.strip(), count=1))
+    except EmailAddressError as error:
+        raise CalendarError(f"{what} {email!r} is not an email address: {error.reason}") from None
     return vCalAddress("mailto:" + plain)
 
 
@@ -561,8 +564,10 @@ def _single(component, name: str, what: str):
 
 
 def _email_of(value) -> str | None:
-    plain = _MAILTO.sub("", _text_of(value).strip(), count=1).strip().lower()
-    return plain if _ADDRESS.fullmatch(plain) else None
+    try:
+        return normalize_email(_MAILTO.sub("", _text_of(value).strip(), count=1))
+    except EmailAddressError:
+        return None
 
 
 def _read(data: bytes | str) -> Calendar:

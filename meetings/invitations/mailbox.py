@@ -5,11 +5,18 @@ Calendar clients send their REPLY to the ORGANIZER address (the service's own, s
 every unread message's ``text/calendar`` REPLY parts (inline or attached) are applied like a
 ``POST /api/replies``, and the message is marked read, whatever the outcome, so a bad message is
 looked at once, not on every run.
+
+A reply is applied only when the message was sent by the attendee it answers for: its From (one
+address) and its envelope sender (``Return-Path``, where the receiving server wrote one) are that
+attendee's address (`replies.require_sender`). Every reply not applied that names one of our
+meetings is kept for its organizers (`replies.keep_unapplied`, ``GET
+/api/meetings/{id}/replies/unapplied``), not dropped silently.
 """
 
 from __future__ import annotations
 
 import email
+import email.utils
 import imaplib
 import logging
 import ssl
@@ -20,7 +27,7 @@ from flask import current_app
 
 from meetings.core.errors import DomainError
 from meetings.extensions import db
-from meetings.invitations.replies import apply_reply
+from meetings.invitations.replies import apply_reply, keep_unapplied
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +78,19 @@ def calendar_replies(raw: bytes) -> list[bytes]:
     return found
 
 
+def senders_of(raw: bytes) -> list[str]:
+    """The addresses a message says it is from: every address of its From, and its envelope
+    sender (``Return-Path``) when it names one."""
+    message = email.message_from_bytes(raw, policy=policy.compat32)
+    found = [address for _name, address in email.utils.getaddresses(
+        [str(value) for value in message.get_all("From", [])])]
+    for value in message.get_all("Return-Path", []):
+        address = email.utils.parseaddr(str(value))[1]
+        if address:
+            found.append(address)
+    return [address for address in found if address]
+
+
 def read_replies() -> MailboxStats:
     """Apply the calendar replies among the unread messages of the organizer mailbox."""
     stats = MailboxStats()
@@ -84,8 +104,9 @@ def read_replies() -> MailboxStats:
             _, parts = client.uid("fetch", uid, "(BODY.PEEK[])")
             raw = next((p[1] for p in parts if isinstance(p, tuple)), b"")
             stats.messages += 1
+            senders = senders_of(raw)
             for body in calendar_replies(raw):
-                _apply(body, stats)
+                _apply(body, senders, stats)
             client.uid("store", uid, "+FLAGS", "(\\Seen)")
     finally:
         try:
@@ -95,14 +116,16 @@ def read_replies() -> MailboxStats:
     return stats
 
 
-def _apply(body: bytes, stats: MailboxStats) -> None:
+def _apply(body: bytes, senders: list[str], stats: MailboxStats) -> None:
     try:
-        result = apply_reply(body)
+        result = apply_reply(body, senders=senders)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
         stats.refused.append(error.message)
         log.info("calendar reply from the mailbox refused: %s", error.message)
+        keep_unapplied(body, ", ".join(senders), error.message)
+        db.session.commit()
         return
     if result["status"] == "applied":
         stats.applied += 1

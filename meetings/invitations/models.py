@@ -172,3 +172,29 @@ versions.touches_through(Person, lambda person: person.id, lambda people: sa.uni
 versions.touches_through(Unit, lambda unit: unit.id, lambda units: (
     sa.select(Invitation.meeting_id).join(Person, Person.id == Invitation.person_id)
     .where(Person.unit_id.in_(units))))
+
+
+class UnappliedReply(db.Model):
+    """A calendar reply read from the organizer mailbox and not applied (its sender is not the
+    attendee it answers for, or it breaks another rule): kept for the meeting's organizers to
+    see, rather than dropped silently."""
+
+    __tablename__ = "unapplied_replies"
+    __table_args__ = (sa.Index("ix_unapplied_replies_meeting", "meeting_id", "received_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The meeting whose UID the reply names.
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"), nullable=False)
+    #: When the mailbox reader took it.
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    #: The message's From (and envelope sender, when it had one), as written.
+    sender: Mapped[str] = mapped_column(sa.String(500), nullable=False, default="")
+    #: The ATTENDEE the reply answers for.
+    attendee: Mapped[str] = mapped_column(sa.String(320), nullable=False, default="")
+    #: The answer it carried (PARTSTAT).
+    partstat: Mapped[str] = mapped_column(sa.String(40), nullable=False, default="")
+    #: Why it was not applied.
+    reason: Mapped[str] = mapped_column(sa.String(500), nullable=False, default="")
+
+    def __repr__(self) -> str:
+        return f"<UnappliedReply {self.id} meeting {self.meeting_id} {self.attendee} from {self.sender}>"

@@ -6,26 +6,30 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from meetings.core.db import utcnow
-from meetings.core.errors import InvalidInput, NotFound
+from meetings.core.errors import DomainError, Forbidden, InvalidInput, NotFound
+from meetings.core.validation import clean_email
 from meetings.directory.services import get_person_by_email
 from meetings.extensions import db
 from meetings.invitations import ical, services
-from meetings.invitations.models import Invitation, Response
+from meetings.invitations.models import Invitation, Response, UnappliedReply
 from meetings.scheduling.models import Meeting
 from meetings.scheduling.services import visible_meetings
 
 
-def apply_reply(body: bytes | str, user=None) -> dict:
+def apply_reply(body: bytes | str, user=None, *, senders: list[str] | None = None) -> dict:
     """Apply a REPLY; returns ``{"status": "applied"|"ignored", "reason", "invitation"}``.
 
     ``user`` limits the meetings it may touch (an API caller); None means any (the mailbox
-    reader). Unknown UIDs, attendees who are not invited and malformed bodies are errors;
-    replies older than what is recorded are ignored, in SEQUENCE then DTSTAMP order.
+    reader). ``senders`` are the addresses a reply that came by mail was sent from (its From,
+    and its envelope sender when known): each must be the attendee it answers for
+    (`require_sender`). An API caller vouches for the replies they post (their token, and only
+    their meetings), so they pass none. Unknown UIDs, attendees who are not invited and
+    malformed bodies are errors; replies older than what is recorded are ignored, in SEQUENCE
+    then DTSTAMP order.
     """
-    try:
-        reply = ical.parse_reply(body)
-    except ical.CalendarError as error:
-        raise InvalidInput(f"Not a usable calendar reply: {error}", "body") from None
+    reply = _parse(body)
+    if senders is not None:
+        require_sender(reply.attendee_email, senders)
     query = visible_meetings(user) if user is not None else sa.select(Meeting)
     meeting = db.session.scalar(query.where(Meeting.uid == reply.uid))
     if meeting is None:
@@ -64,6 +68,53 @@ def apply_reply(body: bytes | str, user=None) -> dict:
     invitation.reply_sequence, invitation.reply_stamp = reply.sequence, stamp
     db.session.flush()
     return {"status": "applied", "reason": None, "invitation": invitation}
+
+
+def _parse(body: bytes | str) -> ical.Reply:
+    try:
+        return ical.parse_reply(body)
+    except ical.CalendarError as error:
+        raise InvalidInput(f"Not a usable calendar reply: {error}", "body") from None
+
+
+def require_sender(attendee: str, senders: list[str]) -> None:
+    """`Forbidden` unless there is a sender and every one of ``senders`` is ``attendee``
+    (compared as the one email grammar reads them: case does not count). Anyone who has seen
+    one invite knows the meeting's UID: without this, a mailed REPLY could answer for anyone."""
+    wanted = _address(attendee)
+    if not senders or wanted is None or any(_address(sender) != wanted for sender in senders):
+        raise Forbidden(f"The reply answers for {attendee} but was sent by {', '.join(senders) or 'no one'}.",
+                        "sender")
+
+
+def _address(text: str) -> str | None:
+    try:
+        return clean_email(text, "sender")
+    except DomainError:
+        return None
+
+
+def keep_unapplied(body: bytes | str, sender: str, reason: str) -> UnappliedReply | None:
+    """Keep a reply from the mailbox that was not applied, for its meeting's organizers
+    (`unapplied_for`); None (and nothing kept) when it names no meeting we have."""
+    try:
+        reply = ical.parse_reply(body)
+    except ical.CalendarError:
+        return None
+    meeting_id = db.session.scalar(sa.select(Meeting.id).where(Meeting.uid == reply.uid))
+    if meeting_id is None:
+        return None
+    kept = UnappliedReply(meeting_id=meeting_id, sender=sender[:500], attendee=reply.attendee_email[:320],
+                          partstat=(reply.partstat or "")[:40], reason=reason[:500])
+    db.session.add(kept)
+    db.session.flush()
+    return kept
+
+
+def unapplied_for(meeting: Meeting) -> list[UnappliedReply]:
+    """The replies from the mailbox that were not applied to ``meeting``, newest first."""
+    return list(db.session.scalars(sa.select(UnappliedReply).where(UnappliedReply.meeting_id == meeting.id)
+                                   .order_by(UnappliedReply.received_at.desc(), UnappliedReply.id.desc())))
 
 
 def _ignored(invitation: Invitation, reason: str) -> dict:

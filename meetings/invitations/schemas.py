@@ -84,6 +84,17 @@ class ReplyResultSchema(Schema):
     invitation = fields.Nested(InvitationSchema, allow_none=True)
 
 
+class UnappliedReplySchema(Schema):
+    """A calendar reply from the mailbox that was not applied, and why."""
+
+    id = fields.Integer()
+    received_at = fields.DateTime()
+    sender = fields.String()
+    attendee = fields.String()
+    partstat = fields.String()
+    reason = fields.String()
+
+
 class IssuedLinksSchema(Schema):
     """Links of one purpose issued to one person or site."""
 

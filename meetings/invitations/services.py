@@ -20,13 +20,14 @@ from meetings.core.labels import label
 from meetings.core.roles import Role
 from meetings.core.validation import clean_email, clean_text
 from meetings.directory import services as directory
+from meetings.directory.access import register_holder
 from meetings.directory.models import Person
 from meetings.extensions import db
 from meetings.invitations import links
 from meetings.invitations.models import Invitation, LinkPurpose, Mode, Response
 from meetings.scheduling import agenda
-from meetings.scheduling.models import Meeting, Site, SiteKind
-from meetings.scheduling.services import require_editable
+from meetings.scheduling.models import AgendaItem, Meeting, Site, SiteKind, SpeakerSlot
+from meetings.scheduling.services import organizer_may_see, require_editable
 
 #: The answers a person can give themselves.
 ANSWERS = (Response.ACCEPTED, Response.TENTATIVE, Response.DECLINED)
@@ -319,7 +320,27 @@ def _stand_down_site_host(site: Site, person: Person) -> None:
     signals.invitation_changed.send(invitation, changes=frozenset({"role"}))
 
 
+# --- who holds a person: the directory's rule for changing them (meetings.directory.access) -----
+
+_HIDDEN_MEETINGS = sa.select(Meeting.id).where(~organizer_may_see(sa.bindparam("user_id")))
+_HELD_ELSEWHERE = sa.select(sa.or_(
+    sa.exists().where(Invitation.person_id == sa.bindparam("person_id"), Invitation.removed_at.is_(None),
+                      Invitation.meeting_id.in_(_HIDDEN_MEETINGS)),
+    sa.exists().where(Site.host_person_id == sa.bindparam("person_id"), Site.meeting_id.in_(_HIDDEN_MEETINGS)),
+    sa.exists().where(SpeakerSlot.person_id == sa.bindparam("person_id"),
+                      SpeakerSlot.agenda_item_id == AgendaItem.id, AgendaItem.meeting_id.in_(_HIDDEN_MEETINGS)),
+))
+
+
+def on_meetings_hidden_from(person_id: int, user_id: int) -> bool:
+    """Whether the person is invited to, hosts a site of, or speaks at a meeting the organizer
+    ``user_id`` may not see (whatever its state: their history names them too)."""
+    return bool(db.session.scalar(_HELD_ELSEWHERE, {"person_id": person_id, "user_id": user_id}))
+
+
 def connect_signals() -> None:
-    """Invite speakers and site hosts as the agenda and the sites name them."""
+    """Invite speakers and site hosts as the agenda and the sites name them; tell the directory
+    which people meetings hold."""
+    register_holder(on_meetings_hidden_from)
     signals.speaker_assigned.connect(_invite_speaker)
     signals.site_host_assigned.connect(_invite_site_host)

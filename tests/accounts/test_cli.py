@@ -61,7 +61,7 @@ def test_a_role_other_than_admin_or_organizer_is_refused(runner):
 def test_a_short_password_is_refused(runner):
     result = create(runner, role="admin", password="short")
     assert result.exit_code == 1
-    assert "at least 8 characters" in result.output
+    assert "at least 10 characters" in result.output
     assert users() == []
 
 

@@ -12,7 +12,7 @@ def test_the_password_changes_and_mistakes_are_shown(client):
     differ = browser.post(url, {"current_password": "a long password", "new_password": "brand new password", "repeat_password": "other"})
     assert differ.status_code == 200 and "differ" in differ.text
     short = browser.post(url, {"current_password": "a long password", "new_password": "short", "repeat_password": "short"})
-    assert short.status_code == 200 and "at least 8" in short.text
+    assert short.status_code == 200 and "at least 10" in short.text
     done = browser.post(url, {"current_password": "a long password", "new_password": "brand new password",
                               "repeat_password": "brand new password"})
     assert done.status_code == 302

@@ -62,11 +62,11 @@ def test_the_role_must_be_admin_or_organizer(app, role):
     assert "role" in raised.value.fields
 
 
-@pytest.mark.parametrize("password", ["", "1234567", None])
-def test_a_password_needs_eight_characters(app, password):
+@pytest.mark.parametrize("password", ["", "1234567", "12345678", "abc12345", None])
+def test_a_password_needs_ten_characters(app, password):
     with pytest.raises(InvalidInput) as raised:
         services.create_user("alice@example.com", "organizer", password)
-    assert "8 characters" in raised.value.fields["password"][0]
+    assert "10 characters" in raised.value.fields["password"][0]
 
 
 def test_authenticate_takes_the_right_password_in_any_email_case(app):

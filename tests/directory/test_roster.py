@@ -278,7 +278,7 @@ def test_row_numbers_are_those_of_the_file_even_after_blank_lines(api):
     response = send(api, csv_bytes(roster))
     assert response.status_code == 422
     assert response.json["error"]["fields"] == {
-        "row 5": ["email: 'not-an-email' is not a valid email address."],
+        "row 5": ["email: 'not-an-email' is not a valid email address. An email address has exactly one @."],
         "row 7": ["email: alice@example.com also appears on row 2."],
     }
     assert count(Person) == 0

@@ -111,3 +111,43 @@ def test_a_reply_attached_as_a_file_counts_too(configured, invitation):
 def test_without_a_mailbox_nothing_happens(app):
     assert app.config["IMAP_HOST"] is None
     assert mailbox.read_replies().messages == 0
+
+
+def deliver_raw(client, message):
+    client.append("INBOX", None, None, message.as_bytes())
+
+
+def mailed_reply(meeting, partstat, *, sender, return_path=None):
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, USER, f"{partstat}: Operation meeting"
+    if return_path is not None:
+        message["Return-Path"] = return_path
+    message.set_content("An answer.")
+    message.add_alternative(reply(meeting, partstat).decode(), subtype="calendar", params={"method": "REPLY"})
+    return message
+
+
+def test_a_reply_is_applied_only_when_its_sender_is_the_attendee(configured, invitation, api, other_api):
+    meeting = invitation.meeting
+    for sender, return_path in (("mallory@example.com", None),  # anyone who saw an invite knows the UID
+                                ("Sanne Jansen <sanne@example.nl>, mallory@example.com", None),
+                                ("Sanne Jansen <sanne@example.nl>", "<mallory@example.com>")):
+        deliver_raw(configured, mailed_reply(meeting, "DECLINED", sender=sender, return_path=return_path))
+    stats = mailbox.read_replies()
+    assert (stats.messages, stats.applied) == (3, 0)
+    db.session.expire_all()
+    assert db.session.get(Invitation, invitation.id).response == "needs-action"
+    # Listed for the organizer, not dropped; nobody else sees them.
+    listed = api.get(f"/api/meetings/{meeting.id}/replies/unapplied")
+    assert listed.status_code == 200
+    assert [(r["attendee"], r["partstat"]) for r in listed.json] == [("sanne@example.nl", "DECLINED")] * 3
+    assert sorted(r["sender"] for r in listed.json) == ["mallory@example.com", "sanne@example.nl, mallory@example.com",
+                                                        "sanne@example.nl, mallory@example.com"]
+    assert all("answers for sanne@example.nl but was sent by" in r["reason"] for r in listed.json)
+    assert other_api.get(f"/api/meetings/{meeting.id}/replies/unapplied").status_code == 404
+    # The attendee's own reply, in another case, with a matching envelope, counts.
+    deliver_raw(configured, mailed_reply(meeting, "ACCEPTED", sender="SANNE@Example.NL",
+                                         return_path="<sanne@example.nl>"))
+    assert mailbox.read_replies().applied == 1
+    db.session.expire_all()
+    assert db.session.get(Invitation, invitation.id).response == "accepted"
