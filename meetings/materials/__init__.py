@@ -5,4 +5,7 @@ through their invitation link, the deadline and its reminders."""
 
 def init_app(app):
     """Attach the materials API, the link pages' materials, and the deadline reminders."""
-    from meetings.materials import models  # noqa: F401 (the tables, and their content versions)
+    from meetings.extensions import api as rest
+    from meetings.materials import api, models  # noqa: F401 (models: the tables, their content versions)
+
+    rest.register_blueprint(api.blueprint)
