@@ -8,4 +8,11 @@ def init_app(app):
     from meetings.extensions import api as rest
     from meetings.materials import api, models  # noqa: F401 (models: the tables, their content versions)
 
+    from meetings.core.linkpages import exempt_link_pages
+    from meetings.materials import links, views
+
     rest.register_blueprint(api.blueprint)
+    app.register_blueprint(views.blueprint)
+    exempt_link_pages(views.blueprint)
+    # The RSVP and join pages list a link's materials through this, from their templates.
+    app.add_template_global(links.materials_for_link)

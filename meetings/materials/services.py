@@ -314,3 +314,16 @@ def access_log(meeting_id: int, limit: int = 500) -> list:
         .outerjoin(Site, Site.id == MaterialAccess.site_id)
         .where(Material.meeting_id == meeting_id)
         .order_by(MaterialAccess.at.desc(), MaterialAccess.id.desc()).limit(limit)).all()
+
+
+def viewable_inline(content_type: str) -> bool:
+    """Whether browsers show this type themselves (PDF, images): how a confidential file is shown."""
+    return content_type in (checks.PDF, checks.PNG, checks.JPEG)
+
+
+def speaker_slots(invitation) -> list[SpeakerSlot]:
+    """The invited person's speaker slots in the meeting, in time order."""
+    return list(db.session.scalars(
+        sa.select(SpeakerSlot).join(AgendaItem, AgendaItem.id == SpeakerSlot.agenda_item_id)
+        .where(AgendaItem.meeting_id == invitation.meeting_id, SpeakerSlot.person_id == invitation.person_id)
+        .order_by(SpeakerSlot.start_at)))
