@@ -245,14 +245,16 @@ def get_material(meeting: Meeting, material_id: int) -> Material:
     return material
 
 
-def agenda_order():
+def agenda_order(material=Material.__table__, item=AgendaItem.__table__):
     """ORDER BY terms that list materials as the agenda runs: the meeting's own first, then by
-    item time, the speakers in slot order, then by upload."""
-    position = (sa.select(sa.func.min(SpeakerSlot.position))
-                .where(SpeakerSlot.agenda_item_id == Material.agenda_item_id,
-                       SpeakerSlot.person_id == Material.speaker_person_id).scalar_subquery())
-    return [AgendaItem.start_at.is_not(None), AgendaItem.start_at, AgendaItem.id,
-            sa.func.coalesce(position, 1_000_000), Material.id]
+    item time, the speakers in slot order, then by upload (``material`` and ``item``: the tables,
+    or the aliases a statement uses)."""
+    slots = SpeakerSlot.__table__
+    position = (sa.select(sa.func.min(slots.c.position))
+                .where(slots.c.agenda_item_id == material.c.agenda_item_id,
+                       slots.c.person_id == material.c.speaker_person_id).scalar_subquery())
+    return [item.c.start_at.is_not(None), item.c.start_at, item.c.id, sa.func.coalesce(position, 1_000_000),
+            material.c.id]
 
 
 def materials_of(meeting_id: int, viewer: Viewer | None = None) -> list[Material]:
