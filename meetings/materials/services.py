@@ -329,3 +329,23 @@ def speaker_slots(invitation) -> list[SpeakerSlot]:
         sa.select(SpeakerSlot).join(AgendaItem, AgendaItem.id == SpeakerSlot.agenda_item_id)
         .where(AgendaItem.meeting_id == invitation.meeting_id, SpeakerSlot.person_id == invitation.person_id)
         .order_by(SpeakerSlot.start_at)))
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A material changed since the meeting was published, as an update email mentions it."""
+
+    title: str
+    version: int
+    updated_at: datetime
+
+
+def notices_for(invitation) -> list[Notice]:
+    """The materials added or replaced since the meeting was published that ``invitation``'s
+    person may see (`may_see`): what their next update email mentions, instead of an email per
+    upload. Read by the update email's template (`material_notices`)."""
+    viewer = Viewer.invitee(invitation)
+    rows = db.session.scalars(sa.select(Material).outerjoin(AgendaItem, AgendaItem.id == Material.agenda_item_id)
+                              .where(Material.meeting_id == invitation.meeting_id, Material.notice_pending)
+                              .order_by(*agenda_order())).all()
+    return [Notice(row.title, row.current_version, row.updated_at) for row in rows if may_see(row, viewer)]

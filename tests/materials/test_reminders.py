@@ -74,3 +74,26 @@ def test_an_upload_cancels_the_waiting_reminder(client, api, cast):
     [(key, status, _)] = materials_rows()
     assert status.value == "cancelled"
     assert api.get(f"/api/meetings/{meeting.id}/materials").json["missing"] == []
+
+
+def test_the_next_update_email_mentions_changed_materials_to_their_audience(api, cast, smtp):
+    from meetings.scheduling import services as scheduling
+    from tests.factories import deliver
+
+    deliver()  # the invites
+    smtp.mailbox.clear()
+    services.upload(cast.meeting, samples.pdf(), "budget.pdf", title="Budget for chairs", audience=["chair"],
+                    user=api.user)
+    services.upload(cast.meeting, samples.pdf(), "notice.pdf", title="Seating notice", user=api.user)
+    db.session.commit()
+    deliver(later_minutes=10)
+    assert smtp.messages == []  # an upload alone sends nothing
+    meeting = db.session.get(Meeting, cast.meeting.id)
+    scheduling.update_meeting(meeting, {"start": (meeting.start_at + timedelta(hours=1)).isoformat(),
+                                        "end": (meeting.end_at + timedelta(hours=1)).isoformat()})
+    db.session.commit()
+    deliver(later_minutes=10)
+    updates = {mail.rcpt_tos[0]: mail.message.get_body(("plain",)).get_content() for mail in smtp.messages}
+    assert "Seating notice" in updates["participant@example.com"]
+    assert "Budget for chairs" not in updates["participant@example.com"]
+    assert "Budget for chairs" in updates["chair@example.com"] and "Seating notice" in updates["chair@example.com"]
