@@ -134,3 +134,17 @@ def exempt_uploads() -> None:
     """Exempt the upload handlers from the app-wide CSRF check (their forms check the token)."""
     csrf.exempt(materials)
     csrf.exempt(replace_material)
+
+
+@blueprint.route("/meetings/<int:meeting_id>/materials.zip", methods=["GET"])
+@login_required
+def materials_zip(meeting_id: int):
+    """Every material's current file as one ZIP in agenda order, streamed; each logged."""
+    meeting = load_meeting(meeting_id)
+    viewer = services.Viewer.organizer(meeting.id, current_user.id)
+    chosen = services.materials_of(meeting.id, viewer)
+    entries = files.zip_entries(chosen)
+    for material in chosen:
+        services.record_access(material, AccessAction.DOWNLOAD, "zip", viewer)
+    db.session.commit()
+    return files.zip_response(entries, f"meeting-{meeting.id}-materials.zip")

@@ -125,13 +125,8 @@ def get_zip(meeting_id):
     entries = files.zip_entries(materials)
     for material in materials:
         services.record_access(material, AccessAction.DOWNLOAD, "zip", viewer)
-    name = f"meeting-{meeting.id}-materials.zip"
     db.session.commit()
-    response = current_app.response_class(files.zip_stream(entries, db.engine), mimetype="application/zip",
-                                          direct_passthrough=True)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return files.zip_response(entries, f"meeting-{meeting.id}-materials.zip")
 
 
 @blueprint.route("/<int:meeting_id>/materials/accesses", methods=["GET"])

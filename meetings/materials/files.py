@@ -106,3 +106,11 @@ def zip_stream(entries: list[ZipEntry], engine=None) -> Iterator[bytes]:
         connection.rollback()
     if data := sink.take():
         yield data
+
+
+def zip_response(entries: list[ZipEntry], name: str) -> Response:
+    """A response that streams the ZIP of ``entries`` as the attachment ``name``."""
+    response = Response(zip_stream(entries, db.engine), mimetype="application/zip", direct_passthrough=True)
+    response.headers["Content-Disposition"] = _disposition("attachment", name)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

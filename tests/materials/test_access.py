@@ -23,6 +23,7 @@ ACCESS = {
     "manage.materials": ("page", "GET"),
     "manage.replace_material": ("page", "POST"),
     "manage.material_file": ("page", "GET"),
+    "manage.materials_zip": ("page", "GET"),
     "materials_links.speaker_page": ("rsvp", "GET"),
     "materials_links.speaker_upload": ("rsvp", "POST"),
     "materials_links.rsvp_file": ("rsvp", "GET"),
@@ -72,6 +73,15 @@ def test_outsiders_get_nothing(app, client, other_api, cast, material, endpoint)
         assert as_other(_url(app, endpoint, **{**values, "meeting_id": 999999})).status_code == 404
     elif kind == "page":
         assert open_(url).status_code in (302, 401)  # to the sign-in page
+        from tests.manage.conftest import sign_in
+
+        other = sign_in(client, "other.organizer@example.com")
+        if method == "GET":
+            assert other.get(url).status_code == 404
+        else:
+            answer = other.post(url, form_page="/meetings/new", content_type="multipart/form-data",
+                                data={"file": (io.BytesIO(samples.pdf()), "b.pdf")})
+            assert answer.status_code == 404
     else:
         # A wrong token, and a real link of another purpose, are 404s.
         assert open_(url).status_code == 404

@@ -38,6 +38,8 @@ def test_an_organizer_uploads_replaces_and_sees_what_is_missing(client):
     assert answer.status_code == 302
     got = browser.get(f"/meetings/{meeting.id}/materials/{material.id}/file?version=1")
     assert got.data.startswith(b"%PDF-1.7\none")
+    archive = browser.get(f"/meetings/{meeting.id}/materials.zip")
+    assert archive.mimetype == "application/zip" and b"01 Notice.docx" in archive.data
     page = browser.get(path).text
     assert "notice.docx" in page and "office@example.com" in page  # the access log
 
