@@ -90,7 +90,7 @@ class Material(db.Model):
     confidential: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
     #: The number of the current (newest) version.
     current_version: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=1)
-    #: Changed after the meeting was published, and not yet told in an update email.
+    #: Added or replaced after the meeting was published: update emails list it to its audience.
     notice_pending: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False, server_default=sa.false())
     #: When it was made.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
