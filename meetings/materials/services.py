@@ -7,6 +7,7 @@ Services never commit: the request or the task does.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -116,6 +117,12 @@ def parse_audience(raw, meeting: Meeting) -> tuple[Audience, list[str], list[int
     if raw is None or raw == "" or raw == []:
         return Audience.ALL, [], []
     values = raw if isinstance(raw, list) else [raw]
+    if len(values) == 1 and isinstance(values[0], str) and values[0].strip().startswith("["):
+        # A JSON array in one multipart field: ["chair", 3].
+        try:
+            values = [str(value) for value in json.loads(values[0])]
+        except (ValueError, TypeError):
+            raise InvalidInput(_("The audience is not a valid list."), "audience") from None
     parts = [str(part).strip() for value in values for part in str(value).split(",") if str(part).strip()]
     if parts in (["all"], ["organizers"]):
         return Audience(parts[0]), [], []

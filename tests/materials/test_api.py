@@ -134,3 +134,11 @@ def test_the_zip_holds_every_file_in_agenda_order(api, cast):
     log = api.get(f"/api/meetings/{cast.meeting.id}/materials/accesses").json
     assert len(log) == 3 and {entry["via"] for entry in log} == {"zip"}
     assert log[0]["who"] == api.user.email
+
+
+def test_the_audience_takes_roles_and_sites_repeated_comma_separated_or_as_json(api, cast):
+    for audience in (["chair", str(cast.remote.id)], f"chair,{cast.remote.id}", f'["chair", {cast.remote.id}]'):
+        answer = post(api, cast.meeting.id, samples.pdf(), title="Chairs and Rotterdam", audience=audience)
+        assert answer.status_code == 201, answer.json
+        assert answer.json["audience"] == ["chair", cast.remote.id]
+    assert post(api, cast.meeting.id, samples.pdf(), audience="[chair").status_code == 422

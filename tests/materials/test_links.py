@@ -116,3 +116,8 @@ def test_links_to_materials_end_with_the_meetings_links(client, api, cast):
     with time_machine.travel(cast.meeting.end_at + timedelta(hours=3)):
         assert client.get(f"/rsvp/{token}/materials/{material.id}").status_code == 404
         assert client.get(f"/join/{site}/materials/{material.id}").status_code == 404
+
+
+def test_the_speaker_page_in_chinese(client, cast):
+    page = client.get(f"/rsvp/{cast.rsvp_token(cast.speaker)}/materials?lang=zh_Hans").text
+    assert "您的材料" in page and "尚未上传" in page and "请在" in page
