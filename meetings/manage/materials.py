@@ -18,6 +18,8 @@ from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
 
 from meetings.core.errors import DomainError, NotFound
 from meetings.core.forms import FORM_ERROR_STATUS, show_errors
+from meetings.core.i18n import format_when
+from meetings.core.timezones import get_zone
 from meetings.extensions import csrf, db
 from meetings.manage.blueprint import blueprint, load_meeting
 from meetings.manage.forms import ROLE_CHOICES
@@ -52,7 +54,9 @@ def _choices(meeting, form: MaterialForm) -> None:
 
 def _page(meeting, form, status=200):
     viewer = services.Viewer.organizer(meeting.id, current_user.id)
-    return render_template("manage/materials.html", meeting=meeting, form=form,
+    due_form = DueForm()
+    due_form.due.data = services.due_at(meeting).astimezone(get_zone(meeting.timezone)).strftime("%Y-%m-%dT%H:%M")
+    return render_template("manage/materials.html", meeting=meeting, form=form, due_form=due_form,
                            materials=services.materials_of(meeting.id, viewer), due=services.due_at(meeting),
                            missing=services.missing_uploads(meeting.id),
                            accesses=services.access_log(meeting.id, limit=100)), status
@@ -148,3 +152,28 @@ def materials_zip(meeting_id: int):
         services.record_access(material, AccessAction.DOWNLOAD, "zip", viewer)
     db.session.commit()
     return files.zip_response(entries, f"meeting-{meeting.id}-materials.zip")
+
+
+class DueForm(FlaskForm):
+    """When speakers' materials are due (wall time in the meeting's zone; empty: the default)."""
+
+    due = StringField(_l("Materials due"))
+
+
+@blueprint.route("/meetings/<int:meeting_id>/materials/due", methods=["POST"])
+@login_required
+def materials_due(meeting_id: int):
+    """Set when speakers' materials are due."""
+    meeting = load_meeting(meeting_id)
+    form = DueForm()
+    if form.validate_on_submit():
+        try:
+            services.set_due(meeting, form.due.data or None)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash(_("Materials are now due %(when)s.", when=format_when(services.due_at(meeting), meeting.timezone)),
+                  "success")
+    return redirect(url_for("manage.materials", meeting_id=meeting_id))

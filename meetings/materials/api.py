@@ -17,6 +17,8 @@ from meetings.materials import files, services
 from meetings.materials.models import AccessAction
 from meetings.materials.schemas import (
     AccessSchema,
+    DueInSchema,
+    DueSchema,
     FileQuerySchema,
     MaterialListSchema,
     MaterialSchema,
@@ -135,3 +137,14 @@ def list_accesses(meeting_id):
     """Who viewed or downloaded which material, when and how: newest first, the latest 500."""
     meeting = _meeting(meeting_id)
     return services.access_log(meeting.id)
+
+
+@blueprint.route("/<int:meeting_id>/materials/due", methods=["PUT"])
+@blueprint.arguments(DueInSchema)
+@blueprint.response(200, DueSchema)
+def set_due(data, meeting_id):
+    """Set when speakers' materials are due (their reminder comes ``MATERIALS_REMINDER_HOURS`` before)."""
+    meeting = _meeting(meeting_id)
+    due = services.set_due(meeting, data["due"], data["timezone"])
+    db.session.commit()
+    return {"due": due}

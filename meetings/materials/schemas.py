@@ -104,3 +104,18 @@ class AccessSchema(Schema):
     action = fields.String()
     via = fields.String()
     who = fields.String()
+
+
+class DueInSchema(Schema):
+    """When materials are due."""
+
+    due = fields.String(required=True, allow_none=True, metadata={
+        "description": "ISO 8601 wall time in `timezone` (default: the meeting's), or with an offset; "
+                       "null: 2 days before the start.", "example": "2027-06-08T18:00"})
+    timezone = fields.String(load_default=None)
+
+
+class DueSchema(Schema):
+    """When materials are due."""
+
+    due = fields.DateTime()

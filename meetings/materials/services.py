@@ -356,3 +356,19 @@ def notices_for(invitation) -> list[Notice]:
                               .where(Material.meeting_id == invitation.meeting_id, Material.notice_pending)
                               .order_by(*agenda_order())).all()
     return [Notice(row.title, row.current_version, row.updated_at) for row in rows if may_see(row, viewer)]
+
+
+def set_due(meeting: Meeting, value, zone: str | None = None) -> datetime:
+    """Set when the meeting's materials are due (an ISO time, wall time in ``zone`` or the
+    meeting's; None: back to 2 days before the start). Speakers' reminders follow it. It must be
+    before the meeting ends."""
+    from meetings.scheduling.services import parse_time
+
+    if value is None or value == "":
+        meeting.materials_due = None
+    else:
+        due = parse_time(value, zone or meeting.timezone, "due")
+        if due >= meeting.end_at:
+            raise InvalidInput(_("Materials must be due before the meeting ends."), "due")
+        meeting.materials_due = due
+    return due_at(meeting)

@@ -77,3 +77,15 @@ def test_the_upload_form_checks_its_csrf_token(client):
                          data={"file": (io.BytesIO(samples.pdf()), "a.pdf"), "title": "No token"},
                          content_type="multipart/form-data")
     assert answer.status_code != 302 and services.materials_of(meeting.id) == []
+
+
+def test_the_organizer_sets_the_due_date_on_the_page(client):
+    browser = sign_in(client, "office@example.com")
+    meeting = factories.meeting(browser.user)
+    path = f"/meetings/{meeting.id}/materials"
+    answer = browser.post(f"/meetings/{meeting.id}/materials/due", form_page=path,
+                          data={"due": f"{meeting.start_at.date()}T08:00"})
+    assert answer.status_code == 302
+    db.session.expire_all()
+    assert services.due_at(meeting).isoformat().endswith("00:00:00+00:00")  # 08:00 in Shanghai
+    assert 'value="' + f"{meeting.start_at.date()}T08:00" + '"' in browser.get(path).text

@@ -97,3 +97,18 @@ def test_the_next_update_email_mentions_changed_materials_to_their_audience(api,
     assert "Seating notice" in updates["participant@example.com"]
     assert "Budget for chairs" not in updates["participant@example.com"]
     assert "Budget for chairs" in updates["chair@example.com"] and "Seating notice" in updates["chair@example.com"]
+
+
+def test_the_organizer_sets_the_due_date_and_the_reminder_follows(api, cast):
+    url = f"/api/meetings/{cast.meeting.id}/materials/due"
+    auth = {"Authorization": f"Bearer {api.token}"}
+    day = cast.meeting.start_at.date()
+    answer = api.client.put(url, json={"due": f"{day - timedelta(days=5)}T18:00"}, headers=auth)
+    assert answer.status_code == 200 and answer.json["due"].endswith("+00:00")
+    meeting = db.session.get(Meeting, cast.meeting.id)
+    assert services.due_at(meeting) == meeting.materials_due
+    assert reminders.queue_reminders(meeting.materials_due - timedelta(hours=25)) == 0
+    assert reminders.queue_reminders(meeting.materials_due - timedelta(hours=23)) == 1
+    late = api.client.put(url, json={"due": meeting.end_at.isoformat()}, headers=auth)
+    assert late.status_code == 422 and "due" in late.json["error"]["fields"]
+    assert api.client.put(url, json={"due": None}, headers=auth).status_code == 200
