@@ -108,6 +108,10 @@ class Config:
         #: Level of the JSON logs written to standard error outside development.
         self.LOG_LEVEL = env("LOG_LEVEL") or "INFO"
         self.MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+        #: The largest material file accepted (bytes); uploads of materials may be this large.
+        self.MATERIALS_MAX_BYTES = _int("MATERIALS_MAX_BYTES", 50 * 1024 * 1024)
+        #: Hours before materials are due that speakers without one get their reminder.
+        self.MATERIALS_REMINDER_HOURS = _int("MATERIALS_REMINDER_HOURS", 24)
         self.API_TITLE = "meetings"
         self.API_VERSION = "1"
         self.OPENAPI_VERSION = "3.0.3"

@@ -18,6 +18,7 @@ DOMAINS = (
     "meetings.invitations",
     "meetings.attendance",
     "meetings.conferencing",
+    "meetings.materials",
     "meetings.notifications",
     "meetings.manage",
 )

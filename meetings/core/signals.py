@@ -47,3 +47,7 @@ invitation_delegated = _signals.signal("invitation-delegated")
 
 #: A site's join links were all replaced by a new one: its host must get it. ``sender`` is the site.
 site_link_rotated = _signals.signal("site-link-rotated")
+
+#: A material got a new version, or a new audience, after its meeting was published: the next
+#: update email to its audience mentions it. ``sender`` is the material.
+material_updated = _signals.signal("material-updated")

@@ -90,6 +90,8 @@ class Meeting(db.Model):
     #: meeting's links shows (see `meetings.scheduling.versions`): those pages are rendered once
     #: per version and reused until it moves.
     content_version: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0, server_default="0")
+    #: When speakers' materials are due (None: `meetings.materials` takes 2 days before the start).
+    materials_due: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     #: Whether the organizer set the reminders (else every role gets its defaults).
     reminders_customized: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
     #: The organizer who made it.

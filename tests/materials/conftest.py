@@ -1,0 +1,1 @@
+from tests.materials.helpers import cast  # noqa: F401 (the fixture)
