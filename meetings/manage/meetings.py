@@ -103,7 +103,7 @@ def details(meeting_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            changes = services.update_meeting(meeting, form.to_data())
+            changes = services.update_meeting(meeting, carry_end(meeting, form.to_data()))
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
@@ -117,6 +117,20 @@ def details(meeting_id: int):
         status = FORM_ERROR_STATUS
     return render_template("manage/details.html", form=form, meeting=meeting,
                            zones=sorted(all_zone_names())), status
+
+
+def carry_end(meeting, data: dict) -> dict:
+    """The form always sends both times; when only the start was changed, leave the end out so
+    the service moves the end and the agenda with the start, as a PATCH with a new start does."""
+    zone = data.get("timezone") or meeting.timezone
+    if zone != meeting.timezone:
+        return data
+    start = localize(meeting.start_at, zone).strftime("%Y-%m-%dT%H:%M")
+    end = localize(meeting.end_at, zone).strftime("%Y-%m-%dT%H:%M")
+    if data.get("start") != start and data.get("end") == end:
+        data = dict(data)
+        del data["end"]
+    return data
 
 
 def _changed_message(meeting, changes) -> str:

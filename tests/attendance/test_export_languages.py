@@ -16,6 +16,9 @@ from meetings.extensions import db
 from meetings.invitations import services as invitations
 from tests.conferencing.helpers import invitation_of, remote_meeting
 
+# The fixtures record QR check-ins and roll calls for a meeting next year.
+pytestmark = pytest.mark.usefixtures("checkin_open")
+
 HEADER_ZH = ["姓名", "电子邮箱", "单位", "职务", "参会身份", "会场", "参会方式", "回复", "回复时间（UTC）", "受托参会人",
              "签到时间（当地时间）", "当地时区", "签到时间（UTC）", "签到方式"]
 HEADER_EN = ["Name", "Email", "Unit", "Title", "Role", "Site", "Mode", "Response", "Responded at (UTC)",

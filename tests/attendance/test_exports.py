@@ -16,6 +16,9 @@ from meetings.invitations import services as invitations
 from tests import factories
 from tests.conferencing.helpers import invitation_of, remote_meeting
 
+# The fixtures record QR check-ins and roll calls for a meeting next year.
+pytestmark = pytest.mark.usefixtures("checkin_open")
+
 HEADER = ["Name", "Email", "Unit", "Title", "Role", "Site", "Mode", "Response", "Responded at (UTC)",
           "Delegated to", "Checked in at (local time)", "Local time zone", "Checked in at (UTC)", "How"]
 #: 01:05:42 UTC on the meeting's day: 09:05:42 in Shanghai, 03:05:42 in Amsterdam (summer).
