@@ -28,7 +28,7 @@ from meetings.directory.models import Person
 from meetings.extensions import db
 from meetings.invitations import calendars, ical
 from meetings.invitations.links import PendingLinks, link_url, roll_call_url
-from meetings.notifications import reminders
+from meetings.notifications import changes as changes_since, reminders
 from meetings.invitations.models import Invitation, LinkPurpose, Mode
 from meetings.outbox.delivery import RenderedEmail, Skip, register_renderer
 from meetings.outbox.mail import InlineImage
@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 CHECKIN_CODE_ID = "checkin-code@meetings"
 #: Emails that carry an in-person attendee's check-in code: those that restate the details.
 CHECKIN_KINDS = frozenset({"invite", "update", "confirmation"})
+
+#: Emails that restate the meeting: what they tell is kept, and the next update says what changed.
+SNAPSHOT_KINDS = frozenset({"invite", "update", "confirmation"})
 
 #: Kinds rendered here, and the iTIP method each one carries (None: no calendar part; a
 #: reminder is not an invite).
@@ -89,16 +92,21 @@ def render_invitation_emails(rows: list[OutboxMessage]) -> dict[int, RenderedEma
     merge = MailMerge()
     pending = PendingLinks()
     rendered: dict[int, RenderedEmail | Skip | Exception] = {}
+    told: dict[int, tuple[Invitation, dict]] = {}
     for row in rows:
         invitation = invitations.get(row.invitation_id)
         try:
-            rendered[row.id] = _render(row, invitation, slots, merge, pending)
+            rendered[row.id] = _render(row, invitation, slots, merge, pending, told)
         except Exception as error:  # one broken row must not hold back the others
             log.exception("could not render outbox row %s", row.id)
             rendered[row.id] = error
     pending.flush()
     _record_sent_sequences(invitations[row.invitation_id] for row in rows
                            if isinstance(rendered.get(row.id), RenderedEmail))
+    # Kept with the rendering, in the delivery's transaction: a copy that fails to send is
+    # rendered again, from the same snapshot, on its retry.
+    changes_since.record_snapshots(told[row.id] for row in rows
+                                   if row.id in told and isinstance(rendered.get(row.id), RenderedEmail))
     return rendered
 
 
@@ -145,7 +153,7 @@ def _record_sent_sequences(invitations) -> None:
                            .values(sent_sequence=sequence))
 
 
-def _render(row, invitation, slots, merge: MailMerge, pending) -> RenderedEmail | Skip:
+def _render(row, invitation, slots, merge: MailMerge, pending, told: dict) -> RenderedEmail | Skip:
     if invitation is None:
         return Skip("the invitation no longer exists")
     meeting = invitation.meeting
@@ -160,7 +168,13 @@ def _render(row, invitation, slots, merge: MailMerge, pending) -> RenderedEmail 
             return Skip("the site is gone, or they no longer host it")
     my_slots = slots.get((meeting.id, invitation.person_id), [])
     links = _links(row, invitation, pending)
-    return merge.email(row, invitation, my_slots, links)
+    changed = ()
+    if row.kind in SNAPSHOT_KINDS:
+        now = changes_since.snapshot(invitation, my_slots)
+        if row.kind == "update":
+            changed = changes_since.differences(invitation.sent_snapshot, now)
+        told[row.id] = (invitation, now)
+    return merge.email(row, invitation, my_slots, links, changes=changed)
 
 
 class MailMerge:
@@ -184,19 +198,21 @@ class MailMerge:
         self._everyone: dict[int, list[Invitation]] = {}
         self._env = current_app.jinja_env
 
-    def _variant_key(self, row, invitation: Invitation, slots, links) -> tuple:
-        return (row.kind, row.payload.get("scope"), row.payload.get("site_id"), row.payload.get("before_minutes"),
+    def _variant_key(self, row, invitation: Invitation, slots, links, changes) -> tuple:
+        return (changes, row.kind, row.payload.get("scope"), row.payload.get("site_id"), row.payload.get("before_minutes"),
                 invitation.meeting_id, invitation.role, invitation.mode,
                 getattr(invitation.venue, "id", None), invitation.person.timezone, invitation.person.language,
                 invitation.response, invitation.delegated_to_id, invitation.delegated_from_id,
                 tuple(slot.id for slot in slots), tuple(kind for kind in self.urls if getattr(links, kind)))
 
-    def email(self, row, invitation: Invitation, slots, links: calendars.InviteLinks) -> RenderedEmail:
-        """The email of ``row`` for ``invitation``'s person."""
-        key = self._variant_key(row, invitation, slots, links)
+    def email(self, row, invitation: Invitation, slots, links: calendars.InviteLinks,
+              changes: tuple = ()) -> RenderedEmail:
+        """The email of ``row`` for ``invitation``'s person; an update leads with ``changes``
+        (`meetings.notifications.changes`)."""
+        key = self._variant_key(row, invitation, slots, links, changes)
         variant = self._variants.get(key)
         if variant is None:
-            variant = self._variants[key] = self._render_variant(row, invitation, slots, links)
+            variant = self._variants[key] = self._render_variant(row, invitation, slots, links, changes)
         subject, text, html, lines = variant
         person = invitation.person
         values = {self.name: person.name, self.email_address: person.email}
@@ -218,14 +234,15 @@ class MailMerge:
                              html=_fill(html, html_values), calendar=calendar,
                              method=METHODS[row.kind] if calendar is not None else None, images=images)
 
-    def _render_variant(self, row, invitation: Invitation, slots, links) -> tuple:
+    def _render_variant(self, row, invitation: Invitation, slots, links, changes) -> tuple:
         # Every email and its calendar copy are rendered here, so this is where they take the
         # recipient's language (their language is part of the variant key).
         with in_language(invitation.person.language):
-            return self._render_variant_in_language(row, invitation, slots, links)
+            return self._render_variant_in_language(row, invitation, slots, links, changes)
 
-    def _render_variant_in_language(self, row, invitation: Invitation, slots, links) -> tuple:
+    def _render_variant_in_language(self, row, invitation: Invitation, slots, links, changes) -> tuple:
         meeting = invitation.meeting
+        changed = changes_since.lines(changes, invitation.person.timezone)
         stand_in_links = calendars.InviteLinks(**{kind: (self.urls[kind] if getattr(links, kind) else None)
                                                   for kind in self.urls})
         person = SimpleNamespace(name=self.name, email=self.email_address, timezone=invitation.person.timezone,
@@ -240,12 +257,13 @@ class MailMerge:
             lines = calendars.cancel_lines(invitation, stand_in_links, everyone=everyone, recipient=recipient,
                                            slots=slots)
         else:
-            lines = calendars.request_lines(invitation, stand_in_links, recipient=recipient, slots=slots)
+            lines = calendars.request_lines(invitation, stand_in_links, recipient=recipient, slots=slots,
+                                            changes=changed)
         context = {"meeting": meeting, "invitation": invitation, "person": person, "slots": slots,
                    "links": stand_in_links, "zone": invitation.person.timezone,
                    "scope": row.payload.get("scope"), "before_minutes": row.payload.get("before_minutes"),
                    "site": invitation.venue, "hosted_site": _hosted_site(row, invitation),
-                   "checkin_code_id": CHECKIN_CODE_ID}
+                   "checkin_code_id": CHECKIN_CODE_ID, "changes": changed}
         folder = f"email/{row.kind}"
         subject = " ".join(self._env.get_template(f"{folder}/subject.txt").render(context).split())
         text = self._env.get_template(f"{folder}/body.txt").render(context)
