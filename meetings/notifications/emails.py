@@ -297,61 +297,100 @@ def _hosted_site(row: OutboxMessage, invitation: Invitation) -> Site | None:
     return None
 
 
-def _links(row: OutboxMessage, invitation: Invitation, pending: PendingLinks) -> calendars.InviteLinks:
-    """Fresh links for this email: answer, join (online people: their own; site hosts: their
-    site's), check-in (in-person people who are coming: their QR code), and the person's
-    calendar feed with the first invite."""
-    links = calendars.InviteLinks()
+def _link_plan(row, invitation: Invitation) -> dict[str, tuple[LinkPurpose, dict]]:
+    """Which links an email carries, and what each is minted for: answer, join (online people:
+    their own; site hosts: their site's, with its roll call), check-in (in-person people who are
+    coming: their QR code), and the person's calendar feed with the first invite. One plan for
+    the emails that leave and for their previews."""
     if row.kind == "cancel":
-        return links
+        return {}
     meeting_id = invitation.meeting_id
-    links.rsvp = link_url(LinkPurpose.RSVP, pending.mint(LinkPurpose.RSVP, meeting_id=meeting_id,
-                                                         invitation_id=invitation.id))
+    plan = {"rsvp": (LinkPurpose.RSVP, {"meeting_id": meeting_id, "invitation_id": invitation.id})}
     hosted = _hosted_site(row, invitation)
     if invitation.mode == Mode.ONLINE and hosted is None:
-        links.join = link_url(LinkPurpose.JOIN, pending.mint(LinkPurpose.JOIN, meeting_id=meeting_id,
-                                                             invitation_id=invitation.id))
+        plan["join"] = (LinkPurpose.JOIN, {"meeting_id": meeting_id, "invitation_id": invitation.id})
     elif hosted is not None:
-        raw = pending.mint(LinkPurpose.SITE, meeting_id=meeting_id, site_id=hosted.id)
-        links.join = link_url(LinkPurpose.SITE, raw)
-        links.roll_call = roll_call_url(raw)
+        plan["join"] = (LinkPurpose.SITE, {"meeting_id": meeting_id, "site_id": hosted.id})
     if row.kind in CHECKIN_KINDS and invitation.mode == Mode.IN_PERSON and invitation.is_coming:
-        links.checkin = link_url(LinkPurpose.CHECKIN, pending.mint(LinkPurpose.CHECKIN, meeting_id=meeting_id,
-                                                                   invitation_id=invitation.id))
+        plan["checkin"] = (LinkPurpose.CHECKIN, {"meeting_id": meeting_id, "invitation_id": invitation.id})
     if row.kind == "invite":
-        links.feed = link_url(LinkPurpose.FEED, pending.mint(LinkPurpose.FEED, person_id=invitation.person_id))
+        plan["feed"] = (LinkPurpose.FEED, {"person_id": invitation.person_id})
+    return plan
+
+
+def _links(row: OutboxMessage, invitation: Invitation, pending: PendingLinks) -> calendars.InviteLinks:
+    """Fresh links for this email (`_link_plan`)."""
+    links = calendars.InviteLinks()
+    for kind, (purpose, scope) in _link_plan(row, invitation).items():
+        raw = pending.mint(purpose, **scope)
+        setattr(links, kind, link_url(purpose, raw))
+        if purpose == LinkPurpose.SITE:
+            links.roll_call = roll_call_url(raw)
     return links
 
 
-def preview_invite(meeting, role, person=None) -> RenderedEmail:
-    """The invite ``role`` would receive, rendered without sending, queueing or making any link.
+#: The token of the links in a preview: they open nothing.
+PREVIEW_TOKEN = "EXAMPLE-only-real-emails-carry-working-links"
 
-    ``person`` is whose copy to show (one of the invited, in their language), else a stand-in in
-    the page's language. Nothing is written: the invitation (and the stand-in) are transient
-    objects, never added to the session, and the links are examples that open nothing.
+
+def _example_links(row, invitation: Invitation) -> calendars.InviteLinks:
+    links = calendars.InviteLinks()
+    for kind, (purpose, _scope) in _link_plan(row, invitation).items():
+        setattr(links, kind, link_url(purpose, PREVIEW_TOKEN))
+        if purpose == LinkPurpose.SITE:
+            links.roll_call = roll_call_url(PREVIEW_TOKEN)
+    return links
+
+
+def preview_kind(invitation: Invitation) -> str:
+    """What the next email to an invited person is: their invite while it has not gone out,
+    else the update the next change would send."""
+    return "update" if invitation.invited_at is not None and invitation.meeting.is_live else "invite"
+
+
+def preview_for(invitation: Invitation) -> RenderedEmail:
+    """Exactly the email ``invitation``'s person will receive next (`preview_kind`): their
+    language, zone, place, slots and links (as examples that open nothing), and for an update
+    what changed since their last copy. Nothing is written."""
+    row = SimpleNamespace(kind=preview_kind(invitation), payload={})
+    meeting = invitation.meeting
+    slots = calendars.speaker_slots(meeting, invitation.person_id)
+    changed = ()
+    if row.kind == "update":
+        changed = changes_since.differences(invitation.sent_snapshot, changes_since.snapshot(invitation, slots))
+    return MailMerge().email(row, invitation, slots, _example_links(row, invitation), changes=changed)
+
+
+def preview_invite(meeting, role, person=None, site=None) -> RenderedEmail:
+    """The invite ``role`` would receive at ``site`` (else where `placement` puts them; a site
+    host hosts the site chosen, else the main venue), rendered without sending, queueing or
+    making any link.
+
+    ``person`` is whose copy to show (in their language), else a stand-in in the page's
+    language. Nothing is written: the invitation (and the stand-in) are transient objects, never
+    added to the session, and the links are examples that open nothing.
     """
     from meetings.core.roles import Role
-    from meetings.core.urls import external_url
     from meetings.directory.models import Person
     from meetings.invitations.models import Mode, Response
     from meetings.invitations.services import placement
+    from meetings.scheduling.models import SiteKind
 
     role = Role(role)
     # A stand-in reads the language of the page that shows it: the organizer previews the
     # invite as it reads to people who share their language.
     person = person or Person(name=gettext("Sample Person"), email="sample.person@example.com",
-                              timezone=meeting.timezone, language=current_language())
-    remote = next((s for s in meeting.sites if s.kind == "remote"), None)
-    if role == Role.SITE_HOST and remote is not None:
-        site, mode = remote, Mode.REMOTE_SITE
+                              timezone=site.timezone if site is not None else meeting.timezone,
+                              language=current_language())
+    if role == Role.SITE_HOST:
+        site = site or meeting.main_site
+    if site is not None:
+        mode = Mode.IN_PERSON if site.kind == SiteKind.MAIN else Mode.REMOTE_SITE
     else:
         site, mode = placement(meeting, person, None, None)
     invitation = Invitation(id=0, meeting_id=meeting.id, person_id=person.id or 0, role=role, mode=mode,
                             response=Response.NEEDS_ACTION)
     invitation.meeting, invitation.person, invitation.site = meeting, person, site
-    example = "EXAMPLE-only-real-emails-carry-working-links"
-    links = calendars.InviteLinks(rsvp=external_url("invitations.rsvp_page", token=example))
-    if role == Role.SITE_HOST or mode == Mode.ONLINE:
-        links.join = external_url("conferencing.join_page", token=example)
+    row = SimpleNamespace(kind="invite", payload={})
     slots = calendars.speaker_slots(meeting, person.id) if person.id else []
-    return MailMerge().email(SimpleNamespace(kind="invite", payload={}), invitation, slots, links)
+    return MailMerge().email(row, invitation, slots, _example_links(row, invitation))
