@@ -199,7 +199,7 @@ class MailMerge:
         self._env = current_app.jinja_env
 
     def _variant_key(self, row, invitation: Invitation, slots, links, changes) -> tuple:
-        return (changes, row.kind, row.payload.get("scope"), row.payload.get("site_id"), row.payload.get("before_minutes"),
+        return (changes, row.kind, row.payload.get("role"), row.payload.get("scope"), row.payload.get("site_id"), row.payload.get("before_minutes"),
                 invitation.meeting_id, invitation.role, invitation.mode,
                 getattr(invitation.venue, "id", None), invitation.person.timezone, invitation.person.language,
                 invitation.response, invitation.delegated_to_id, invitation.delegated_from_id,
@@ -263,7 +263,8 @@ class MailMerge:
                    "links": stand_in_links, "zone": invitation.person.timezone,
                    "scope": row.payload.get("scope"), "before_minutes": row.payload.get("before_minutes"),
                    "site": invitation.venue, "hosted_site": _hosted_site(row, invitation),
-                   "checkin_code_id": CHECKIN_CODE_ID, "changes": changed}
+                   "checkin_code_id": CHECKIN_CODE_ID, "changes": changed,
+                   "reminder_role": row.payload.get("role")}
         folder = f"email/{row.kind}"
         subject = " ".join(self._env.get_template(f"{folder}/subject.txt").render(context).split())
         text = self._env.get_template(f"{folder}/body.txt").render(context)
