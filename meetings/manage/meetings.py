@@ -17,6 +17,7 @@ from meetings.invitations.models import Invitation, Response
 from meetings.manage.blueprint import blueprint, load_meeting
 from meetings.manage.forms import ConfirmForm, MeetingForm
 from meetings.scheduling import agenda, services
+from meetings.scheduling.models import MeetingStatus
 
 MEETING_FIELDS = {"start": "start_time", "end": "end_time"}
 
@@ -49,8 +50,10 @@ def dashboard():
     """Upcoming and past meetings in the viewer's time zone, with their answers and attendance."""
     meetings = services.list_meetings(current_user)
     now = utcnow()
-    upcoming = [m for m in meetings if m.end_at >= now]
-    past = sorted((m for m in meetings if m.end_at < now), key=lambda m: m.start_at, reverse=True)
+    # A cancelled meeting is not coming up, whatever its date: it is listed with the past ones.
+    ahead = [m for m in meetings if m.end_at >= now and m.status != MeetingStatus.CANCELLED]
+    upcoming = ahead
+    past = sorted((m for m in meetings if m not in ahead), key=lambda m: m.start_at, reverse=True)
     return render_template("manage/dashboard.html", upcoming=upcoming, past=past,
                            counts=answer_counts([m.id for m in meetings]))
 
