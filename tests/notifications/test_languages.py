@@ -177,7 +177,7 @@ def test_updates_and_cancellations_follow_each_recipient(meeting, cast, smtp):
     assert "目前的安排如下：" in chair["text"] and "您目前的回复：待回复。" in chair["text"]
     speaker = parts(updates[cast["speaker"].email])
     assert speaker["subject"] == f"Updated: {TITLE}, 10 Jun {NEXT_YEAR}, 04:00 CEST"
-    assert "Your answer so far: needs action." in speaker["text"]
+    assert "Your answer so far: no answer yet." in speaker["text"]
     smtp.mailbox.clear()
 
     scheduling.cancel_meeting(meeting)
