@@ -237,8 +237,12 @@ def calendar_fields(calendar: bytes | None) -> list[tuple[str, str]]:
         fields.append((_("Link"), str(event.get("URL"))))
     alarms = [alarm.decoded("TRIGGER") for alarm in event.walk("VALARM")]
     if alarms:
+        # TRIGGERs count from the start: a speaker's ring before their slot, which may be after it.
         fields.append((_("Alarms"), ", ".join(
-            ngettext("%(num)d minute before", "%(num)d minutes before", int(-a.total_seconds() // 60))
+            ngettext("%(num)d minute before the start", "%(num)d minutes before the start",
+                     int(-a.total_seconds() // 60)) if a.total_seconds() <= 0 else
+            ngettext("%(num)d minute after the start", "%(num)d minutes after the start",
+                     int(a.total_seconds() // 60))
             for a in alarms)))
     fields.append((_("Description"), str(event.get("DESCRIPTION", ""))))
     return fields

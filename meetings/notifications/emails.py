@@ -289,13 +289,15 @@ def _fill(text: str, values: dict[str, str]) -> str:
 
 def _hosted_site(row: OutboxMessage, invitation: Invitation) -> Site | None:
     """The site whose link this email carries for its host: the one a ``site_link`` row names,
-    else a site host's own site."""
+    else a site host's own site, or the site that someone in another role hosts."""
     if row.kind == "site_link":
         site = next((s for s in invitation.meeting.sites if s.id == row.payload.get("site_id")), None)
         return site if site is not None and site.host_person_id == invitation.person_id else None
     if invitation.role == Role.SITE_HOST:
         return invitation.site
-    return None
+    # A host who also has a bigger part (they speak, or chair) still runs their site's room:
+    # one role per person, several parts.
+    return next((site for site in invitation.meeting.sites if site.host_person_id == invitation.person_id), None)
 
 
 def _link_plan(row, invitation: Invitation) -> dict[str, tuple[LinkPurpose, dict]]:

@@ -65,6 +65,9 @@ def test_a_chosen_persons_preview_is_the_email_they_then_receive(client, smtp):
     received = {mail.rcpt_tos[0]: mail.message for mail in smtp.mailbox.wait_for(2)}
     for email, html in shown.items():
         assert normalized(html) == normalized(body_html(received[email])), email
+    # Pieter speaks (his role) and hosts Venray (his other part): his copy carries the site's links.
+    assert host.role == "speaker"
+    assert "/roll-call" in body_html(received["pieter@example.com"]) and "/join/" in shown["pieter@example.com"]
 
 
 def test_after_publishing_a_persons_preview_is_their_next_update_with_what_changed(client, smtp):
