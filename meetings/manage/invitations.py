@@ -36,6 +36,26 @@ def _page(meeting, form, preview=None, status=200):
                            roles=ROLE_CHOICES, confirm=ConfirmForm()), status
 
 
+def placed(meeting, members, data: dict) -> list[dict]:
+    """Each person of a group preview with where they will attend (the rule of
+    `invitations.services.placement`), and whether they fell back to the main venue: no site was
+    chosen and their unit has no room of its own among the remote sites."""
+    from meetings.invitations.models import Mode
+
+    chosen = next((s for s in meeting.sites if s.id == data.get("site_id")), None)
+    mode = Mode.ONLINE if data.get("mode") == "online" else None
+    rows = []
+    for person in members:
+        try:
+            site, how = invitation_services.placement(meeting, person, chosen, mode)
+        except DomainError:
+            site, how = None, None
+        fell_back = (chosen is None and mode is None and site is not None and site.kind == "main"
+                     and any(s.kind == "remote" for s in meeting.sites))
+        rows.append({"person": person, "site": site, "mode": how, "fell_back": fell_back})
+    return rows
+
+
 @blueprint.route("/meetings/<int:meeting_id>/invitations", methods=["GET", "POST"])
 @login_required
 def invitations(meeting_id: int):
@@ -52,7 +72,7 @@ def invitations(meeting_id: int):
             form.tags.errors = [_("No one in the directory matches these tags and unit.")]
             return _page(meeting, form, status=FORM_ERROR_STATUS)
         form.confirm.data = "yes"
-        return _page(meeting, form, preview=members)
+        return _page(meeting, form, preview=placed(meeting, members, data))
     try:
         made = invitation_services.invite(meeting, data)
         db.session.commit()

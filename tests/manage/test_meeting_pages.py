@@ -201,3 +201,25 @@ def test_the_links_page_lists_and_revokes(browser, meeting, smtp):
     assert "Revoked Person" in browser.get(page).text
     done = browser.post(page, {"purpose": "rsvp", "invitation_id": str(invitation.id)}, follow_redirects=True)
     assert "Revoked 1 link" in done.text
+
+
+def test_a_group_preview_shows_where_each_person_attends_and_who_fell_back(browser, meeting):
+    m = db.session.get(Meeting, meeting.id)
+    from meetings.scheduling import sites
+
+    host = factories.person("Host", unit="Bohai Auto", email="host@bohai.example.com")
+    sites.add_site(m, {"name": "Main hall", "kind": "main", "timezone": "Asia/Shanghai"})
+    sites.add_site(m, {"name": "Bohai room", "kind": "remote", "timezone": "Asia/Shanghai", "host_email": host.email})
+    db.session.commit()
+    factories.person("Bohai chairman", unit="Bohai Auto", tags=["chairman"])
+    factories.person("Other chairman", unit="Venray BV", tags=["chairman"])
+    url = f"/meetings/{meeting.id}/invitations"
+    preview = browser.post(url, {"email": "", "tags": "chairman", "unit": "", "role": "participant", "site_id": "",
+                                 "confirm": ""})
+    rows = re.findall(r"<tr>(.*?)</tr>", preview.text.split('id="group-preview"')[1], re.S)
+    bohai = next(r for r in rows if "Bohai chairman" in r)
+    other = next(r for r in rows if "Other chairman" in r)
+    assert "Bohai room" in bohai and "fell-back" not in bohai
+    assert "Main hall" in other and "fell-back" in other
+    assert 'id="fallback-note"' in preview.text
+    assert "With role tags too" in browser.get(url).text
