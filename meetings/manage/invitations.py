@@ -118,3 +118,41 @@ def change_invitation(meeting_id: int, invitation_id: int):
         db.session.rollback()
         flash(getattr(error, "message", str(error)), "error")
     return redirect(url_for("manage.invitations", meeting_id=meeting_id))
+
+
+#: Rows one bulk change may touch: the list's size for any meeting we hold.
+MAX_BULK = 5000
+
+
+@blueprint.route("/meetings/<int:meeting_id>/invitations/bulk", methods=["POST"])
+@login_required
+def bulk_change(meeting_id: int):
+    """Change the role, the site or the mode of the selected people at once: all of them, or
+    none when one cannot be changed (the message says whom)."""
+    meeting = load_meeting(meeting_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("manage.invitations", meeting_id=meeting_id))
+    selected = set(request.form.getlist("selected", type=int))
+    data = {}
+    if request.form.get("role"):
+        data["role"] = request.form["role"]
+    site = request.form.get("site_id", "")
+    if site == "online":
+        data.update(mode="online", site_id=None)
+    elif site.isdigit():
+        data["site_id"] = int(site)
+    if not selected or not data or len(selected) > MAX_BULK:
+        flash(_("Tick the people to change, and choose a role or a place for them."), "error")
+        return redirect(url_for("manage.invitations", meeting_id=meeting_id))
+    chosen = [i for i in invitation_services.invitations_of(meeting) if i.id in selected]
+    current = None
+    try:
+        for current in chosen:
+            invitation_services.update_invitation(meeting, current, data)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(_("%(name)s: %(why)s Nothing was changed.", name=current.person.name, why=error.message), "error")
+    else:
+        flash(ngettext("Changed %(num)d person.", "Changed %(num)d people.", len(chosen)), "success")
+    return redirect(url_for("manage.invitations", meeting_id=meeting_id))
