@@ -47,7 +47,7 @@ def attendance_csv(query, meeting_id):
     exports.note_export(meeting, "csv", filters)
     db.session.commit()
     return Response(stream_with_context(exports.csv_chunks(meeting, filters)), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{exports.filename(meeting, "csv")}"'})
+                    headers={"Content-Disposition": exports.content_disposition(exports.filename(meeting, "csv"))})
 
 
 @blueprint.route("/<int:meeting_id>/attendance.xlsx", methods=["GET"])

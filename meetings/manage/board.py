@@ -290,7 +290,7 @@ def export_attendance(meeting_id: int, extension: str):
     name = exports.filename(meeting, extension)
     if extension == "csv":
         return Response(stream_with_context(exports.csv_chunks(meeting, filters)), mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+                        headers={"Content-Disposition": exports.content_disposition(name)})
     return send_file(exports.xlsx_file(meeting, filters), as_attachment=True, download_name=name,
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
