@@ -33,13 +33,18 @@ translations: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot .
 	$(BIN)/pybabel update -N -i translations/messages.pot -d translations
 
-## run: set up, upgrade the SQLite database, load the demo if empty, serve on 127.0.0.1:5000
+## run: set up, upgrade the SQLite database, load the demo if empty, serve on 127.0.0.1:$(PORT)
+## (5000 by default). PORT moves the server, the links' BASE_URL and the development mailbox's
+## SMTP port (DEV_MAIL_PORT, PORT + 3025: 8025 for 5000) together: `make run PORT=5302`.
+PORT ?= 5000
 run: export FLASK_DEBUG := 1
 run: export SCHEDULER_ENABLED ?= 1
+run: export BASE_URL ?= http://127.0.0.1:$(PORT)
+run: export DEV_MAIL_PORT ?= $(shell echo $$(( $(PORT) + 3025 )))
 run: $(STAMP) $(COMPILED)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo --if-empty
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 ## chromium: Debian's chromium for the browser tests (they are skipped, saying so, without it)
 chromium:

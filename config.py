@@ -73,6 +73,10 @@ class Config:
         self.BBB_SECRET = env("BBB_SECRET") or None
         #: Hours after a meeting's end that its join, site and check-in links keep working.
         self.LINK_GRACE_HOURS = _int("LINK_GRACE_HOURS", 2)
+        #: Minutes before a meeting's start that QR check-in and roll call open, and minutes after
+        #: its end that they close. An organizer's manual check-in works at any time.
+        self.CHECKIN_OPENS_BEFORE = _int("CHECKIN_OPENS_BEFORE", 120)
+        self.CHECKIN_CLOSES_AFTER = _int("CHECKIN_CLOSES_AFTER", 120)
         #: Seconds an update waits before going out, so a burst of edits sends one email.
         self.UPDATE_DELAY_SECONDS = _int("UPDATE_DELAY_SECONDS", 60)
         #: Outbox delivery: rows per batch (one SMTP connection each), tries before giving up,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 
 from meetings.extensions import db
 
@@ -25,7 +25,8 @@ def demo_command(if_empty: bool) -> None:
         else:
             click.echo("The demo data is already loaded; nothing changed.")
     if demo.demo_password_works():
-        click.echo(f"Sign in at http://127.0.0.1:5000 as {demo.ADMIN_EMAIL} (admin) or "
+        # Where this app's links point (BASE_URL): `make run PORT=...` moves it with the server.
+        click.echo(f"Sign in at {current_app.config['BASE_URL']} as {demo.ADMIN_EMAIL} (admin) or "
                    f"{demo.ORGANIZER_EMAIL} (organizer) with the password {demo.DEMO_PASSWORD}")
 
 

@@ -8,6 +8,7 @@ offers its invite.ics. Nothing of this exists outside development.
 
 from __future__ import annotations
 
+import base64
 import email
 import os
 import re
@@ -106,8 +107,20 @@ def message(name: str):
     text = mail.get_body(("plain",))
     calendar = next((p for p in mail.walk() if p.get_content_type() == "text/calendar"), None)
     return render_template("devmail/message.html", name=name, mail=mail,
-                           html=html.get_content() if html else None, text=text.get_content() if text else "",
+                           html=inline_images(mail, html.get_content()) if html else None, text=text.get_content() if text else "",
                            calendar=calendar.get_content() if calendar else None)
+
+
+def inline_images(mail: email.message.EmailMessage, html: str) -> str:
+    """``html`` with each ``cid:`` image (the check-in code) written in as a ``data:`` URL: the
+    page shows the HTML in a sandboxed frame, which cannot reach the message's other parts, as
+    a mail client does."""
+    for part in mail.walk():
+        content_id = (part.get("Content-ID") or "").strip("<> ")
+        if content_id and part.get_content_maintype() == "image" and f"cid:{content_id}" in html:
+            data = base64.b64encode(part.get_payload(decode=True)).decode("ascii")
+            html = html.replace(f"cid:{content_id}", f"data:{part.get_content_type()};base64,{data}")
+    return html
 
 
 @blueprint.route("/<name>/invite.ics")

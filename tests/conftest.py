@@ -225,6 +225,18 @@ def app(_app):
 
 
 @pytest.fixture()
+def checkin_open(app):
+    """QR check-in and roll call open for any meeting of the suite (they are in next year's
+    June): the window (`CHECKIN_OPENS_BEFORE`) set to two years, put back after."""
+    before = app.config["CHECKIN_OPENS_BEFORE"]
+    app.config["CHECKIN_OPENS_BEFORE"] = 2 * 366 * 24 * 60
+    try:
+        yield
+    finally:
+        app.config["CHECKIN_OPENS_BEFORE"] = before
+
+
+@pytest.fixture()
 def page_cache_off(app):
     """``with page_cache_off(): ...`` serves pages and answers without keeping any
     (`meetings.core.pagecache`), as ``PAGE_CACHE_SIZE=0`` does; the cache is back, empty, after."""

@@ -45,7 +45,7 @@ def attendance_csv(query, meeting_id):
     meeting = get_meeting_for(current_api_caller(), meeting_id)
     filters = exports.parse_filters(meeting, query)
     return Response(stream_with_context(exports.csv_body(meeting, filters)), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{exports.filename(meeting, "csv")}"'})
+                    headers={"Content-Disposition": exports.content_disposition(exports.filename(meeting, "csv"))})
 
 
 @blueprint.route("/<int:meeting_id>/attendance.xlsx", methods=["GET"])

@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from itertools import islice
@@ -50,7 +51,7 @@ from meetings.scheduling.models import Meeting, Site, SiteKind
 
 #: The columns of a row, in order (their headers are in the template).
 COLUMNS = ("name", "email", "unit", "title", "role", "site", "mode", "response", "responded_at",
-           "delegated_to", "checked_in_local", "timezone", "checked_in_utc", "how")
+           "responded_local", "delegated_to", "checked_in_local", "timezone", "checked_in_utc", "how")
 #: The columns of the summary sheet's two tables.
 SITE_SUMMARY = ("site", "invited", "accepted", "attended", "others_present", "total_present")
 UNIT_SUMMARY = ("unit", "invited", "accepted", "attended")
@@ -149,8 +150,24 @@ def value_words() -> dict[str, dict[str, str]]:
 
 
 def filename(meeting: Meeting, extension: str) -> str:
-    """The download's file name."""
-    return f"attendance-meeting-{meeting.id}.{extension}"
+    """The download's file name: the meeting's title in the reader's language and its local
+    date (``年中经营会议-2027-07-15.xlsx``), with what a file system refuses made a dash."""
+    from meetings.core.i18n import localized
+    from meetings.core.timezones import localize
+
+    title = re.sub(r"[^\w]+", "-", localized(meeting)).strip("-_")[:60] or "attendance"
+    return f"{title}-{localize(meeting.start_at, meeting.timezone):%Y-%m-%d}.{extension}"
+
+
+def content_disposition(name: str) -> str:
+    """``attachment`` with ``name``: an ASCII fallback, and the UTF-8 name (RFC 6266) for
+    titles in Chinese."""
+    from urllib.parse import quote
+
+    fallback = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "attendance"
+    if fallback.startswith("."):
+        fallback = "attendance" + fallback
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
 
 
 # --- rows ---------------------------------------------------------------------------------------
@@ -201,7 +218,7 @@ def _rows_query(meeting_id: int, filters: Filters) -> sa.Select:
 
 def rows(scope: Scope, filters: Filters, words: dict[str, dict[str, str]] | None = None) -> Iterator[list[str]]:
     """Each invitation's row, as text, in the order of `COLUMNS`, read from the database in
-    batches, people in the directory's order. Times: answered in UTC; checked in in the local
+    batches, people in the directory's order. Times: answered and checked in, each in the local
     time of where they attended (their site; the main venue for people there in person; their
     own zone online) and in UTC. ``words``: `value_words`, read now unless given."""
     main_name, main_zone = scope.main_name, scope.main_zone
@@ -218,7 +235,11 @@ def rows(scope: Scope, filters: Filters, words: dict[str, dict[str, str]] | None
         if site is None and mode == in_person:
             site, site_zone = main_name, main_zone
         zone_name = site_zone or person_zone
-        local = utc = ""
+        local = utc = answered_local = ""
+        if responded_at is not None:
+            # Answers, like check-ins, read in the local time of where the person attends.
+            answered_local = utc_value(responded_at).astimezone(
+                get_zone(zone_name if is_valid_zone(zone_name) else "UTC")).isoformat(" ", "seconds")[:19]
         if checked_in_at is not None:
             utc = utc_text(checked_in_at)
             minute = local_minutes.get((zone_name, utc[:16]))
@@ -229,9 +250,9 @@ def rows(scope: Scope, filters: Filters, words: dict[str, dict[str, str]] | None
             local = minute + utc[16:]
         yield [name, email, unit or "", title, roles.get(role, role), site or "", modes.get(mode, mode),
                responses.get(response, response),
-               utc_text(responded_at) if responded_at is not None else "",
+               utc_text(responded_at) if responded_at is not None else "", answered_local,
                f"{delegate} <{delegate_email}>" if delegate is not None else "",
-               local, zone_name if checked_in_at is not None else "", utc, hows.get(how, how) if how else ""]
+               local, zone_name if checked_in_at is not None or responded_at is not None else "", utc, hows.get(how, how) if how else ""]
 
 
 # --- CSV ----------------------------------------------------------------------------------------
@@ -245,7 +266,7 @@ def neutralise_row(row: list[str], danger=_DANGEROUS) -> list[str]:
     """``row`` with every cell `neutralise`-d. Only the cells of what people typed (name, email,
     unit, title, site, delegate) can begin badly; the others are our own values. Looking at
     their first characters costs a fifth of a regular expression over the row."""
-    name, email, unit, title, _, site, _, _, _, delegate, *_ = row
+    name, email, unit, title, _, site, _, _, _, _, delegate, *_ = row
     if (name[:1] in danger or email[:1] in danger or unit[:1] in danger or title[:1] in danger
             or site[:1] in danger or delegate[:1] in danger):
         return [neutralise(value) for value in row]
@@ -301,7 +322,7 @@ def _csv_chunks(scope: Scope, filters: Filters, labels: dict[str, str], words: d
 #: a link or a number.
 XLSX_OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                 "strings_to_numbers": False}
-_WIDTHS = {"name": 18, "email": 30, "unit": 24, "title": 22, "site": 22, "responded_at": 20,
+_WIDTHS = {"name": 18, "email": 30, "unit": 24, "title": 22, "site": 22, "responded_at": 20, "responded_local": 20,
            "delegated_to": 30, "checked_in_local": 20, "timezone": 18, "checked_in_utc": 20}
 
 

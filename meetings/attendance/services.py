@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm.attributes import set_committed_value
 
+from meetings.accounts import audit
 from meetings.attendance.models import CheckIn, CheckinMethod
 from meetings.core.db import utcnow
 from meetings.core.errors import Conflict, InvalidInput
+from meetings.core.i18n import format_when
 from meetings.extensions import db
 from meetings.invitations.models import Invitation
 from meetings.scheduling.models import MeetingStatus, Site
@@ -42,6 +45,32 @@ def require_attendance_open(meeting) -> None:
         raise Conflict(_("This meeting is not published yet."))
 
 
+#: The methods that only work around the meeting: a QR scan at the door and a site's roll call
+#: happen there and then. An organizer's manual check-in (and a join, which records itself) does not.
+WINDOWED_METHODS = frozenset({CheckinMethod.QR, CheckinMethod.ROLL_CALL})
+
+
+def checkin_window(meeting) -> tuple[datetime, datetime]:
+    """When QR check-in and roll call are open: ``CHECKIN_OPENS_BEFORE`` minutes before the start
+    to ``CHECKIN_CLOSES_AFTER`` minutes after the end."""
+    config = current_app.config
+    return (meeting.start_at - timedelta(minutes=config["CHECKIN_OPENS_BEFORE"]),
+            meeting.end_at + timedelta(minutes=config["CHECKIN_CLOSES_AFTER"]))
+
+
+def require_checkin_window(meeting, zone: str | None = None, now: datetime | None = None) -> None:
+    """`Conflict` (saying when it opens or when it closed) outside `checkin_window`, the one rule
+    of time for QR check-in and roll call."""
+    now = now or utcnow()
+    opens, closes = checkin_window(meeting)
+    zone = zone or meeting.timezone
+    if now < opens:
+        raise Conflict(_("Check-in opens at %(time)s, shortly before the meeting.",
+                         time=format_when(opens, zone)))
+    if now > closes:
+        raise Conflict(_("Check-in closed at %(time)s, after the meeting.", time=format_when(closes, zone)))
+
+
 def check_in(invitation: Invitation, method: CheckinMethod | str, *, at: datetime | None = None,
              site: Site | None = None, user=None, person=None) -> bool:
     """Record that ``invitation``'s person attended. Returns whether this was their first check-in.
@@ -52,6 +81,8 @@ def check_in(invitation: Invitation, method: CheckinMethod | str, *, at: datetim
     """
     method = parse_method(method)
     require_check_in_open(invitation)
+    if method in WINDOWED_METHODS:
+        require_checkin_window(invitation.meeting, site.timezone if site is not None else None)
     at = at or utcnow()
     site_id = site.id if site is not None else invitation.site_id
     first = db.session.execute(
@@ -64,7 +95,38 @@ def check_in(invitation: Invitation, method: CheckinMethod | str, *, at: datetim
     if first:
         # What the UPDATE wrote, without the ORM writing it a second time.
         set_committed_value(invitation, "checked_in_at", at)
+    if user is not None:
+        # An organizer's check-in works at any time (a late list, a forgotten scan): kept in the
+        # audit log, who and how.
+        audit.record("attendance.checked_in", meeting=invitation.meeting, person=invitation.person.name,
+                     method=method.value, first=first)
     return first
+
+
+def undo_roll_call(invitation: Invitation, *, person=None) -> bool:
+    """Take back a roll-call tick (the host ticked the wrong name): the roll-call check-in that
+    counted no longer counts, and the person is not checked in. Check-ins made otherwise (QR,
+    join, an organizer) are not undone here. Returns whether anything was undone."""
+    undone = db.session.execute(
+        sa.update(CheckIn).where(CheckIn.invitation_id == invitation.id, CheckIn.counted,
+                                 CheckIn.method == CheckinMethod.ROLL_CALL)
+        .values(counted=False).execution_options(synchronize_session=False)).rowcount == 1
+    if undone:
+        db.session.execute(sa.update(Invitation).where(Invitation.id == invitation.id)
+                           .values(checked_in_at=None).execution_options(synchronize_session=False))
+        set_committed_value(invitation, "checked_in_at", None)
+        audit.record("attendance.roll_call_undone", meeting=invitation.meeting, person=invitation.person.name,
+                     by=person.name if person else None)
+    return undone
+
+
+def counted_methods(invitation_ids: list[int]) -> dict[int, CheckinMethod]:
+    """How each of ``invitation_ids`` that is checked in was counted."""
+    if not invitation_ids:
+        return {}
+    rows = db.session.execute(sa.select(CheckIn.invitation_id, CheckIn.method)
+                              .where(CheckIn.invitation_id.in_(invitation_ids), CheckIn.counted))
+    return {invitation_id: method for invitation_id, method in rows}
 
 
 def site_joined(site: Site, *, at: datetime | None = None) -> None:
@@ -90,10 +152,15 @@ def record_head_count(site: Site, count, *, person=None, user=None) -> CheckIn:
     return row
 
 
-def record_roll_call(site: Site, present: list[Invitation], head_count=None, *, person=None) -> int:
-    """A site host's roll call: ``present`` (people of ``site``) checked in, and the head count of
-    the others when given (None or ""). Returns how many were checked in for the first time."""
+def record_roll_call(site: Site, present: list[Invitation], head_count=None, *, person=None,
+                     absent: list[Invitation] = ()) -> int:
+    """A site host's roll call: ``present`` (people of ``site``) checked in, ``absent`` ones'
+    roll-call ticks taken back (`undo_roll_call`), and the head count of the others when given
+    (None or ""). Only in the check-in window. Returns how many were checked in for the first time."""
     require_attendance_open(site.meeting)
+    require_checkin_window(site.meeting, site.timezone)
+    for invitation in absent:
+        undo_roll_call(invitation, person=person)
     newly = sum(check_in(invitation, CheckinMethod.ROLL_CALL, site=site, person=person) for invitation in present)
     if head_count not in (None, ""):
         record_head_count(site, head_count, person=person)

@@ -19,7 +19,7 @@ from markupsafe import Markup
 from wtforms import ValidationError
 
 from meetings.attendance import qr, services
-from meetings.core.errors import NotFound
+from meetings.core.errors import DomainError, NotFound
 from meetings.core.i18n import language_args
 from meetings.core.linkpages import link_pages_blueprint
 from meetings.extensions import db
@@ -51,12 +51,12 @@ def _is_staff(invitation: Invitation) -> bool:
     return True
 
 
-def _page(invitation: Invitation, token: str, status: int = 200, refused: bool = False):
+def _page(invitation: Invitation, token: str, status: int = 200, refused: bool = False, message: str | None = None):
     # segno writes the SVG from the link alone (our base URL and a URL-safe token): no user text.
     code = Markup(qr.svg(links.link_url(LinkPurpose.CHECKIN, token)))  # nosec B704
     return render_template("attendance/checkin.html", invitation=invitation, meeting=invitation.meeting,
                            site=invitation.venue, token=token, code=code, result=request.args.get("result"),
-                           staff=_is_staff(invitation), refused=refused), status
+                           staff=_is_staff(invitation), refused=refused, message=message), status
 
 
 @blueprint.route("/checkin/<token>", methods=["GET"])
@@ -77,7 +77,11 @@ def check_in(token: str):
         validate_csrf(request.form.get("csrf_token"))
     except (ValidationError, CSRFError):
         abort(400)
-    first = services.check_in(invitation, "qr", site=invitation.venue)
+    try:
+        first = services.check_in(invitation, "qr", site=invitation.venue)
+    except DomainError as error:  # outside the check-in window, or the meeting cancelled
+        db.session.rollback()
+        return _page(_invitation_for(token), token, error.status, message=error.message)
     db.session.commit()
     return redirect(url_for("attendance.checkin_page", token=token, result="first" if first else "again",
                             **language_args()), code=303)

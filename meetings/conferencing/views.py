@@ -126,9 +126,17 @@ def _render_roll_call(context: JoinContext, token: str, *, head_count=None, erro
                       saved=None, others=None, status: int = 200):
     if head_count is None:
         head_count = attendance.latest_head_counts(context.meeting.id).get(context.site.id)
+    expected = context.expected()
+    methods = attendance.counted_methods([invitation.id for invitation in expected])
+    if message is None and request.method == "GET":
+        try:
+            attendance.require_checkin_window(context.meeting, context.site.timezone)
+        except DomainError as error:  # said before anyone ticks a box
+            message = error.message
     return render_template("conferencing/roll_call.html", ctx=context, meeting=context.meeting, site=context.site,
-                           token=token, expected=context.expected(), head_count=head_count,
-                           errors=errors or {}, message=message, saved=saved, others=others), status
+                           token=token, expected=expected, head_count=head_count, methods=methods,
+                           errors=errors or {}, message=message, saved=saved, others=others,
+                           undone=request.args.get("undone", type=int)), status
 
 
 @blueprint.route("/join/<token>/roll-call", methods=["POST"])
@@ -137,12 +145,17 @@ def roll_call(token: str):
     context = _site_context(token)
     expected = {invitation.id: invitation for invitation in context.expected()}
     present = request.form.getlist("present", type=int)
-    if any(i not in expected for i in present):
+    # The people ticked by roll call when the page was shown: one whose box is now unticked is
+    # taken back (a tick by mistake).
+    ticked = request.form.getlist("ticked", type=int)
+    if any(i not in expected for i in present + ticked):
         abort(404)  # not one of this site's people: a forged form
+    absent = [expected[i] for i in ticked if i not in present]
     head_count = request.form.get("head_count", "").strip()
     try:
+        undone = sum(invitation.checked_in_at is not None for invitation in absent)
         newly = attendance.record_roll_call(context.site, [expected[i] for i in present], head_count,
-                                            person=context.site.host)
+                                            person=context.site.host, absent=absent)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -151,7 +164,7 @@ def roll_call(token: str):
                                  status=FORM_ERROR_STATUS if error.status == 422 else error.status)
     others = int(head_count) if head_count else None
     return redirect(url_for("conferencing.roll_call_page", token=token, saved=newly, others=others,
-                            **language_args()), code=303)
+                            undone=undone or None, **language_args()), code=303)
 
 
 def _site_context(token: str) -> JoinContext:

@@ -17,7 +17,7 @@ from meetings.core.i18n import current_language
 LABELS = {
     "role": {"chair": _l("chair"), "speaker": _l("speaker"), "participant": _l("participant"),
              "observer": _l("observer"), "site_host": _l("site host")},
-    "response": {"needs-action": _l("needs action"), "accepted": _l("accepted"), "tentative": _l("tentative"),
+    "response": {"needs-action": _l("no answer yet"), "accepted": _l("accepted"), "tentative": _l("maybe"),
                  "declined": _l("declined"), "delegated": _l("delegated")},
     "status": {"draft": _l("draft"), "scheduled": _l("scheduled"), "finished": _l("finished"),
                "cancelled": _l("cancelled")},

@@ -13,7 +13,7 @@ class PersonForm(FlaskForm):
     name = StringField(_l("Name"))
     email = StringField(_l("Email"))
     unit = StringField(_l("Unit"))
-    title = StringField(_l("Title"))
+    title = StringField(_l("Job title"))
     tags = StringField(_l("Role tags"), description=_l("Comma separated, e.g. vice-director-and-above, hq-staff"))
     timezone = StringField(_l("Time zone"))
     language = SelectField(_l("Language"), choices=[SelectChoice("zh_Hans", "中文"), SelectChoice("en", "English")])

@@ -100,19 +100,23 @@ def summary_text(meeting: Meeting) -> str:
     return title
 
 
-def describe(meeting: Meeting, invitation: Invitation | None, slots, links: InviteLinks, zone: str) -> str:
-    """The DESCRIPTION: the meeting, the person's part in it, the agenda and the links."""
+def describe(meeting: Meeting, invitation: Invitation | None, slots, links: InviteLinks, zone: str,
+             changes: tuple = ()) -> str:
+    """The DESCRIPTION: what changed since the reader's last copy (an update's ``changes``), the
+    meeting, the person's part in it, the agenda and the links."""
     template = current_app.jinja_env.get_template("invitations/calendar_description.txt")
-    return template.render(meeting=meeting, invitation=invitation, slots=slots, links=links, zone=zone)
+    return template.render(meeting=meeting, invitation=invitation, slots=slots, links=links, zone=zone,
+                           changes=changes)
 
 
 def invitation_event(invitation: Invitation, links: InviteLinks, *, slots: list[SpeakerSlot] | None = None,
-                     attendees: tuple[ical.Attendee, ...] | None = None, stamp: datetime | None = None) -> ical.Event:
-    """The VEVENT of one recipient's copy."""
+                     attendees: tuple[ical.Attendee, ...] | None = None, stamp: datetime | None = None,
+                     changes: tuple = ()) -> ical.Event:
+    """The VEVENT of one recipient's copy (an update's description leads with its ``changes``)."""
     meeting = invitation.meeting
     slots = speaker_slots(meeting, invitation.person_id) if slots is None else slots
     email, name = organizer_address()
-    description = describe(meeting, invitation, slots, links, invitation.person.timezone)
+    description = describe(meeting, invitation, slots, links, invitation.person.timezone, changes)
     return ical.Event(
         uid=meeting.uid, sequence=meeting.sequence, stamp=stamp or utcnow(),
         start=meeting.start_at, end=meeting.end_at, timezone=meeting.timezone,

@@ -75,6 +75,9 @@ class Invitation(db.Model):
     reply_stamp: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     #: The meeting SEQUENCE of the last calendar copy sent to them: their replies answer that one.
     sent_sequence: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
+    #: What their last invite, update or confirmation told them (times, place, slots, agenda),
+    #: so the next update says what changed since (meetings.notifications.changes).
+    sent_snapshot: Mapped[dict | None] = mapped_column(sa.JSON, nullable=True)
     #: When their first invite was queued (None while the meeting is a draft).
     invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     #: The first check-in (attendance keeps the full log).

@@ -3,6 +3,7 @@ reminders of each role, the preview of each role's invite, and the attendance da
 
 from __future__ import annotations
 
+import base64
 import re
 from collections import Counter, defaultdict
 
@@ -33,7 +34,7 @@ from meetings.invitations.models import Invitation
 from meetings.manage.blueprint import blueprint, load_meeting
 from meetings.manage.forms import ConfirmForm
 from meetings.notifications import dispatch
-from meetings.notifications.emails import preview_invite
+from meetings.notifications.emails import preview_for, preview_invite, preview_kind
 from meetings.outbox import services as outbox
 from meetings.outbox.models import OutboxMessage
 from meetings.scheduling import services as scheduling
@@ -187,17 +188,64 @@ def reminders(meeting_id: int):
 @blueprint.route("/meetings/<int:meeting_id>/preview")
 @login_required
 def preview(meeting_id: int):
-    """The invite each role will receive: the email and the calendar entry."""
+    """What a person will receive: a chosen invited person's own next email and calendar entry
+    (``?invitation=``), else a stand-in's invite for a role (``?role=``) at a site (``?site=``)."""
     meeting = load_meeting(meeting_id)
     invitations = invitation_services.invitations_of(meeting)
-    role = request.args.get("role", "participant")
+    chosen = next((i for i in invitations if str(i.id) == request.args.get("invitation")), None)
+    role = chosen.role.value if chosen else request.args.get("role", "participant")
     if role not in {r.value for r in Role}:
         role = "participant"
-    person = next((i.person for i in invitations if i.role.value == role), None)
-    email = preview_invite(meeting, role, person)
+    site = next((s for s in meeting.sites if str(s.id) == request.args.get("site")), None)
+    if chosen is not None:
+        email, kind = preview_for(chosen), preview_kind(chosen)
+    else:
+        email, kind = preview_invite(meeting, role, None, site), "invite"
     return render_template("manage/preview.html", meeting=meeting, role=role, roles=list(Role), email=email,
-                           person=person, counts=Counter(i.role.value for i in invitations),
-                           calendar_text=email.calendar.decode("utf-8") if email.calendar else "")
+                           chosen=chosen, site=site, kind=kind, invitations=invitations,
+                           counts=Counter(i.role.value for i in invitations),
+                           html=email_html_with_images(email), fields=calendar_fields(email.calendar),
+                           calendar_text=email.calendar.decode("utf-8") if email.calendar else "",
+                           calendar_b64=base64.b64encode(email.calendar).decode("ascii") if email.calendar else "")
+
+
+def email_html_with_images(email) -> str:
+    """The HTML part as a mail client shows it: its inline images (the check-in code) written in."""
+    html = email.html or ""
+    for image in email.images:
+        html = html.replace(f"cid:{image.content_id}",
+                            f"data:{image.content_type};base64,{base64.b64encode(image.data).decode('ascii')}")
+    return html
+
+
+def calendar_fields(calendar: bytes | None) -> list[tuple[str, str]]:
+    """The calendar entry as a calendar shows it: title, when, where, the link, the description,
+    the alarms (read back from the .ics by `icalendar`)."""
+    if not calendar:
+        return []
+    import icalendar
+
+    event = next(iter(icalendar.Calendar.from_ical(calendar).walk("VEVENT")), None)
+    if event is None:
+        return []
+    zone = event.decoded("DTSTART").tzinfo
+    fields = [(_("Title"), str(event.get("SUMMARY", ""))),
+              (_("When"), "{} – {} ({})".format(event.decoded("DTSTART").strftime("%Y-%m-%d %H:%M"),
+                                                 event.decoded("DTEND").strftime("%Y-%m-%d %H:%M"), zone)),
+              (_("Where"), str(event.get("LOCATION", "")))]
+    if event.get("URL"):
+        fields.append((_("Link"), str(event.get("URL"))))
+    alarms = [alarm.decoded("TRIGGER") for alarm in event.walk("VALARM")]
+    if alarms:
+        # TRIGGERs count from the start: a speaker's ring before their slot, which may be after it.
+        fields.append((_("Alarms"), ", ".join(
+            ngettext("%(num)d minute before the start", "%(num)d minutes before the start",
+                     int(-a.total_seconds() // 60)) if a.total_seconds() <= 0 else
+            ngettext("%(num)d minute after the start", "%(num)d minutes after the start",
+                     int(a.total_seconds() // 60))
+            for a in alarms)))
+    fields.append((_("Description"), str(event.get("DESCRIPTION", ""))))
+    return fields
 
 
 # --- attendance ---------------------------------------------------------------------------------
@@ -240,7 +288,7 @@ def export_attendance(meeting_id: int, extension: str):
     name = exports.filename(meeting, extension)
     if extension == "csv":
         return Response(stream_with_context(exports.csv_body(meeting, filters)), mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+                        headers={"Content-Disposition": exports.content_disposition(name)})
     stream = exports.xlsx_file(exports.scope_of(meeting), filters)
     exports.note_export(meeting, extension, filters)  # once produced
     db.session.commit()

@@ -36,6 +36,26 @@ def _page(meeting, form, preview=None, status=200):
                            roles=ROLE_CHOICES, confirm=ConfirmForm()), status
 
 
+def placed(meeting, members, data: dict) -> list[dict]:
+    """Each person of a group preview with where they will attend (the rule of
+    `invitations.services.placement`), and whether they fell back to the main venue: no site was
+    chosen and their unit has no room of its own among the remote sites."""
+    from meetings.invitations.models import Mode
+
+    chosen = next((s for s in meeting.sites if s.id == data.get("site_id")), None)
+    mode = Mode.ONLINE if data.get("mode") == "online" else None
+    rows = []
+    for person in members:
+        try:
+            site, how = invitation_services.placement(meeting, person, chosen, mode)
+        except DomainError:
+            site, how = None, None
+        fell_back = (chosen is None and mode is None and site is not None and site.kind == "main"
+                     and any(s.kind == "remote" for s in meeting.sites))
+        rows.append({"person": person, "site": site, "mode": how, "fell_back": fell_back})
+    return rows
+
+
 @blueprint.route("/meetings/<int:meeting_id>/invitations", methods=["GET", "POST"])
 @login_required
 def invitations(meeting_id: int):
@@ -52,7 +72,7 @@ def invitations(meeting_id: int):
             form.tags.errors = [_("No one in the directory matches these tags and unit.")]
             return _page(meeting, form, status=FORM_ERROR_STATUS)
         form.confirm.data = "yes"
-        return _page(meeting, form, preview=members)
+        return _page(meeting, form, preview=placed(meeting, members, data))
     try:
         made = invitation_services.invite(meeting, data)
         db.session.commit()
@@ -97,4 +117,42 @@ def change_invitation(meeting_id: int, invitation_id: int):
     except (DomainError, ValueError) as error:
         db.session.rollback()
         flash(getattr(error, "message", str(error)), "error")
+    return redirect(url_for("manage.invitations", meeting_id=meeting_id))
+
+
+#: Rows one bulk change may touch: the list's size for any meeting we hold.
+MAX_BULK = 5000
+
+
+@blueprint.route("/meetings/<int:meeting_id>/invitations/bulk", methods=["POST"])
+@login_required
+def bulk_change(meeting_id: int):
+    """Change the role, the site or the mode of the selected people at once: all of them, or
+    none when one cannot be changed (the message says whom)."""
+    meeting = load_meeting(meeting_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("manage.invitations", meeting_id=meeting_id))
+    selected = set(request.form.getlist("selected", type=int))
+    data = {}
+    if request.form.get("role"):
+        data["role"] = request.form["role"]
+    site = request.form.get("site_id", "")
+    if site == "online":
+        data.update(mode="online", site_id=None)
+    elif site.isdigit():
+        data["site_id"] = int(site)
+    if not selected or not data or len(selected) > MAX_BULK:
+        flash(_("Tick the people to change, and choose a role or a place for them."), "error")
+        return redirect(url_for("manage.invitations", meeting_id=meeting_id))
+    chosen = [i for i in invitation_services.invitations_of(meeting) if i.id in selected]
+    current = None
+    try:
+        for current in chosen:
+            invitation_services.update_invitation(meeting, current, data)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(_("%(name)s: %(why)s Nothing was changed.", name=current.person.name, why=error.message), "error")
+    else:
+        flash(ngettext("Changed %(num)d person.", "Changed %(num)d people.", len(chosen)), "success")
     return redirect(url_for("manage.invitations", meeting_id=meeting_id))

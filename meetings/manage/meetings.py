@@ -17,6 +17,7 @@ from meetings.invitations.models import Invitation, Response
 from meetings.manage.blueprint import blueprint, load_meeting
 from meetings.manage.forms import ConfirmForm, MeetingForm
 from meetings.scheduling import agenda, services
+from meetings.scheduling.models import MeetingStatus
 
 MEETING_FIELDS = {"start": "start_time", "end": "end_time"}
 
@@ -49,8 +50,10 @@ def dashboard():
     """Upcoming and past meetings in the viewer's time zone, with their answers and attendance."""
     meetings = services.list_meetings(current_user)
     now = utcnow()
-    upcoming = [m for m in meetings if m.end_at >= now]
-    past = sorted((m for m in meetings if m.end_at < now), key=lambda m: m.start_at, reverse=True)
+    # A cancelled meeting is not coming up, whatever its date: it is listed with the past ones.
+    ahead = [m for m in meetings if m.end_at >= now and m.status != MeetingStatus.CANCELLED]
+    upcoming = ahead
+    past = sorted((m for m in meetings if m not in ahead), key=lambda m: m.start_at, reverse=True)
     return render_template("manage/dashboard.html", upcoming=upcoming, past=past,
                            counts=answer_counts([m.id for m in meetings]))
 
@@ -103,7 +106,7 @@ def details(meeting_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            changes = services.update_meeting(meeting, form.to_data())
+            changes = services.update_meeting(meeting, carry_end(meeting, form.to_data()))
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
@@ -117,6 +120,20 @@ def details(meeting_id: int):
         status = FORM_ERROR_STATUS
     return render_template("manage/details.html", form=form, meeting=meeting,
                            zones=sorted(all_zone_names())), status
+
+
+def carry_end(meeting, data: dict) -> dict:
+    """The form always sends both times; when only the start was changed, leave the end out so
+    the service moves the end and the agenda with the start, as a PATCH with a new start does."""
+    zone = data.get("timezone") or meeting.timezone
+    if zone != meeting.timezone:
+        return data
+    start = localize(meeting.start_at, zone).strftime("%Y-%m-%dT%H:%M")
+    end = localize(meeting.end_at, zone).strftime("%Y-%m-%dT%H:%M")
+    if data.get("start") != start and data.get("end") == end:
+        data = dict(data)
+        del data["end"]
+    return data
 
 
 def _changed_message(meeting, changes) -> str:

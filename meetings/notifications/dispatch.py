@@ -93,7 +93,8 @@ def on_meeting_changed(meeting: Meeting, changes=frozenset(), site=None, **_) ->
     if changes & REMINDER_CHANGES:
         reminders.schedule(meeting)
     elif "agenda" in changes:
-        reminders.schedule(meeting, Invitation.role == Role.SPEAKER)
+        # Speakers, and chairs and site hosts, who may speak too (`reminders.batches`).
+        reminders.schedule(meeting, Invitation.role.in_([Role.SPEAKER, Role.CHAIR, Role.SITE_HOST]))
     if not (changes & VISIBLE_CHANGES):
         return
     if site is not None and changes <= SITE_CHANGES:

@@ -28,7 +28,7 @@ from meetings.directory.models import Person
 from meetings.extensions import db
 from meetings.invitations import calendars, ical
 from meetings.invitations.links import PendingLinks, link_url, roll_call_url
-from meetings.notifications import reminders
+from meetings.notifications import changes as changes_since, reminders
 from meetings.invitations.models import Invitation, LinkPurpose, Mode
 from meetings.outbox.delivery import RenderedEmail, Skip, register_renderer
 from meetings.outbox.mail import InlineImage
@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 CHECKIN_CODE_ID = "checkin-code@meetings"
 #: Emails that carry an in-person attendee's check-in code: those that restate the details.
 CHECKIN_KINDS = frozenset({"invite", "update", "confirmation"})
+
+#: Emails that restate the meeting: what they tell is kept, and the next update says what changed.
+SNAPSHOT_KINDS = frozenset({"invite", "update", "confirmation"})
 
 #: Kinds rendered here, and the iTIP method each one carries (None: no calendar part; a
 #: reminder is not an invite).
@@ -89,16 +92,21 @@ def render_invitation_emails(rows: list[OutboxMessage]) -> dict[int, RenderedEma
     merge = MailMerge()
     pending = PendingLinks()
     rendered: dict[int, RenderedEmail | Skip | Exception] = {}
+    told: dict[int, tuple[Invitation, dict]] = {}
     for row in rows:
         invitation = invitations.get(row.invitation_id)
         try:
-            rendered[row.id] = _render(row, invitation, slots, merge, pending)
+            rendered[row.id] = _render(row, invitation, slots, merge, pending, told)
         except Exception as error:  # one broken row must not hold back the others
             log.exception("could not render outbox row %s", row.id)
             rendered[row.id] = error
     pending.flush()
     _record_sent_sequences(invitations[row.invitation_id] for row in rows
                            if isinstance(rendered.get(row.id), RenderedEmail))
+    # Kept with the rendering, in the delivery's transaction: a copy that fails to send is
+    # rendered again, from the same snapshot, on its retry.
+    changes_since.record_snapshots(told[row.id] for row in rows
+                                   if row.id in told and isinstance(rendered.get(row.id), RenderedEmail))
     return rendered
 
 
@@ -145,7 +153,7 @@ def _record_sent_sequences(invitations) -> None:
                            .values(sent_sequence=sequence))
 
 
-def _render(row, invitation, slots, merge: MailMerge, pending) -> RenderedEmail | Skip:
+def _render(row, invitation, slots, merge: MailMerge, pending, told: dict) -> RenderedEmail | Skip:
     if invitation is None:
         return Skip("the invitation no longer exists")
     meeting = invitation.meeting
@@ -160,7 +168,13 @@ def _render(row, invitation, slots, merge: MailMerge, pending) -> RenderedEmail 
             return Skip("the site is gone, or they no longer host it")
     my_slots = slots.get((meeting.id, invitation.person_id), [])
     links = _links(row, invitation, pending)
-    return merge.email(row, invitation, my_slots, links)
+    changed = ()
+    if row.kind in SNAPSHOT_KINDS:
+        now = changes_since.snapshot(invitation, my_slots)
+        if row.kind == "update":
+            changed = changes_since.differences(invitation.sent_snapshot, now)
+        told[row.id] = (invitation, now)
+    return merge.email(row, invitation, my_slots, links, changes=changed)
 
 
 class MailMerge:
@@ -184,19 +198,21 @@ class MailMerge:
         self._everyone: dict[int, list[Invitation]] = {}
         self._env = current_app.jinja_env
 
-    def _variant_key(self, row, invitation: Invitation, slots, links) -> tuple:
-        return (row.kind, row.payload.get("scope"), row.payload.get("site_id"), row.payload.get("before_minutes"),
+    def _variant_key(self, row, invitation: Invitation, slots, links, changes) -> tuple:
+        return (changes, row.kind, row.payload.get("role"), row.payload.get("scope"), row.payload.get("site_id"), row.payload.get("before_minutes"),
                 invitation.meeting_id, invitation.role, invitation.mode,
                 getattr(invitation.venue, "id", None), invitation.person.timezone, invitation.person.language,
                 invitation.response, invitation.delegated_to_id, invitation.delegated_from_id,
                 tuple(slot.id for slot in slots), tuple(kind for kind in self.urls if getattr(links, kind)))
 
-    def email(self, row, invitation: Invitation, slots, links: calendars.InviteLinks) -> RenderedEmail:
-        """The email of ``row`` for ``invitation``'s person."""
-        key = self._variant_key(row, invitation, slots, links)
+    def email(self, row, invitation: Invitation, slots, links: calendars.InviteLinks,
+              changes: tuple = ()) -> RenderedEmail:
+        """The email of ``row`` for ``invitation``'s person; an update leads with ``changes``
+        (`meetings.notifications.changes`)."""
+        key = self._variant_key(row, invitation, slots, links, changes)
         variant = self._variants.get(key)
         if variant is None:
-            variant = self._variants[key] = self._render_variant(row, invitation, slots, links)
+            variant = self._variants[key] = self._render_variant(row, invitation, slots, links, changes)
         subject, text, html, lines = variant
         person = invitation.person
         values = {self.name: person.name, self.email_address: person.email}
@@ -218,14 +234,15 @@ class MailMerge:
                              html=_fill(html, html_values), calendar=calendar,
                              method=METHODS[row.kind] if calendar is not None else None, images=images)
 
-    def _render_variant(self, row, invitation: Invitation, slots, links) -> tuple:
+    def _render_variant(self, row, invitation: Invitation, slots, links, changes) -> tuple:
         # Every email and its calendar copy are rendered here, so this is where they take the
         # recipient's language (their language is part of the variant key).
         with in_language(invitation.person.language):
-            return self._render_variant_in_language(row, invitation, slots, links)
+            return self._render_variant_in_language(row, invitation, slots, links, changes)
 
-    def _render_variant_in_language(self, row, invitation: Invitation, slots, links) -> tuple:
+    def _render_variant_in_language(self, row, invitation: Invitation, slots, links, changes) -> tuple:
         meeting = invitation.meeting
+        changed = changes_since.lines(changes, invitation.person.timezone)
         stand_in_links = calendars.InviteLinks(**{kind: (self.urls[kind] if getattr(links, kind) else None)
                                                   for kind in self.urls})
         person = SimpleNamespace(name=self.name, email=self.email_address, timezone=invitation.person.timezone,
@@ -240,12 +257,14 @@ class MailMerge:
             lines = calendars.cancel_lines(invitation, stand_in_links, everyone=everyone, recipient=recipient,
                                            slots=slots)
         else:
-            lines = calendars.request_lines(invitation, stand_in_links, recipient=recipient, slots=slots)
+            lines = calendars.request_lines(invitation, stand_in_links, recipient=recipient, slots=slots,
+                                            changes=changed)
         context = {"meeting": meeting, "invitation": invitation, "person": person, "slots": slots,
                    "links": stand_in_links, "zone": invitation.person.timezone,
                    "scope": row.payload.get("scope"), "before_minutes": row.payload.get("before_minutes"),
                    "site": invitation.venue, "hosted_site": _hosted_site(row, invitation),
-                   "checkin_code_id": CHECKIN_CODE_ID}
+                   "checkin_code_id": CHECKIN_CODE_ID, "changes": changed,
+                   "reminder_role": row.payload.get("role")}
         folder = f"email/{row.kind}"
         subject = " ".join(self._env.get_template(f"{folder}/subject.txt").render(context).split())
         text = self._env.get_template(f"{folder}/body.txt").render(context)
@@ -270,70 +289,111 @@ def _fill(text: str, values: dict[str, str]) -> str:
 
 def _hosted_site(row: OutboxMessage, invitation: Invitation) -> Site | None:
     """The site whose link this email carries for its host: the one a ``site_link`` row names,
-    else a site host's own site."""
+    else a site host's own site, or the site that someone in another role hosts."""
     if row.kind == "site_link":
         site = next((s for s in invitation.meeting.sites if s.id == row.payload.get("site_id")), None)
         return site if site is not None and site.host_person_id == invitation.person_id else None
     if invitation.role == Role.SITE_HOST:
         return invitation.site
-    return None
+    # A host who also has a bigger part (they speak, or chair) still runs their site's room:
+    # one role per person, several parts.
+    return next((site for site in invitation.meeting.sites if site.host_person_id == invitation.person_id), None)
+
+
+def _link_plan(row, invitation: Invitation) -> dict[str, tuple[LinkPurpose, dict]]:
+    """Which links an email carries, and what each is minted for: answer, join (online people:
+    their own; site hosts: their site's, with its roll call), check-in (in-person people who are
+    coming: their QR code), and the person's calendar feed with the first invite. One plan for
+    the emails that leave and for their previews."""
+    if row.kind == "cancel":
+        return {}
+    meeting_id = invitation.meeting_id
+    plan = {"rsvp": (LinkPurpose.RSVP, {"meeting_id": meeting_id, "invitation_id": invitation.id})}
+    hosted = _hosted_site(row, invitation)
+    if invitation.mode == Mode.ONLINE and hosted is None:
+        plan["join"] = (LinkPurpose.JOIN, {"meeting_id": meeting_id, "invitation_id": invitation.id})
+    elif hosted is not None:
+        plan["join"] = (LinkPurpose.SITE, {"meeting_id": meeting_id, "site_id": hosted.id})
+    if row.kind in CHECKIN_KINDS and invitation.mode == Mode.IN_PERSON and invitation.is_coming:
+        plan["checkin"] = (LinkPurpose.CHECKIN, {"meeting_id": meeting_id, "invitation_id": invitation.id})
+    if row.kind == "invite":
+        plan["feed"] = (LinkPurpose.FEED, {"person_id": invitation.person_id})
+    return plan
 
 
 def _links(row: OutboxMessage, invitation: Invitation, pending: PendingLinks) -> calendars.InviteLinks:
-    """Fresh links for this email: answer, join (online people: their own; site hosts: their
-    site's), check-in (in-person people who are coming: their QR code), and the person's
-    calendar feed with the first invite."""
+    """Fresh links for this email (`_link_plan`)."""
     links = calendars.InviteLinks()
-    if row.kind == "cancel":
-        return links
-    meeting_id = invitation.meeting_id
-    links.rsvp = link_url(LinkPurpose.RSVP, pending.mint(LinkPurpose.RSVP, meeting_id=meeting_id,
-                                                         invitation_id=invitation.id))
-    hosted = _hosted_site(row, invitation)
-    if invitation.mode == Mode.ONLINE and hosted is None:
-        links.join = link_url(LinkPurpose.JOIN, pending.mint(LinkPurpose.JOIN, meeting_id=meeting_id,
-                                                             invitation_id=invitation.id))
-    elif hosted is not None:
-        raw = pending.mint(LinkPurpose.SITE, meeting_id=meeting_id, site_id=hosted.id)
-        links.join = link_url(LinkPurpose.SITE, raw)
-        links.roll_call = roll_call_url(raw)
-    if row.kind in CHECKIN_KINDS and invitation.mode == Mode.IN_PERSON and invitation.is_coming:
-        links.checkin = link_url(LinkPurpose.CHECKIN, pending.mint(LinkPurpose.CHECKIN, meeting_id=meeting_id,
-                                                                   invitation_id=invitation.id))
-    if row.kind == "invite":
-        links.feed = link_url(LinkPurpose.FEED, pending.mint(LinkPurpose.FEED, person_id=invitation.person_id))
+    for kind, (purpose, scope) in _link_plan(row, invitation).items():
+        raw = pending.mint(purpose, **scope)
+        setattr(links, kind, link_url(purpose, raw))
+        if purpose == LinkPurpose.SITE:
+            links.roll_call = roll_call_url(raw)
     return links
 
 
-def preview_invite(meeting, role, person=None) -> RenderedEmail:
-    """The invite ``role`` would receive, rendered without sending, queueing or making any link.
+#: The token of the links in a preview: they open nothing.
+PREVIEW_TOKEN = "EXAMPLE-only-real-emails-carry-working-links"
 
-    ``person`` is whose copy to show (one of the invited, in their language), else a stand-in in
-    the page's language. Nothing is written: the invitation (and the stand-in) are transient
-    objects, never added to the session, and the links are examples that open nothing.
+
+def _example_links(row, invitation: Invitation) -> calendars.InviteLinks:
+    links = calendars.InviteLinks()
+    for kind, (purpose, _scope) in _link_plan(row, invitation).items():
+        setattr(links, kind, link_url(purpose, PREVIEW_TOKEN))
+        if purpose == LinkPurpose.SITE:
+            links.roll_call = roll_call_url(PREVIEW_TOKEN)
+    return links
+
+
+def preview_kind(invitation: Invitation) -> str:
+    """What the next email to an invited person is: their invite while it has not gone out,
+    else the update the next change would send."""
+    return "update" if invitation.invited_at is not None and invitation.meeting.is_live else "invite"
+
+
+def preview_for(invitation: Invitation) -> RenderedEmail:
+    """Exactly the email ``invitation``'s person will receive next (`preview_kind`): their
+    language, zone, place, slots and links (as examples that open nothing), and for an update
+    what changed since their last copy. Nothing is written."""
+    row = SimpleNamespace(kind=preview_kind(invitation), payload={})
+    meeting = invitation.meeting
+    slots = calendars.speaker_slots(meeting, invitation.person_id)
+    changed = ()
+    if row.kind == "update":
+        changed = changes_since.differences(invitation.sent_snapshot, changes_since.snapshot(invitation, slots))
+    return MailMerge().email(row, invitation, slots, _example_links(row, invitation), changes=changed)
+
+
+def preview_invite(meeting, role, person=None, site=None) -> RenderedEmail:
+    """The invite ``role`` would receive at ``site`` (else where `placement` puts them; a site
+    host hosts the site chosen, else the main venue), rendered without sending, queueing or
+    making any link.
+
+    ``person`` is whose copy to show (in their language), else a stand-in in the page's
+    language. Nothing is written: the invitation (and the stand-in) are transient objects, never
+    added to the session, and the links are examples that open nothing.
     """
     from meetings.core.roles import Role
-    from meetings.core.urls import external_url
     from meetings.directory.models import Person
     from meetings.invitations.models import Mode, Response
     from meetings.invitations.services import placement
+    from meetings.scheduling.models import SiteKind
 
     role = Role(role)
     # A stand-in reads the language of the page that shows it: the organizer previews the
     # invite as it reads to people who share their language.
     person = person or Person(name=gettext("Sample Person"), email="sample.person@example.com",
-                              timezone=meeting.timezone, language=current_language())
-    remote = next((s for s in meeting.sites if s.kind == "remote"), None)
-    if role == Role.SITE_HOST and remote is not None:
-        site, mode = remote, Mode.REMOTE_SITE
+                              timezone=site.timezone if site is not None else meeting.timezone,
+                              language=current_language())
+    if role == Role.SITE_HOST:
+        site = site or meeting.main_site
+    if site is not None:
+        mode = Mode.IN_PERSON if site.kind == SiteKind.MAIN else Mode.REMOTE_SITE
     else:
         site, mode = placement(meeting, person, None, None)
     invitation = Invitation(id=0, meeting_id=meeting.id, person_id=person.id or 0, role=role, mode=mode,
                             response=Response.NEEDS_ACTION)
     invitation.meeting, invitation.person, invitation.site = meeting, person, site
-    example = "EXAMPLE-only-real-emails-carry-working-links"
-    links = calendars.InviteLinks(rsvp=external_url("invitations.rsvp_page", token=example))
-    if role == Role.SITE_HOST or mode == Mode.ONLINE:
-        links.join = external_url("conferencing.join_page", token=example)
+    row = SimpleNamespace(kind="invite", payload={})
     slots = calendars.speaker_slots(meeting, person.id) if person.id else []
-    return MailMerge().email(SimpleNamespace(kind="invite", payload={}), invitation, slots, links)
+    return MailMerge().email(row, invitation, slots, _example_links(row, invitation))

@@ -110,6 +110,18 @@ def batches(meeting: Meeting, *scope) -> Iterator[Batch]:
         for anchor, only in anchors.items():
             for minutes in offsets:
                 yield Batch(role, minutes, anchor, _recipients(*of_role, *only))
+    # A chair or a site host who also speaks gets a speaker's reminders too, counted from their
+    # first slot (with their own role's): a person has one role, and several parts.
+    speaker_offsets = reminder_offsets(meeting, Role.SPEAKER)
+    if speaker_offsets and present - {Role.SPEAKER}:
+        speakers = (sa.select(SpeakerSlot.person_id).join(AgendaItem, AgendaItem.id == SpeakerSlot.agenda_item_id)
+                    .where(AgendaItem.meeting_id == meeting.id))
+        others = (*coming, Invitation.role != Role.SPEAKER, Invitation.person_id.in_(speakers))
+        for start, ids in _first_slots(meeting, others).items():
+            if start is None:
+                continue
+            for minutes in speaker_offsets:
+                yield Batch(Role.SPEAKER, minutes, start, _recipients(*others, Invitation.id.in_(ids)))
 
 
 def schedule(meeting: Meeting, *scope) -> None:
@@ -169,13 +181,18 @@ def reason_not_to_send(row: OutboxMessage, invitation: Invitation | None, first_
         return "the person was taken off the list"
     if not invitation.is_coming:
         return "the person declined" if invitation.response == Response.DECLINED else "the person sent someone else"
-    if row.payload.get("role") != invitation.role.value:
-        return "the person's role changed"
-    anchor = reminder_anchor(meeting, invitation.role, first_slot_start)
+    role = invitation.role
+    if row.payload.get("role") != role.value:
+        # A speaker's reminder of someone in another role who speaks (`batches`) stands while
+        # they still have a slot.
+        if row.payload.get("role") != Role.SPEAKER.value or first_slot_start is None:
+            return "the person's role changed"
+        role, offsets = Role.SPEAKER, None
+    anchor = reminder_anchor(meeting, role, first_slot_start)
     if row.payload.get("anchor") != int(anchor.timestamp()):
         return "the meeting (or the slot) moved"
     if offsets is None:
-        offsets = reminder_offsets(meeting, invitation.role)
+        offsets = reminder_offsets(meeting, role)
     if row.payload.get("before_minutes") not in offsets:
         return "the meeting's reminders changed"
     due_at = anchor - timedelta(minutes=row.payload["before_minutes"])

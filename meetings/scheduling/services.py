@@ -201,6 +201,26 @@ def _check_span(start_at: datetime, end_at: datetime) -> None:
         raise InvalidInput(_("A meeting can last at most 7 days; check the dates."), "end")
 
 
+#: How far in the past a new start may be: a form filled in at 14:00 for "now" takes a minute
+#: to send.
+PAST_TOLERANCE = timedelta(minutes=5)
+
+
+def check_not_past(start_at: datetime, end_at: datetime, *, was: tuple[datetime, datetime] | None = None) -> None:
+    """`InvalidInput` when a meeting would be created or moved into the past: the one rule of
+    time for creation, the API's PATCH and the details form.
+
+    A start that is not changed may lie in the past (a meeting under way can be made longer), but
+    its end may not be moved before now; a new start must not be before now.
+    """
+    now = utcnow()
+    if was is None or start_at != was[0]:
+        if start_at < now - PAST_TOLERANCE:
+            raise InvalidInput(_("This start is in the past; meetings can only be planned ahead."), "start")
+    if (was is None or end_at != was[1]) and end_at <= now:
+        raise InvalidInput(_("This end is in the past; meetings can only be planned ahead."), "end")
+
+
 _TEXT_FIELDS = {
     # Either title may be left empty (readers fall back to the other one), not both: see
     # `require_a_title`.
@@ -233,6 +253,7 @@ def create_meeting(data: dict, owner) -> Meeting:
     start_at = parse_time(data["start"], zone, "start")
     end_at = parse_time(data["end"], zone, "end")
     _check_span(start_at, end_at)
+    check_not_past(start_at, end_at)
     meeting = Meeting(**text, timezone=zone,
                       start_at=start_at, end_at=end_at, uid=_new_uid(), sequence=0,
                       vc_room=secrets.token_hex(12),
@@ -282,6 +303,7 @@ def update_meeting(meeting: Meeting, data: dict) -> set[str]:
         else:
             end_at = start_at + meeting.duration
         _check_span(start_at, end_at)
+        check_not_past(start_at, end_at, was=(meeting.start_at, meeting.end_at))
         if start_at != meeting.start_at or end_at != meeting.end_at:
             shift = start_at - meeting.start_at
             meeting.start_at, meeting.end_at = start_at, end_at

@@ -1,7 +1,7 @@
 """meeting materials: files, their versions and bytes, the access log, and when they are due
 
 Revision ID: f6da736fcfcb
-Revises: d2f4a6c8e0b1
+Revises: e7a1c3d5f9b2
 Create Date: 2026-12-07 00:16:06.599884
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f6da736fcfcb'
-down_revision = 'd2f4a6c8e0b1'
+down_revision = 'e7a1c3d5f9b2'
 branch_labels = None
 depends_on = None
 

@@ -33,6 +33,7 @@ def checkins_of(invitation) -> list[CheckIn]:
                                    .order_by(CheckIn.id)))
 
 
+@pytest.mark.usefixtures("checkin_open")
 def test_the_first_check_in_counts_and_later_ones_are_only_logged(api, invitation):
     first = api.post(url(invitation), json={"invitation_id": invitation.id, "method": "manual"})
     assert first.status_code == 201
@@ -87,6 +88,7 @@ def test_no_one_checks_in_to_a_cancelled_or_unpublished_meeting(api, invitation)
     assert checkins_of(invitation) == []
 
 
+@pytest.mark.usefixtures("checkin_open")
 def test_two_check_ins_at_once_count_once(app, api, invitation):
     """Two requests in two threads, each with its own connection, released together."""
     start = threading.Barrier(2)
@@ -132,6 +134,7 @@ def test_the_database_refuses_a_second_counted_check_in(invitation):
     db.session.rollback()
 
 
+@pytest.mark.usefixtures("checkin_open")
 def test_a_check_in_that_waits_for_another_still_counts_once(app, invitation):
     """The second check-in reaches the invitation while the first has written but not committed:
     it waits (for the row lock on PostgreSQL, for the write lock on SQLite), then finds it done."""
@@ -175,3 +178,16 @@ def test_a_check_in_that_waits_for_another_still_counts_once(app, invitation):
     db.session.commit()
     rows = checkins_of(invitation)
     assert [(row.method, row.counted) for row in rows] == [("qr", True), ("roll_call", False)]
+
+
+def test_an_organizers_manual_check_in_works_long_before_the_meeting_and_is_logged(api, invitation):
+    # The meeting is next June; QR and roll call are not open (see CHECKIN_OPENS_BEFORE).
+    refused = api.post(url(invitation), json={"invitation_id": invitation.id, "method": "qr"})
+    assert refused.status_code == 409 and "Check-in opens at" in refused.json["error"]["message"]
+    manual = api.post(url(invitation), json={"invitation_id": invitation.id, "method": "manual"})
+    assert manual.status_code == 201 and manual.json["first"] is True
+    from meetings.accounts import audit
+
+    [event] = audit.events(meeting_id=invitation.meeting_id, action="attendance.")
+    assert event.actor == api.user.email
+    assert event.details["method"] == "manual" and event.details["person"] == "王芳"

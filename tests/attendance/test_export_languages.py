@@ -16,10 +16,13 @@ from meetings.extensions import db
 from meetings.invitations import services as invitations
 from tests.conferencing.helpers import invitation_of, remote_meeting
 
-HEADER_ZH = ["姓名", "电子邮箱", "单位", "职务", "参会身份", "会场", "参会方式", "回复", "回复时间（UTC）", "受托参会人",
+# The fixtures record QR check-ins and roll calls for a meeting next year.
+pytestmark = pytest.mark.usefixtures("checkin_open")
+
+HEADER_ZH = ["姓名", "电子邮箱", "单位", "职务", "参会身份", "会场", "参会方式", "回复", "回复时间（UTC）", "回复时间（当地时间）", "受托参会人",
              "签到时间（当地时间）", "当地时区", "签到时间（UTC）", "签到方式"]
 HEADER_EN = ["Name", "Email", "Unit", "Title", "Role", "Site", "Mode", "Response", "Responded at (UTC)",
-             "Delegated to", "Checked in at (local time)", "Local time zone", "Checked in at (UTC)", "How"]
+             "Responded at (local time)", "Delegated to", "Checked in at (local time)", "Local time zone", "Checked in at (UTC)", "How"]
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 
 
@@ -55,7 +58,7 @@ def test_an_admin_whose_browser_reads_chinese_gets_a_chinese_export(api, exporte
     assert table[0] == HEADER_ZH
     rows = by_email(table)
     sanne = rows["sanne@roof.example.nl"]
-    assert sanne[4:8] == ["参会人员", "Rotterdam room", "分会场参会", "接受"] and sanne[13] == "点名签到"
+    assert sanne[4:8] == ["参会人员", "Rotterdam room", "分会场参会", "接受"] and sanne[14] == "点名签到"
     pieter = rows["pieter@example.nl"]
     assert pieter[4] == "参会人员" and pieter[6] == "线上参会" and pieter[7] == "暂定"
     speaker = rows["zhang@example.com"]
@@ -102,7 +105,7 @@ def test_an_english_export_has_no_chinese_but_what_people_typed(api, exported):
             if cell not in typed:
                 assert not CJK.search(cell), cell
     sanne = by_email(table)["sanne@roof.example.nl"]
-    assert sanne[4:8] == ["participant", "Rotterdam room", "remote site", "accepted"] and sanne[13] == "roll call"
+    assert sanne[4:8] == ["participant", "Rotterdam room", "remote site", "accepted"] and sanne[14] == "roll call"
     book = workbook(api, exported, **{"Accept-Language": "en"})
     assert book.sheetnames == ["Attendance", "Summary"]
     assert [cell.value for cell in next(book["Attendance"].iter_rows())] == HEADER_EN

@@ -4,8 +4,10 @@ XLSX. Rows, Chinese text, nothing that runs as a formula, filters, and the summa
 from __future__ import annotations
 
 import csv
+import re
 import io
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -16,8 +18,11 @@ from meetings.invitations import services as invitations
 from tests import factories
 from tests.conferencing.helpers import invitation_of, remote_meeting
 
+# The fixtures record QR check-ins and roll calls for a meeting next year.
+pytestmark = pytest.mark.usefixtures("checkin_open")
+
 HEADER = ["Name", "Email", "Unit", "Title", "Role", "Site", "Mode", "Response", "Responded at (UTC)",
-          "Delegated to", "Checked in at (local time)", "Local time zone", "Checked in at (UTC)", "How"]
+          "Responded at (local time)", "Delegated to", "Checked in at (local time)", "Local time zone", "Checked in at (UTC)", "How"]
 #: 01:05:42 UTC on the meeting's day: 09:05:42 in Shanghai, 03:05:42 in Amsterdam (summer).
 ARRIVAL = datetime(factories.NEXT_YEAR, 6, 10, 1, 5, 42, tzinfo=timezone.utc)
 FORMULAS = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+31 10 555", "-2+3", "@SUM(A1:A9)", "\tTabbed",
@@ -77,7 +82,10 @@ def test_the_csv_has_one_row_per_invitation_with_everything_an_admin_asks(api, e
     meeting, sites, people = exported
     response = get_csv(api, meeting)
     assert response.mimetype == "text/csv"
-    assert response.headers["Content-Disposition"] == f'attachment; filename="attendance-meeting-{meeting.id}.csv"'
+    day = meeting.start_at.astimezone(ZoneInfo(meeting.timezone)).date().isoformat()
+    name = re.sub(r"\W+", "-", meeting.title).strip("-")
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="{name}-{day}.csv"; filename*=UTF-8\'\'{name}-{day}.csv')
     table = read_csv(response)
     assert table[0] == HEADER
     active = invitations.invitations_of(meeting)
@@ -87,18 +95,18 @@ def test_the_csv_has_one_row_per_invitation_with_everything_an_admin_asks(api, e
     assert guest[:8] == ["Sanne Visser", "sanne@roof.example.nl", "Rotterdam Roof Systems", "Engineer", "participant",
                          "Rotterdam room", "remote site", "accepted"]
     assert guest[8].startswith(f"{datetime.now(timezone.utc):%Y-%m-%d}")
-    assert guest[10:] == [f"{factories.NEXT_YEAR}-06-10 03:05:42", "Europe/Amsterdam",
+    assert guest[11:] == [f"{factories.NEXT_YEAR}-06-10 03:05:42", "Europe/Amsterdam",
                           f"{factories.NEXT_YEAR}-06-10 01:05:42", "roll call"]
     plant = rows["lin.xiao@example.com"]
     assert plant[0] == "林晓" and plant[2] == "精工齿轮" and plant[3] == "副总经理"
-    assert plant[10:] == [f"{factories.NEXT_YEAR}-06-10 09:05:42", "Asia/Shanghai",
+    assert plant[11:] == [f"{factories.NEXT_YEAR}-06-10 09:05:42", "Asia/Shanghai",
                           f"{factories.NEXT_YEAR}-06-10 01:05:42", "QR code"]
     speaker = rows["zhang@example.com"]
     assert speaker[4] == "speaker" and speaker[5] == "Main hall" and speaker[6] == "in person"
-    assert speaker[7] == "delegated" and speaker[9] == "副董事长 <deputy@example.com>"
+    assert speaker[7] == "delegated" and speaker[10] == "副董事长 <deputy@example.com>"
     assert rows["deputy@example.com"][0] == "副董事长" and rows["deputy@example.com"][4] == "speaker"
     online = rows["pieter@example.nl"]
-    assert online[5] == "" and online[6] == "online" and online[10:] == ["", "", "", ""]
+    assert online[5] == "" and online[6] == "online" and online[11:] == ["", "", "", ""]
 
 
 def test_csv_cells_a_spreadsheet_would_run_begin_with_a_quote(api, exported):

@@ -160,6 +160,7 @@ def test_a_cancelled_meeting_has_no_join_button(summer, client):
     assert client.post(f"/join/{token}", data=form).status_code == 409
 
 
+@pytest.mark.usefixtures("checkin_open")
 def test_the_roll_call_ticks_people_of_its_site_and_counts_the_others(summer, client):
     meeting, sites, people = summer
     token = site_token(sites["rotterdam"])
@@ -200,3 +201,33 @@ def test_link_pages_set_no_cookie_and_need_no_form_token(summer, client):
         assert "Set-Cookie" not in page.headers and "csrf_token" not in page.text
         assert page.headers["Cache-Control"] == "no-store"
     assert client.post(f"/join/{token}").status_code == 303
+
+
+def test_the_roll_call_before_its_window_is_refused_and_says_when_it_opens(summer, client):
+    meeting, sites, people = summer
+    token = site_token(sites["rotterdam"])
+    page = client.get(f"/join/{token}/roll-call")
+    assert "Check-in opens at" in text_of(page.text, "roll-call-error")
+    guest = invitation_of(meeting, people["ams_guest"])
+    refused = client.post(f"/join/{token}/roll-call", data={"present": [str(guest.id)]})
+    assert refused.status_code == 409 and "Check-in opens at" in refused.text
+    db.session.refresh(guest)
+    assert guest.checked_in_at is None
+
+
+@pytest.mark.usefixtures("checkin_open")
+def test_a_roll_call_tick_can_be_taken_back(summer, client):
+    meeting, sites, people = summer
+    token = site_token(sites["rotterdam"])
+    guest = invitation_of(meeting, people["ams_guest"])
+    client.post(f"/join/{token}/roll-call", data={"present": [str(guest.id)]})
+    page = client.get(f"/join/{token}/roll-call")
+    assert f'name="ticked" value="{guest.id}"' in page.text
+    undone = client.post(f"/join/{token}/roll-call", data={"ticked": [str(guest.id)]})
+    assert "Taken back: 1." in text_of(client.get(undone.headers["Location"]).text, "roll-call-saved")
+    db.session.refresh(guest)
+    assert guest.checked_in_at is None
+    again = client.post(f"/join/{token}/roll-call", data={"present": [str(guest.id)]})
+    assert "Recorded: 1 newly present." in client.get(again.headers["Location"]).text
+    rows = db.session.scalars(sa.select(CheckIn).where(CheckIn.invitation_id == guest.id).order_by(CheckIn.id))
+    assert [row.counted for row in rows] == [False, True]

@@ -201,3 +201,56 @@ def test_the_links_page_lists_and_revokes(browser, meeting, smtp):
     assert "Revoked Person" in browser.get(page).text
     done = browser.post(page, {"purpose": "rsvp", "invitation_id": str(invitation.id)}, follow_redirects=True)
     assert "Revoked 1 link" in done.text
+
+
+def test_a_group_preview_shows_where_each_person_attends_and_who_fell_back(browser, meeting):
+    m = db.session.get(Meeting, meeting.id)
+    from meetings.scheduling import sites
+
+    host = factories.person("Host", unit="Bohai Auto", email="host@bohai.example.com")
+    sites.add_site(m, {"name": "Main hall", "kind": "main", "timezone": "Asia/Shanghai"})
+    sites.add_site(m, {"name": "Bohai room", "kind": "remote", "timezone": "Asia/Shanghai", "host_email": host.email})
+    db.session.commit()
+    factories.person("Bohai chairman", unit="Bohai Auto", tags=["chairman"])
+    factories.person("Other chairman", unit="Venray BV", tags=["chairman"])
+    url = f"/meetings/{meeting.id}/invitations"
+    preview = browser.post(url, {"email": "", "tags": "chairman", "unit": "", "role": "participant", "site_id": "",
+                                 "confirm": ""})
+    rows = re.findall(r"<tr>(.*?)</tr>", preview.text.split('id="group-preview"')[1], re.S)
+    bohai = next(r for r in rows if "Bohai chairman" in r)
+    other = next(r for r in rows if "Other chairman" in r)
+    assert "Bohai room" in bohai and "fell-back" not in bohai
+    assert "Main hall" in other and "fell-back" in other
+    assert 'id="fallback-note"' in preview.text
+    assert "With role tags too" in browser.get(url).text
+
+
+def test_the_role_and_place_of_selected_people_change_at_once(browser, meeting, client):
+    from meetings.invitations.services import invitations_of
+    from meetings.scheduling import sites
+
+    m = db.session.get(Meeting, meeting.id)
+    sites.add_site(m, {"name": "Main hall", "kind": "main", "timezone": "Asia/Shanghai"})
+    room = sites.add_site(m, {"name": "Bohai room", "kind": "remote", "timezone": "Asia/Shanghai"})
+    db.session.commit()
+    people = [factories.invite(m, factories.person(f"Guest {n}")) for n in range(3)]
+    url = f"/meetings/{meeting.id}/invitations/bulk"
+    done = browser.post(url, {"selected": [str(people[0].id), str(people[1].id)], "role": "observer",
+                              "site_id": str(room.id)}, form_page=f"/meetings/{meeting.id}/invitations",
+                        follow_redirects=True)
+    assert "Changed 2 people." in done.text
+    db.session.expire_all()
+    after = {i.id: i for i in invitations_of(db.session.get(Meeting, meeting.id))}
+    assert [(after[p.id].role, after[p.id].site_id) for p in people[:2]] == [("observer", room.id)] * 2
+    assert after[people[2].id].role == "participant" and after[people[2].id].site_id != room.id
+    online = browser.post(url, {"selected": [str(people[2].id)], "site_id": "online"},
+                          form_page=f"/meetings/{meeting.id}/invitations", follow_redirects=True)
+    assert "Changed 1 person." in online.text
+    nothing = browser.post(url, {"selected": [], "role": "chair"}, form_page=f"/meetings/{meeting.id}/invitations",
+                           follow_redirects=True)
+    assert "Tick the people" in nothing.text
+    from tests.manage.conftest import sign_in
+
+    other = sign_in(client.application.test_client(), "stranger@example.com")
+    assert other.post(url, {"selected": [str(people[0].id)], "role": "chair"},
+                      form_page="/").status_code == 404

@@ -172,10 +172,12 @@ def test_updates_and_cancellations_follow_each_recipient(meeting, cast, smtp):
         assert_all_in_language(updates[person.email], person.language)
     chair = parts(updates[cast["chair"].email])
     assert chair["subject"] == f"会议变更：{TITLE_ZH}，{NEXT_YEAR}年6月10日 10:00 (北京时间)"
-    assert f"{TITLE_ZH}有变更，最新安排如下：" in chair["text"] and "您目前的回复：待回复。" in chair["text"]
+    assert f"{TITLE_ZH}自您上次收到的通知以来的变化：\n- 时间：{NEXT_YEAR}年6月10日 09:00–12:00 (北京时间) → " \
+        f"{NEXT_YEAR}年6月10日 10:00–13:00 (北京时间)" in chair["text"]
+    assert "目前的安排如下：" in chair["text"] and "您目前的回复：待回复。" in chair["text"]
     speaker = parts(updates[cast["speaker"].email])
     assert speaker["subject"] == f"Updated: {TITLE}, 10 Jun {NEXT_YEAR}, 04:00 CEST"
-    assert "Your answer so far: needs action." in speaker["text"]
+    assert "Your answer so far: no answer yet." in speaker["text"]
     smtp.mailbox.clear()
 
     scheduling.cancel_meeting(meeting)
