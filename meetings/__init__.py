@@ -18,6 +18,7 @@ DOMAINS = (
     "meetings.invitations",
     "meetings.attendance",
     "meetings.conferencing",
+    "meetings.minutes",
     "meetings.notifications",
     "meetings.manage",
 )
