@@ -13,4 +13,4 @@ def init_app(app):
     rest.register_blueprint(api.blueprint)
     views.init_app(app)
     emails.register_renderers()
-    followup.register_jobs()
+    followup.register_jobs(app)

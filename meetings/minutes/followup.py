@@ -115,8 +115,8 @@ def chase_due(now: datetime | None = None) -> int:
     return len(rows)
 
 
-def register_jobs() -> None:
-    """The scheduler computes due chasers every few minutes."""
+def register_jobs(app) -> None:
+    """The scheduler computes due chasers every ``ACTION_CHASE_SECONDS`` (five minutes by default)."""
     from meetings.outbox.scheduler import register_housekeeping
 
-    register_housekeeping("chase_overdue_actions", chase_due, 300)
+    register_housekeeping("chase_overdue_actions", chase_due, app.config.get("ACTION_CHASE_SECONDS", 300))
