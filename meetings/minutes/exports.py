@@ -10,6 +10,7 @@ from xml.sax.saxutils import escape
 
 import xlsxwriter
 from flask_babel import gettext as _
+from flask_babel import pgettext
 
 from meetings.attendance.exports import XLSX_OPTIONS
 from meetings.core.i18n import localized
@@ -22,9 +23,9 @@ def actions_xlsx(actions: list[ActionItem], words: dict) -> bytes:
     """The actions, one row each, in the reader's language (``words``: status labels)."""
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {**XLSX_OPTIONS, "constant_memory": False, "in_memory": True})
-    sheet = workbook.add_worksheet(_("Actions"))
+    sheet = workbook.add_worksheet(pgettext("minutes", "Actions"))
     bold = workbook.add_format({"bold": True})
-    headers = [_("Meeting"), _("Action"), _("Owner"), _("Owner's email"), _("Owning unit"), _("Unit concerned"),
+    headers = [_("Meeting"), pgettext("minutes", "Action"), _("Owner"), _("Owner's email"), _("Owning unit"), _("Unit concerned"),
                _("Due"), _("Status"), _("Overdue"), _("Progress")]
     sheet.write_row(0, 0, headers, bold)
     for index, width in enumerate((30, 40, 16, 28, 20, 20, 12, 16, 8, 50)):
@@ -67,7 +68,7 @@ def minutes_docx(doc: dict, meeting, when: str, version: int) -> bytes:
         body.append(_paragraph(_("Decisions"), size=28, bold=True))
         body += [_paragraph(f"{n}. {d['text']}") for n, d in enumerate(doc["decisions"], start=1)]
     if doc["actions"]:
-        body.append(_paragraph(_("Actions"), size=28, bold=True))
+        body.append(_paragraph(pgettext("minutes", "Actions"), size=28, bold=True))
         body += [_paragraph(f"{n}. {a['title']} · {a['owner_name']} · {a['due']}")
                  for n, a in enumerate(doc["actions"], start=1)]
     body.append(_paragraph(_("Attendance"), size=28, bold=True))
