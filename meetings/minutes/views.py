@@ -16,7 +16,7 @@ from meetings.core.errors import DomainError, error_response
 from meetings.core.i18n import format_span
 from meetings.core.labels import LABELS
 from meetings.extensions import db
-from meetings.minutes import actions, exports, formatting, services, snapshot
+from meetings.minutes import actions, copying, exports, formatting, services, snapshot
 from meetings.minutes.schemas import MinutesSchema
 from meetings.scheduling.services import get_meeting_for
 
@@ -28,6 +28,7 @@ ACCESS = {
     "minutes_pages.editor": "meeting", "minutes_pages.autosave": "meeting", "minutes_pages.step": "meeting",
     "minutes_pages.print_page": "meeting", "minutes_pages.docx": "meeting", "minutes_pages.actions_page": "signed_in",
     "minutes_pages.action_decision": "meeting", "minutes_pages.actions_xlsx": "signed_in",
+    "minutes_pages.copy": "meeting",
 }
 
 
@@ -100,6 +101,24 @@ def step(meeting_id: int, step: str):
                "publish": _("Published: the minutes are on their way."), "reopen": _("Reopened as a draft."),
                "approver": _("The approver is named.")}[step], "success")
     return redirect(url_for("minutes_pages.editor", meeting_id=meeting_id), 303)
+
+
+@blueprint.route("/meetings/<int:meeting_id>/copy", methods=["POST"])
+@login_required
+def copy(meeting_id: int):
+    """The next meeting from this one, from the editor's form (day and time in the meeting's zone)."""
+    meeting = _meeting(meeting_id)
+    start = f"{request.form.get('date', '')}T{request.form.get('time', '')}"
+    try:
+        new = copying.copy_meeting(meeting, {"start": start, "carry_open_actions": bool(request.form.get("carry"))},
+                                   owner=current_user)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("minutes_pages.editor", meeting_id=meeting_id), 303)
+    flash(_("The next meeting is copied as a draft."), "success")
+    return redirect(url_for("manage.meeting_page", meeting_id=new.id), 303)
 
 
 def _document(meeting, minutes, number):

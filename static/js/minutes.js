@@ -12,6 +12,7 @@
   var timer = null;
   var saving = false;
   var again = false;
+  var needLogin = false;  // signed out: keep everything here until the page is loaded again
   var lang = document.documentElement.lang || "en";
   // The words shown come translated from the page (data-say-*).
   var words = { saving: editor.getAttribute("data-say-saving"), saved: editor.getAttribute("data-say-saved"),
@@ -34,7 +35,9 @@
       var title = row.querySelector(".a-title").value.trim();
       var owner = row.querySelector(".a-owner").value.trim();
       var due = row.querySelector(".a-due").value;
-      if (!title && !owner && !due) { return; }
+      var id = intOrNull(row.getAttribute("data-id"));
+      // A new row is sent once it is complete (a half-typed one is not an error yet); a saved one always.
+      if (!id && !(title && owner && due)) { return; }
       body.actions.push({ id: intOrNull(row.getAttribute("data-id")), title: title, owner_email: owner, due: due,
                           agenda_item_id: intOrNull(row.querySelector(".a-item").value) });
     });
@@ -85,6 +88,7 @@
 
   function save() {
     clearTimeout(timer);
+    if (needLogin) { return; }
     if (saving) { again = true; return; }
     saving = true;
     var body = collect();
@@ -101,8 +105,9 @@
           var rows = form.querySelectorAll("tr.action-row");
           var kept = [];
           rows.forEach(function (row) {
-            var title = row.querySelector(".a-title").value.trim();
-            if (title || row.querySelector(".a-owner").value.trim() || row.querySelector(".a-due").value) { kept.push(row); }
+            var complete = row.querySelector(".a-title").value.trim() && row.querySelector(".a-owner").value.trim() &&
+              row.querySelector(".a-due").value;
+            if (row.getAttribute("data-id") || complete) { kept.push(row); }
           });
           saved.actions.forEach(function (a, i) { if (kept[i]) { kept[i].setAttribute("data-id", a.id); } });
           if (JSON.stringify(collect()) === JSON.stringify(body)) { localStorage.removeItem(key); }
@@ -110,6 +115,7 @@
         });
       }
       if (response.status === 401 || response.status === 400 || response.type === "opaqueredirect") {
+        needLogin = true;
         say(words.login, true);
         return null;
       }
@@ -130,6 +136,7 @@
     timer = setTimeout(save, 3000);
   }
 
+  form.addEventListener("submit", function (event) { event.preventDefault(); save(); });
   form.addEventListener("input", changed);
   form.addEventListener("change", changed);
   form.addEventListener("focusout", function () { if (localStorage.getItem(key)) { save(); } });
