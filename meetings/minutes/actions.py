@@ -162,10 +162,33 @@ def report(action: ActionItem, what: str, *, text: str = "", due=None, author: s
         if text:
             action.progress = text
         _log(action, UpdateKind.DONE_REPORTED, author, text)
+        _ask_the_chair(action)
     else:
         raise InvalidInput(_("Unknown step."), "do")
     db.session.flush()
     return action
+
+
+def chair_person_id(meeting: Meeting) -> int | None:
+    """The person who chairs ``meeting`` (the first invited as chair), if any."""
+    from meetings.core.roles import Role
+
+    return db.session.scalar(sa.select(Invitation.person_id).where(
+        Invitation.meeting_id == meeting.id, Invitation.role == Role.CHAIR, Invitation.removed_at.is_(None))
+        .order_by(Invitation.id).limit(1))
+
+
+def _ask_the_chair(action: ActionItem) -> None:
+    """The chair gets a link to confirm (the organizer may confirm on the actions page instead)."""
+    from meetings.outbox import services as outbox
+
+    chair = chair_person_id(action.minutes.meeting)
+    if chair is None:
+        return
+    db.session.flush()
+    reports = sum(1 for update in action.updates if update.kind == UpdateKind.DONE_REPORTED)
+    outbox.enqueue(f"action_done:{action.id}:{reports}", "action_done", meeting_id=action.meeting_id,
+                   person_id=chair, payload={"action_id": action.id})
 
 
 def decide_extension(action: ActionItem, approve: bool, *, author: str) -> ActionItem:

@@ -24,7 +24,7 @@ from meetings.outbox.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
-KINDS = ("minutes", "minutes_approval", followup.REMINDER_KIND, followup.CHASER_KIND)
+KINDS = ("minutes", "minutes_approval", "action_done", followup.REMINDER_KIND, followup.CHASER_KIND)
 
 
 def register_renderers() -> None:
@@ -102,5 +102,19 @@ def _action(row: OutboxMessage, person: Person) -> RenderedEmail | Skip:
                                    "url": minutes_links.url(MinutesLinkPurpose.ACTION, raw)})
 
 
-_RENDER = {"minutes": _minutes, "minutes_approval": _approval, followup.REMINDER_KIND: _action,
+def _done_reported(row: OutboxMessage, person: Person) -> RenderedEmail | Skip:
+    from meetings.minutes.actions import chair_person_id
+
+    action = db.session.get(ActionItem, row.payload["action_id"])
+    if action is None or action.status != ActionStatus.DONE_REPORTED:
+        return Skip("the action is no longer waiting for confirmation")
+    if chair_person_id(action.minutes.meeting) != person.id:
+        return Skip("someone else chairs the meeting now")
+    raw = minutes_links.mint(MinutesLinkPurpose.CONFIRM, person_id=person.id, action_id=action.id)
+    return _email("done", person, {"meeting": action.minutes.meeting, "action": action,
+                                   "url": minutes_links.url(MinutesLinkPurpose.CONFIRM, raw)})
+
+
+_RENDER = {"minutes": _minutes, "minutes_approval": _approval, "action_done": _done_reported,
+           followup.REMINDER_KIND: _action,
            followup.CHASER_KIND: _action}

@@ -17,9 +17,11 @@ from meetings.extensions import db
 from meetings.minutes.models import MinutesLink, MinutesLinkPurpose
 
 #: How long a link works after it was sent.
-LIFETIME = {MinutesLinkPurpose.APPROVE: timedelta(days=30), MinutesLinkPurpose.ACTION: timedelta(days=400)}
+LIFETIME = {MinutesLinkPurpose.APPROVE: timedelta(days=30), MinutesLinkPurpose.ACTION: timedelta(days=400),
+            MinutesLinkPurpose.CONFIRM: timedelta(days=30)}
 ENDPOINTS = {MinutesLinkPurpose.APPROVE: "minutes_links.approve_page",
-             MinutesLinkPurpose.ACTION: "minutes_links.action_page"}
+             MinutesLinkPurpose.ACTION: "minutes_links.action_page",
+             MinutesLinkPurpose.CONFIRM: "minutes_links.confirm_page"}
 
 
 def mint(purpose: MinutesLinkPurpose, *, person_id: int, minutes_id: int | None = None,

@@ -21,7 +21,8 @@ from meetings.minutes.models import ActionItem, Minutes, MinutesLinkPurpose
 blueprint = link_pages_blueprint("minutes_links", __name__)
 
 #: Who may open each page: the holder of a live link of that purpose.
-ACCESS = {"minutes_links.approve_page": "link:approve", "minutes_links.action_page": "link:action"}
+ACCESS = {"minutes_links.approve_page": "link:approve", "minutes_links.action_page": "link:action",
+          "minutes_links.confirm_page": "link:confirm"}
 
 
 def _link(token: str, purpose: MinutesLinkPurpose):
@@ -75,3 +76,26 @@ def action_page(token: str):
     return render_template("minutes/action.html", action=action, meeting=action.minutes.meeting, person=person,
                            error=error, done=request.args.get("done"),
                            overdue=actions.is_overdue(action)), 422 if error else 200
+
+
+@blueprint.route("/actions/confirm/<token>", methods=["GET", "POST"])
+def confirm_page(token: str):
+    """The chair confirms that an action its owner reported done is done (or sends it back open)."""
+    link = _link(token, MinutesLinkPurpose.CONFIRM)
+    action = db.session.get(ActionItem, link.action_id)
+    person = db.session.get(Person, link.person_id)
+    if action is None or actions.chair_person_id(action.minutes.meeting) != person.id:
+        abort(404)  # no longer the chair
+    error = None
+    if request.method == "POST":
+        decision = request.form.get("decision")
+        try:
+            actions.update(action, {"status": "done" if decision == "confirm" else "open"}, author=person.email)
+            db.session.commit()
+        except DomainError as failure:
+            db.session.rollback()
+            error = failure.message
+        else:
+            return redirect(url_for("minutes_links.confirm_page", token=token, done=1, **language_args()), 303)
+    return render_template("minutes/confirm.html", action=action, meeting=action.minutes.meeting, person=person,
+                           error=error, done=request.args.get("done")), 422 if error else 200

@@ -61,6 +61,7 @@ class MinutesLinkPurpose(enum.StrEnum):
 
     APPROVE = "approve"  # the chair approves the submitted minutes
     ACTION = "action"    # an action's owner reports on it
+    CONFIRM = "confirm"  # the chair confirms an action its owner reported done
 
 
 class Minutes(db.Model):
@@ -286,7 +287,7 @@ class MinutesLink(db.Model):
     __tablename__ = "minutes_links"
     __table_args__ = (
         sa.CheckConstraint("(purpose = 'approve') = (minutes_id IS NOT NULL)", name="approve_has_minutes"),
-        sa.CheckConstraint("(purpose = 'action') = (action_id IS NOT NULL)", name="action_has_action"),
+        sa.CheckConstraint("(purpose IN ('action', 'confirm')) = (action_id IS NOT NULL)", name="action_has_action"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -101,3 +101,25 @@ def test_an_owner_reports_progress_asks_for_time_and_says_done_by_link(held, api
     assert api.patch(f"/api/actions/{action.id}", json={"status": "done"}).json["status"] == "done"
     page = client.get(path)
     assert "Plan written" in page.text and 'id="report-progress"' not in page.text
+
+
+def test_the_chair_confirms_a_reported_done_action_from_the_emailed_link(held, api, client, smtp):
+    base = _through(api, held)
+    api.post(base + "/approve")
+    api.post(base + "/publish", json={"audience": "invited"})
+    factories.deliver()
+    smtp.mailbox.wait_for(4)
+    [mail] = _mail_to(smtp, "alice@example.com")
+    owner_path = "/" + _link(mail, "/actions/link/").split("/", 3)[3]
+    assert client.post(owner_path, data={"do": "done", "text": "Plan written"}).status_code == 303
+    factories.deliver()
+    smtp.mailbox.wait_for(5)
+    confirm = [m for m in _mail_to(smtp, "chair@example.com") if "/actions/confirm/" in
+               m.get_body(("plain",)).get_content()]
+    assert len(confirm) == 1 and "请确认" in confirm[0]["Subject"]
+    path = "/" + _link(confirm[0], "/actions/confirm/").split("/", 3)[3]
+    assert client.get(path).status_code == 200
+    assert api.get("/api/actions").json[0]["status"] == "done_reported"  # GET changed nothing
+    assert client.post(path, data={"decision": "confirm"}).status_code == 303
+    assert api.get("/api/actions").json[0]["status"] == "done"
+    assert "id=\"confirm-done\"" not in client.get(path).text
