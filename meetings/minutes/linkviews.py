@@ -8,20 +8,23 @@ comes back to the page (303).
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, url_for
+from urllib.parse import quote
+
+from flask import Response, abort, redirect, render_template, request, url_for
 
 from meetings.core.errors import DomainError
 from meetings.core.i18n import language_args
 from meetings.core.linkpages import link_pages_blueprint
 from meetings.directory.models import Person
 from meetings.extensions import db
-from meetings.minutes import actions, links, services, snapshot
+from meetings.minutes import actions, evidence, links, services, snapshot
 from meetings.minutes.models import ActionItem, Minutes, MinutesLinkPurpose
 
 blueprint = link_pages_blueprint("minutes_links", __name__)
 
 #: Who may open each page: the holder of a live link of that purpose.
 ACCESS = {"minutes_links.approve_page": "link:approve", "minutes_links.action_page": "link:action",
+          "minutes_links.evidence_file": "link:action",
           "minutes_links.confirm_page": "link:confirm"}
 
 
@@ -64,8 +67,11 @@ def action_page(token: str):
     error = None
     if request.method == "POST":
         try:
-            actions.report(action, request.form.get("do", ""), text=request.form.get("text", ""),
-                           due=request.form.get("due"), author=person.email)
+            if request.form.get("do") == "evidence":
+                evidence.attach(action, request.files.get("file"), author=person.email)
+            else:
+                actions.report(action, request.form.get("do", ""), text=request.form.get("text", ""),
+                               due=request.form.get("due"), author=person.email)
             db.session.commit()
         except DomainError as failure:
             db.session.rollback()
@@ -99,3 +105,20 @@ def confirm_page(token: str):
             return redirect(url_for("minutes_links.confirm_page", token=token, done=1, **language_args()), 303)
     return render_template("minutes/confirm.html", action=action, meeting=action.minutes.meeting, person=person,
                            error=error, done=request.args.get("done")), 422 if error else 200
+
+
+def send_evidence(item) -> Response:
+    """An evidence file as a download (never shown inline: it is whatever the owner uploaded)."""
+    return Response(evidence.open(item.ref).read(), mimetype="application/octet-stream", headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(item.filename)}",
+        "X-Content-Type-Options": "nosniff"})
+
+
+@blueprint.route("/actions/link/<token>/evidence/<int:evidence_id>")
+def evidence_file(token: str, evidence_id: int):
+    """A file the owner attached, for the owner."""
+    link = _link(token, MinutesLinkPurpose.ACTION)
+    action = db.session.get(ActionItem, link.action_id)
+    if action is None or action.owner_person_id != link.person_id:
+        abort(404)
+    return send_evidence(evidence.get(action, evidence_id))

@@ -247,6 +247,8 @@ class ActionItem(db.Model):
     concerns_unit = relationship("Unit", foreign_keys=[concerns_unit_id], lazy="joined")
     updates: Mapped[list[ActionUpdate]] = relationship(cascade="all, delete-orphan",
                                                        order_by="ActionUpdate.id")
+    evidence: Mapped[list[ActionEvidence]] = relationship(cascade="all, delete-orphan",
+                                                          order_by="ActionEvidence.id")
 
     @property
     def is_open(self) -> bool:
@@ -279,6 +281,40 @@ class ActionUpdate(db.Model):
 
     def __repr__(self) -> str:
         return f"<ActionUpdate {self.action_id} {self.kind}>"
+
+
+class ActionEvidence(db.Model):
+    """A file the owner attached to show what was done; its bytes are behind a storage reference."""
+
+    __tablename__ = "action_evidence"
+    __table_args__ = (sa.CheckConstraint("size > 0", name="size_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The action item.
+    action_id: Mapped[int] = mapped_column(sa.ForeignKey("action_items.id", ondelete="CASCADE"), nullable=False,
+                                           index=True)
+    #: The file's name as uploaded (no path).
+    filename: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    #: Its length in bytes.
+    size: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    #: Where its bytes are (`meetings.minutes.evidence.store`).
+    ref: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    #: Who attached it, and when.
+    uploaded_by: Mapped[str] = mapped_column(sa.String(254), nullable=False, default="")
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<ActionEvidence {self.id} {self.filename!r}>"
+
+
+class EvidenceBlob(db.Model):
+    """The bytes of an evidence file, until the materials storage keeps them."""
+
+    __tablename__ = "evidence_blobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The file's content.
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)
 
 
 class MinutesLink(db.Model):

@@ -66,6 +66,16 @@ class ActionOwnerSchema(Schema):
     unit = fields.Function(lambda person: person.unit.name if person.unit else None)
 
 
+class EvidenceSchema(Schema):
+    """A file an owner attached (download it from the actions page)."""
+
+    id = fields.Integer()
+    filename = fields.String()
+    size = fields.Integer()
+    uploaded_by = fields.String()
+    uploaded_at = fields.DateTime()
+
+
 class ActionSchema(Schema):
     """An action item as it stands."""
 
@@ -85,6 +95,7 @@ class ActionSchema(Schema):
     progress = fields.String()
     overdue = fields.Function(lambda action: _overdue(action))
     done_at = fields.DateTime(allow_none=True)
+    evidence = fields.List(fields.Nested(EvidenceSchema))
 
 
 def _overdue(action) -> bool:

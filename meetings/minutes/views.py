@@ -28,7 +28,7 @@ ACCESS = {
     "minutes_pages.editor": "meeting", "minutes_pages.autosave": "meeting", "minutes_pages.step": "meeting",
     "minutes_pages.print_page": "meeting", "minutes_pages.docx": "meeting", "minutes_pages.actions_page": "signed_in",
     "minutes_pages.action_decision": "meeting", "minutes_pages.actions_xlsx": "signed_in",
-    "minutes_pages.copy": "meeting",
+    "minutes_pages.copy": "meeting", "minutes_pages.evidence_file": "meeting",
 }
 
 
@@ -209,3 +209,13 @@ def action_decision(action_id: int):
     return redirect(request.form.get("back") if (request.form.get("back") or "").startswith("/actions")
                     else url_for("minutes_pages.actions_page"), 303)
 
+
+
+@blueprint.route("/actions/<int:action_id>/evidence/<int:evidence_id>")
+@login_required
+def evidence_file(action_id: int, evidence_id: int):
+    """A file an owner attached, for the meeting's organizers."""
+    from meetings.minutes import evidence
+    from meetings.minutes.linkviews import send_evidence
+
+    return send_evidence(evidence.get(actions.get_action_for(current_user, action_id), evidence_id))

@@ -38,7 +38,7 @@ def published(held, api):
 
 
 def _url(rule, meeting_id, action_id):
-    values = {"meeting_id": meeting_id, "action_id": action_id, "token": "A" * 43, "step": "submit"}
+    values = {"meeting_id": meeting_id, "action_id": action_id, "token": "A" * 43, "step": "submit", "evidence_id": 1}
     return re.sub(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>", lambda m: str(values[m.group(1)]), rule.rule)
 
 

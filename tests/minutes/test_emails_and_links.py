@@ -123,3 +123,41 @@ def test_the_chair_confirms_a_reported_done_action_from_the_emailed_link(held, a
     assert client.post(path, data={"decision": "confirm"}).status_code == 303
     assert api.get("/api/actions").json[0]["status"] == "done"
     assert "id=\"confirm-done\"" not in client.get(path).text
+
+
+def test_an_owner_attaches_evidence_from_the_link_and_organizers_download_it(held, api, client, smtp, monkeypatch):
+    import io
+
+    from meetings.minutes import evidence
+
+    base = _through(api, held)
+    api.post(base + "/approve")
+    api.post(base + "/publish", json={"audience": "invited"})
+    factories.deliver()
+    smtp.mailbox.wait_for(4)
+    [mail] = _mail_to(smtp, "alice@example.com")
+    path = "/" + _link(mail, "/actions/link/").split("/", 3)[3]
+    empty = client.post(path, data={"do": "evidence", "file": (io.BytesIO(b""), "plan.pdf")},
+                        content_type="multipart/form-data")
+    assert empty.status_code == 422
+    monkeypatch.setattr(evidence, "MAX_BYTES", 12)  # the bound, made small enough to post past it here
+    too_big = client.post(path, data={"do": "evidence", "file": (io.BytesIO(b"x" * 13), "big.bin")},
+                          content_type="multipart/form-data")
+    assert too_big.status_code == 422
+    monkeypatch.undo()
+    sent = client.post(path, data={"do": "evidence", "file": (io.BytesIO(b"%PDF-1.4 plan"), "..\\关停方案.pdf")},
+                       content_type="multipart/form-data")
+    assert sent.status_code == 303
+    [listed] = api.get("/api/actions").json[0]["evidence"]
+    assert listed["filename"] == "关停方案.pdf" and listed["size"] == 13
+    own = client.get(f"{path}/evidence/{listed['id']}")
+    assert own.data == b"%PDF-1.4 plan" and own.mimetype == "application/octet-stream"
+    assert "attachment" in own.headers["Content-Disposition"]
+    assert client.get(f"{path}/evidence/{listed['id'] + 1}").status_code == 404
+    from tests.test_pages import login
+
+    action_id = api.get("/api/actions").json[0]["id"]
+    assert client.get(f"/actions/{action_id}/evidence/{listed['id']}").status_code == 302  # sign in first
+    login(client, api.user.email, "correct horse battery")
+    assert client.get(f"/actions/{action_id}/evidence/{listed['id']}").data == b"%PDF-1.4 plan"
+    assert "关停方案.pdf" in client.get("/actions").text
