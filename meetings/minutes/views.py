@@ -87,7 +87,10 @@ def step(meeting_id: int, step: str):
         elif step == "approve":
             services.approve(minutes, user=current_user, by=current_user.email)
         elif step == "publish":
-            services.publish(minutes, {"audience": request.form.get("audience", "invited")}, by=current_user.email)
+            site_ids = [int(v) for v in request.form.getlist("site_ids") if v.isdigit()][:100]
+            services.publish(minutes, {"audience": request.form.get("audience", "invited"),
+                                       "roles": request.form.getlist("roles")[:10], "site_ids": site_ids},
+                             by=current_user.email)
         elif step == "reopen":
             services.reopen(minutes, request.form.get("reason", ""))
         else:

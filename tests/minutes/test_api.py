@@ -136,3 +136,22 @@ def test_actions_are_listed_and_followed_up(held, api, other_api):
     assert api.get("/api/actions?status=open").json == []
     assert api.get("/api/actions?status=done").json[0]["id"] == action["id"]
     assert api.patch(f"/api/actions/{action['id']}", json={"progress": "more"}).status_code == 409
+
+
+def test_the_audience_narrows_by_role_and_the_owners_always_get_theirs(held, api):
+    import sqlalchemy as sa
+
+    from meetings.extensions import db
+    from meetings.outbox.models import OutboxMessage
+
+    factories.invite(held.meeting, factories.person("Watcher", email="watcher@example.com"), "observer")
+    put(api, held, content(held))
+    api.post(url(held, "/submit"))
+    api.post(url(held, "/approve"))
+    assert api.post(url(held, "/publish"), json={"audience": "invited", "roles": ["chair"]}).status_code == 200
+    people = set(db.session.scalars(sa.select(OutboxMessage.person_id).where(OutboxMessage.kind == "minutes")))
+    assert people == {held.chair.id, held.alice.id}  # the chair by role, Alice as an action's owner
+    assert api.post(url(held, "/reopen")).status_code == 200
+    api.post(url(held, "/submit"))
+    api.post(url(held, "/approve"))
+    assert api.post(url(held, "/publish"), json={"audience": "attended", "roles": ["ruler"]}).status_code == 422
