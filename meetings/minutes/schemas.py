@@ -127,8 +127,12 @@ class MinutesSchema(Schema):
     updated_at = fields.DateTime()
     notes = fields.List(fields.Nested(NoteSchema))
     decisions = fields.List(fields.Nested(DecisionSchema))
-    actions = fields.List(fields.Nested(ActionSchema))
+    actions = fields.Method("_actions", metadata={"type": "array", "items": {"$ref": "#/components/schemas/Action"}})
     versions = fields.List(fields.Nested(VersionSchema))
+
+    def _actions(self, minutes):
+        # A dropped action stays in the log, not in the minutes (a PUT without it keeps it dropped).
+        return ActionSchema(many=True).dump([a for a in minutes.actions if a.status.value != "cancelled"])
 
 
 def _approver(minutes) -> dict:

@@ -155,3 +155,18 @@ def test_the_audience_narrows_by_role_and_the_owners_always_get_theirs(held, api
     api.post(url(held, "/submit"))
     api.post(url(held, "/approve"))
     assert api.post(url(held, "/publish"), json={"audience": "attended", "roles": ["ruler"]}).status_code == 422
+
+
+def test_an_action_left_out_of_a_correction_is_dropped_not_deleted(held, api):
+    put(api, held, content(held))
+    api.post(url(held, "/submit"))
+    api.post(url(held, "/approve"))
+    api.post(url(held, "/publish"), json={})
+    api.post(url(held, "/reopen"), json={"reason": "Action withdrawn"})
+    assert put(api, held, content(held, actions=[])).json["actions"] == []
+    [dropped] = api.get("/api/actions?status=cancelled").json
+    assert dropped["title"] == "Plan for the old line"
+    api.post(url(held, "/submit"))
+    api.post(url(held, "/approve"))
+    changes = api.post(url(held, "/publish"), json={}).json["versions"][1]["changes"]
+    assert {"kind": "action_removed", "text": "Plan for the old line"} in changes
