@@ -170,3 +170,21 @@ def test_an_action_left_out_of_a_correction_is_dropped_not_deleted(held, api):
     api.post(url(held, "/approve"))
     changes = api.post(url(held, "/publish"), json={}).json["versions"][1]["changes"]
     assert {"kind": "action_removed", "text": "Plan for the old line"} in changes
+
+
+def test_a_published_version_cannot_be_changed_even_from_the_code(held, api):
+    import pytest
+    import sqlalchemy as sa
+
+    from meetings.extensions import db
+    from meetings.minutes.models import MinutesVersion
+
+    put(api, held, content(held))
+    api.post(url(held, "/submit"))
+    api.post(url(held, "/approve"))
+    api.post(url(held, "/publish"), json={})
+    version = db.session.scalar(sa.select(MinutesVersion))
+    version.content = {"notes": []}
+    with pytest.raises(ValueError, match="never changed"):
+        db.session.flush()
+    db.session.rollback()
