@@ -60,6 +60,9 @@ def copy_meeting(source: Meeting, data: dict, *, owner) -> Meeting:
         _review_item(source, meeting)
     _join_series(source, meeting)
     db.session.flush()
+    from meetings.accounts import audit
+
+    audit.record("meeting.copied", meeting=meeting, copied_from=source.id)
     return meeting
 
 

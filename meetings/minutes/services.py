@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from meetings.accounts import audit
 from meetings.accounts.models import User
 from meetings.core.db import utcnow
 from meetings.core.errors import Conflict, Forbidden, InvalidInput
@@ -184,6 +185,7 @@ def submit(minutes: Minutes) -> Minutes:
     minutes.submissions += 1
     minutes.submitted_at = utcnow()
     minutes.approved_at, minutes.approved_by = None, None
+    audit.record("minutes.submitted", meeting=minutes.meeting)
     if minutes.approver_person_id is not None:
         outbox.enqueue(f"minutes-approval:{minutes.id}:{minutes.submissions}", "minutes_approval",
                        meeting_id=minutes.meeting_id, person_id=minutes.approver_person_id,
@@ -202,6 +204,7 @@ def approve(minutes: Minutes, *, user=None, person_id: int | None = None, by: st
     minutes.state = MinutesState.APPROVED
     minutes.approved_at = utcnow()
     minutes.approved_by = by
+    audit.record("minutes.approved", meeting=minutes.meeting, by=by)
     db.session.flush()
     return minutes
 
@@ -214,6 +217,7 @@ def reopen(minutes: Minutes, reason: str = "") -> Minutes:
     reason = clean_text(reason, "reason", max_length=1000, multiline=True)
     if minutes.state == MinutesState.PUBLISHED:
         minutes.correction_reason = reason
+    audit.record("minutes.reopened", meeting=minutes.meeting, was=minutes.state.value, reason=reason)
     minutes.state = MinutesState.DRAFT
     minutes.approved_at, minutes.approved_by = None, None
     db.session.flush()
@@ -254,4 +258,6 @@ def publish(minutes: Minutes, audience: dict, *, by: str) -> MinutesVersion:
                           "payload": {"minutes_id": minutes.id, "version": version.number}}
                          for person_id in sorted(recipients)])
     followup.start(minutes, now)
+    audit.record("minutes.published", meeting=minutes.meeting, version=version.number, audience=kind,
+                 recipients=len(recipients))
     return version

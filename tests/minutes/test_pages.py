@@ -59,7 +59,12 @@ def test_the_steps_print_and_docx(held, api, client, smtp):
     assert "Close the old line by Q4." in printed.text and "Chair Wang" in printed.text
     docx = client.get(f"/meetings/{held.meeting.id}/minutes.docx")
     assert docx.status_code == 200
-    document = zipfile.ZipFile(io.BytesIO(docx.data)).read("word/document.xml").decode()
+    archive = zipfile.ZipFile(io.BytesIO(docx.data))
+    assert {"[Content_Types].xml", "_rels/.rels", "word/document.xml"} <= set(archive.namelist())
+    document = archive.read("word/document.xml").decode()
+    from xml.dom.minidom import parseString
+
+    parseString(document)  # well-formed
     assert "Close the old line by Q4." in document and "Plan for the old line" in document
 
 
