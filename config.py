@@ -79,6 +79,8 @@ class Config:
         self.CHECKIN_CLOSES_AFTER = _int("CHECKIN_CLOSES_AFTER", 120)
         #: Seconds an update waits before going out, so a burst of edits sends one email.
         self.UPDATE_DELAY_SECONDS = _int("UPDATE_DELAY_SECONDS", 60)
+        #: How often the scheduler looks for overdue action items to chase (their chasers are weekly).
+        self.ACTION_CHASE_SECONDS = _int("ACTION_CHASE_SECONDS", 300)
         #: Outbox delivery: rows per batch (one SMTP connection each), tries before giving up,
         #: first retry delay (doubling, capped at an hour), and how often the scheduler looks.
         self.OUTBOX_BATCH_SIZE = _int("OUTBOX_BATCH_SIZE", 200)

@@ -19,6 +19,7 @@ DOMAINS = (
     "meetings.attendance",
     "meetings.conferencing",
     "meetings.materials",
+    "meetings.minutes",
     "meetings.notifications",
     "meetings.manage",
 )

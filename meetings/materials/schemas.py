@@ -37,7 +37,7 @@ class FileQuerySchema(Schema):
     inline = fields.Boolean(load_default=False, metadata={"description": "Content-Disposition inline."})
 
 
-class VersionSchema(Schema):
+class MaterialVersionSchema(Schema):
     """One uploaded file of a material."""
 
     version = fields.Integer(attribute="number")
@@ -67,7 +67,7 @@ class MaterialSchema(Schema):
     sha256 = fields.Function(lambda m: m.current.sha256)
     version = fields.Integer(attribute="current_version")
     updated_at = fields.DateTime()
-    versions = fields.List(fields.Nested(VersionSchema))
+    versions = fields.List(fields.Nested(MaterialVersionSchema))
 
     def _audience(self, material):
         if material.audience.value in ("all", "organizers"):
