@@ -13,7 +13,6 @@ import os
 import pwd
 import secrets
 import shutil
-import subprocess
 import sys
 import time
 from contextlib import ExitStack, contextmanager
