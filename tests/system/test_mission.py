@@ -208,6 +208,13 @@ def test_the_mission_as_deployed(system, tmp_path):
     assert statuses[:30] == [404] * 30 and statuses[-1] == 429, statuses
     ok(sanne.get(rsvp))
     ok(client_from("127.0.0.10").get(rsvp))
+    # And one address failing sign-ins is paused, while the organizer signs in from another.
+    intruder = client_from("127.0.0.11")
+    token_field = m.csrf_token(ok(intruder.get(f"{url}/login")).text)
+    statuses = [intruder.post(f"{url}/login", data={"email": f"nobody{n}@example.com", "password": "wrong guess",
+                                                    "csrf_token": token_field}).status_code for n in range(31)]
+    assert statuses[:30] == [401] * 30 and statuses[30] == 429, statuses
+    signed_in(system, "127.0.0.12")
 
     # What one app host shows, every host shows.
     for host in system.hosts:
