@@ -13,7 +13,6 @@ import os
 import pwd
 import secrets
 import shutil
-import subprocess
 import sys
 import time
 from contextlib import ExitStack, contextmanager
@@ -93,7 +92,12 @@ def wait_for_http(url: str, timeout: float = 60, process: Process | None = None)
 def postgres_database():
     """A throwaway database on the PostgreSQL server (``PG_ADMIN_URL``), dropped afterwards."""
     name = f"meetings_system_{secrets.token_hex(4)}"
-    with psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=5) as admin:
+    try:
+        admin = psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as error:
+        raise AssertionError(f"PostgreSQL is not reachable at {ADMIN_URL} (PG_ADMIN_URL): the system suite "
+                             f"runs on it as deployed. {error}") from None
+    with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
         try:
             base = ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
@@ -187,12 +191,13 @@ def deployment(database: str, workdir: Path, *, hosts: int, schedulers: int, wor
                 env=dict(env, BIND=f"127.0.0.1:{host_port}"))))
             deployed.logs.append(servers[-1].log)
             deployed.hosts.append(f"http://127.0.0.1:{host_port}")
+        started_schedulers = [stack.enter_context(FlaskProcess(logs, "scheduler", env=env)) for _ in range(schedulers)]
+        deployed.logs += [scheduler.log for scheduler in started_schedulers]
+        # All of them start side by side; then each is waited for.
         for host, server in zip(deployed.hosts, servers):
             wait_for_http(f"{host}/healthz", process=server)
-        for _ in range(schedulers):
-            scheduler = stack.enter_context(FlaskProcess(logs, "scheduler", env=env))
+        for scheduler in started_schedulers:
             scheduler.wait_for_output("Scheduler running")
-            deployed.logs.append(scheduler.log)
         proxy_root = workdir / "nginx"
         proxy_root.mkdir()
         (proxy_root / "nginx.conf").write_text(nginx_config(proxy_root, port, host_ports))
