@@ -109,7 +109,10 @@ def check_request() -> None:
             if _unstorable(key) or _unstorable(value):
                 refuse(key)
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
-        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        # The API takes JSON or a file as it is (a roster sent with curl --data-binary arrives as
+        # a form): only pages are read as forms.
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") \
+                and not request.path.startswith("/api/"):
             for key, value in _items(request.form):
                 if _unstorable(key) or _unstorable(value):
                     refuse(key)
