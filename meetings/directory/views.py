@@ -8,7 +8,7 @@ import re
 import secrets
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import login_required
@@ -16,7 +16,7 @@ from flask_login import login_required
 from meetings.core.errors import DomainError, InvalidInput
 from meetings.core.forms import FORM_ERROR_STATUS, show_errors
 from meetings.core.timezones import all_zone_names
-from meetings.directory import roster, services
+from meetings.directory import roster, services, uploads
 from meetings.directory.forms import ImportForm, PersonForm
 from meetings.directory.models import PersonTag, Unit
 from meetings.extensions import db
@@ -76,9 +76,7 @@ def person(person_id: int | None = None):
 
 
 def _upload_path(upload_id: str) -> str:
-    folder = os.path.join(current_app.instance_path, "uploads")
-    os.makedirs(folder, exist_ok=True)
-    return os.path.join(folder, f"roster-{upload_id}")
+    return uploads.upload_path(upload_id)
 
 
 @blueprint.route("/people/import", methods=["GET", "POST"])
@@ -125,6 +123,7 @@ def import_people():
                                                 "is corrected.", "%(num)d rows have errors; nothing can be "
                                                 "imported until the file is corrected.", len(result.errors))
                                ), FORM_ERROR_STATUS
+    uploads.remove_stale()  # this host's leftovers, if no scheduler runs here
     upload_id = secrets.token_urlsafe(24)
     with open(_upload_path(upload_id), "wb") as handle:
         handle.write(content)
