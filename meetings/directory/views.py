@@ -8,12 +8,13 @@ import re
 import secrets
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import login_required
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from meetings.core.errors import DomainError, InvalidInput
+from meetings.core.errors import DomainError, InvalidInput, error_response
 from meetings.core.forms import FORM_ERROR_STATUS, show_errors
 from meetings.core.timezones import all_zone_names
 from meetings.directory import roster, services, uploads
@@ -77,6 +78,19 @@ def person(person_id: int | None = None):
 
 def _upload_path(upload_id: str) -> str:
     return uploads.upload_path(upload_id)
+
+
+@blueprint.errorhandler(RequestEntityTooLarge)
+def _too_large(error):
+    # Past MAX_CONTENT_LENGTH: the import page again, saying so, rather than an error page (the
+    # body was not read, so the form starts empty).
+    db.session.rollback()
+    if request.endpoint != "directory.import_people":
+        return error_response(413, _("The request body is too large (the limit is 10 MB)."))
+    form = ImportForm(formdata=None)
+    form.file.errors = [_("The file is too large: at most %(num)d MB.",
+                          num=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024))]
+    return render_template("directory/import.html", form=form, result=None), 413
 
 
 @blueprint.route("/people/import", methods=["GET", "POST"])
