@@ -2,8 +2,8 @@
 refused here, once, for every endpoint, instead of in each service.
 
 - text: a NUL byte (PostgreSQL cannot store it in text) or an unpaired surrogate (no encoding
-  can write it) in a query argument, a path argument, a form field, an upload's file name or a
-  string of a JSON body;
+  can write it) in a query argument, a path argument, a form field, an upload's file name, a
+  string of a JSON body, or (NUL) a calendar reply;
 - JSON: nested deeper than `MAX_JSON_DEPTH` (the parser would recurse until it crashes) or an
   integer past 64 bits (no database column holds it);
 - numbers read from query strings and forms with ``type=int`` (``request.args.get("page",
@@ -121,6 +121,10 @@ def check_request() -> None:
                     refuse(key)
         elif request.is_json:
             _check_json(refuse)
+        elif request.mimetype == "text/calendar" and b"\x00" in request.get_data(cache=True):
+            # A calendar reply's text goes into queries. (A roster is a file the import decodes
+            # and judges itself: a UTF-16 CSV is full of NUL bytes and deserves its own answer.)
+            refuse("body")
     if fields:
         raise InvalidInput(_("The input is not valid:") + " " + "; ".join(
             f"{name}: {' '.join(problems)}" for name, problems in sorted(fields.items())), fields=fields)

@@ -340,3 +340,11 @@ def test_the_gate_costs_little_on_a_large_ordinary_body(world):
                                headers={"Authorization": f"Bearer {api.token}"})
     assert response.status_code == 422 and "nested" not in response.text
 
+
+
+def test_a_calendar_reply_with_a_nul_byte_is_refused(world):
+    before = database_text()
+    body = b"BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nUID:a\x00b\r\nEND:VCALENDAR\r\n"
+    response = world["api"].post("/api/replies", data=body, headers={"Content-Type": "text/calendar"})
+    assert response.status_code == 422 and list(response.json["error"]["fields"]) == ["body"]
+    assert database_text() == before
