@@ -26,8 +26,8 @@ MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 MAX_MEMBERS = 1000
 #: Cells a sheet may hold, on average per row: a roster has seven columns the import reads.
 CELLS_PER_ROW = 12
-_ROW = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
-_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]")
+_ROOT = re.compile(rb"<([A-Za-z_][\w.-]*:)?worksheet[\s>]")
+_TAG_ENDS = (b" ", b">", b"/", b"\t", b"\n", b"\r")  # what may follow a tag's name
 _CHUNK = 1 << 20
 _RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -84,16 +84,22 @@ def _count_sheet(archive: zipfile.ZipFile, path: str | None, max_rows: int, max_
         return
     rows = cells = 0
     tail = b""
+    row_tags = cell_tags = ()
     try:
         with archive.open(path) as sheet:
             while chunk := sheet.read(_CHUNK):
+                data = tail + chunk
+                if not row_tags:  # the sheet's own prefix for the main namespace, if it uses one
+                    root = _ROOT.search(data)
+                    prefix = (root.group(1) if root else None) or b""
+                    row_tags = tuple(b"<" + prefix + b"row" + end for end in _TAG_ENDS)
+                    cell_tags = tuple(b"<" + prefix + b"c" + end for end in _TAG_ENDS)
                 # A tag cut by the chunk's end is found whole in the next: count up to the last
                 # "<" (every tag before it is complete), keep the rest for the next chunk.
-                data = tail + chunk
                 cut = data.rfind(b"<")
                 cut = len(data) if cut < 0 else cut
-                rows += len(_ROW.findall(data, 0, cut))
-                cells += len(_CELL.findall(data, 0, cut))
+                rows += sum(data.count(tag, 0, cut) for tag in row_tags)
+                cells += sum(data.count(tag, 0, cut) for tag in cell_tags)
                 tail = data[cut:]
                 if rows > max_rows + 1:
                     raise _too_many_rows(max_rows)

@@ -96,3 +96,13 @@ def test_a_roster_at_the_limits_is_still_read():
     # The bounds are above what a real roster holds: seven columns the import reads, and a few more.
     table = xlsx.first_sheet_rows(with_sheet(sheet_xml(2_000, xlsx.CELLS_PER_ROW)), roster.MAX_ROWS)
     assert len(table) == 2_000 and len(table[0]) == xlsx.CELLS_PER_ROW
+
+
+def test_a_sheet_written_with_a_namespace_prefix_is_counted_too(api):
+    plain = sheet_xml(roster.MAX_ROWS + 10, 2).decode()
+    prefixed = (plain.replace("<worksheet xmlns=", "<x:worksheet xmlns:x=").replace("</worksheet>", "</x:worksheet>")
+                .replace("<row ", "<x:row ").replace("</row>", "</x:row>").replace("<c>", "<x:c>")
+                .replace("<c ", "<x:c ").replace("</c>", "</x:c>").replace("sheetData>", "x:sheetData>")
+                .replace("<dimension", "<x:dimension").replace("<v>", "<x:v>").replace("</v>", "</x:v>")
+                .replace("<is>", "<x:is>").replace("</is>", "</x:is>").replace("<t>", "<x:t>").replace("</t>", "</x:t>"))
+    assert refused_quickly(api, with_sheet(prefixed.encode()), "rows per file") < 2.0
