@@ -2,7 +2,7 @@
 refused here, once, for every endpoint, instead of in each service.
 
 - text: a NUL byte (PostgreSQL cannot store it in text) or an unpaired surrogate (no encoding
-  can write it) in a query argument, a path argument, a form field, an upload's file name, a
+  can write it) in a query argument, a form field, an upload's file name, a
   string of a JSON body, or (NUL) a calendar reply;
 - JSON: nested deeper than `MAX_JSON_DEPTH` (the parser would recurse until it crashes) or an
   integer past 64 bits (no database column holds it);
@@ -10,8 +10,9 @@ refused here, once, for every endpoint, instead of in each service.
   type=int)``): bounded to what an id column holds (`meetings.core.schemas.MAX_INT`), through the
   request class, so no view can forget it.
 
-API requests get a 422 (400 for a body that cannot be read) with ``{"error": ...}`` naming the
-field; pages get the error page with the same words.
+A path argument with one names nothing: a 404. Otherwise API requests get a 422 (400 for a body
+that cannot be read) with ``{"error": ...}`` naming the field; pages get the error page with the
+same words.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from flask import Flask, Request, request
 from flask_babel import gettext as _
 from werkzeug.datastructures import ImmutableMultiDict
 
-from meetings.core.errors import DomainError, InvalidInput
+from meetings.core.errors import DomainError, InvalidInput, NotFound
 from meetings.core.schemas import MAX_INT
 
 #: How deep a JSON body may nest: ours are at most three levels (a meeting's reminders, an
@@ -104,10 +105,13 @@ def check_request() -> None:
         fields.setdefault(_field_name(name), [_("Contains a character that cannot be stored "
                                                 "(a NUL byte or an unpaired surrogate).")])
 
-    for params in (request.args, request.view_args or {}):
-        for key, value in _items(params):
-            if _unstorable(key) or _unstorable(value):
-                refuse(key)
+    # A path names something: one that no field can hold names nothing (a tampered link's token
+    # is a 404 like any other wrong link, and counted as one).
+    if any(_unstorable(value) for value in (request.view_args or {}).values()):
+        raise NotFound(_("Not found."))
+    for key, value in _items(request.args):
+        if _unstorable(key) or _unstorable(value):
+            refuse(key)
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         # The API takes JSON or a file as it is (a roster sent with curl --data-binary arrives as
         # a form): only pages are read as forms.

@@ -348,3 +348,11 @@ def test_a_calendar_reply_with_a_nul_byte_is_refused(world):
     response = world["api"].post("/api/replies", data=body, headers={"Content-Type": "text/calendar"})
     assert response.status_code == 422 and list(response.json["error"]["fields"]) == ["body"]
     assert database_text() == before
+
+
+def test_a_link_whose_token_holds_a_nul_byte_is_a_404_like_any_wrong_link(world):
+    for endpoint in ("invitations.rsvp_page", "conferencing.join_page", "attendance.checkin_page"):
+        rule = next(r for r in world["client"].application.url_map.iter_rules() if r.endpoint == endpoint)
+        url = rule.build({"token": "\x00" + world["tokens"][endpoint]}, append_unknown=False)[1]
+        assert "%00" in url
+        assert world["client"].get(url).status_code == 404, url
