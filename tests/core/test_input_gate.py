@@ -356,3 +356,16 @@ def test_a_link_whose_token_holds_a_nul_byte_is_a_404_like_any_wrong_link(world)
         url = rule.build({"token": "\x00" + world["tokens"][endpoint]}, append_unknown=False)[1]
         assert "%00" in url
         assert world["client"].get(url).status_code == 404, url
+
+
+@pytest.mark.parametrize("path", ["/meetings/new", "/meetings/{meeting_id}/details"])
+@pytest.mark.parametrize("missing", ["date", "start_time", "end_time"])
+def test_a_meeting_form_without_its_date_or_times_says_so_next_to_the_field(world, path, missing):
+    before = database_text()
+    form = {"title": "Form", "date": factories.future_day().isoformat(), "start_time": "09:00",
+            "end_time": "10:00", "timezone": "Asia/Shanghai", "csrf_token": world["csrf"]}
+    del form[missing]
+    response = world["client"].post(path.format(**world["ids"]), data=form)
+    assert response.status_code == 200, response.text[:300]
+    assert "This cannot be empty." in response.text
+    assert database_text() == before
