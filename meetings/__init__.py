@@ -170,6 +170,9 @@ def register_extensions(app: Flask) -> None:
     pagecache.init_app(app)
     http.init_app(app)
     logs.init_app(app)
+    from meetings.core import inputs
+
+    inputs.init_app(app)  # after http's request id and CSRF: the gate's refusals carry the id
 
 
 def register_domains(app: Flask) -> None:

@@ -19,6 +19,7 @@ plausible = st.sampled_from([
     "remote", "speech", "break", "a@example.com", "", " ", "\r\n", "END:VEVENT", 0, -1, 10**9, [], {},
     [{"role": "speaker", "before_minutes": 5}], [{"email": "a@example.com", "minutes": 5}],
     {"provider": "url", "url": "https://x.example"}, {"provider": "bbb"},
+    "nul\x00byte", 10**20, -(10**20),  # what no column holds (meetings.core.inputs)
 ])
 
 
@@ -65,6 +66,12 @@ def test_sites_and_agenda_never_500(api, site, item):
 @given(body=bodies(PERSON_FIELDS))
 def test_people_never_500(api, body):
     check(api.post("/api/people", json=body))
+
+
+@FUZZ
+@given(depth=st.integers(30, 100_000), opener=st.sampled_from(["[", '{"a":']))
+def test_json_nested_to_any_depth_never_500(api, depth, opener):
+    check(api.post("/api/meetings", data=opener * depth, headers={"Content-Type": "application/json"}))
 
 
 @FUZZ

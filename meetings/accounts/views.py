@@ -15,6 +15,7 @@ from meetings.accounts.forms import ChangePasswordForm, ConfirmForm, LanguageFor
 from meetings.core.errors import DomainError
 from meetings.core.forms import FORM_ERROR_STATUS, show_errors
 from meetings.core.http import shows_secret
+from meetings.core.inputs import parse_int
 from meetings.extensions import db, limiter
 
 blueprint = Blueprint("accounts", __name__)
@@ -166,10 +167,10 @@ def tokens():
     if form.validate_on_submit():
         if request.form.get("revoke"):
             try:
-                services.revoke_api_token(user, int(request.form["revoke"]))
+                services.revoke_api_token(user, parse_int(request.form["revoke"], "revoke"))
                 db.session.commit()
                 flash(_("The token is revoked: it opens nothing any more."), "success")
-            except (DomainError, ValueError):
+            except DomainError:
                 db.session.rollback()
                 flash(_("No such token."), "error")
             return redirect(url_for("accounts.tokens"))

@@ -61,3 +61,6 @@ _DEFAULT_REMINDERS = {
 
 #: The furthest ahead a reminder may be set.
 MAX_REMINDER_MINUTES = 60 * _DAY
+#: Reminders one role of one meeting may have: each is a row per invitee in the outbox, and every
+#: change to the meeting rewrites them all (10,000 policies held SQLite's write lock for 25 s).
+MAX_REMINDERS_PER_ROLE = 20

@@ -4,8 +4,10 @@ who can be invited, with their titles, role tags, time zones and languages."""
 
 def init_app(app):
     """Attach the people API and pages."""
-    from meetings.directory import api, views
+    from meetings.directory import api, uploads, views
     from meetings.extensions import api as rest
+    from meetings.outbox.scheduler import register_housekeeping
 
     rest.register_blueprint(api.blueprint)
     app.register_blueprint(views.blueprint)
+    register_housekeeping("remove-stale-rosters", uploads.remove_stale, seconds=600)

@@ -16,6 +16,7 @@ from flask_babel import ngettext
 
 from meetings.core.errors import DomainError, InvalidInput
 from meetings.directory import access, services
+from meetings.directory.xlsx import first_sheet_rows
 from meetings.extensions import db
 
 #: Column headers understood, mapped to the API's field names.
@@ -109,21 +110,8 @@ def _csv_table(content: bytes) -> list[list[str]]:
 
 
 def _xlsx_table(content: bytes) -> list[list]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a damaged file
-        raise InvalidInput(_("The file is not a readable XLSX workbook (%(error)s).", error=type(error).__name__),
-                           "file") from None
-    try:
-        sheet = workbook.worksheets[0]
-        # Read-only mode trusts the used range the writer recorded, and some writers record
-        # A1:A1 whatever the sheet holds: measure it from the rows themselves instead.
-        sheet.reset_dimensions()
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
+    # Bounded before openpyxl reads a cell (rows, cells, unpacked size): see directory.xlsx.
+    return first_sheet_rows(content, MAX_ROWS)
 
 
 def plan_import(content: bytes, filename: str = "", content_type: str = "", *, user=None) -> ImportResult:

@@ -12,11 +12,12 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from meetings.core.errors import DomainError, InvalidInput
+from meetings.core.errors import DomainError, InvalidInput, error_response
 from meetings.core.forms import FORM_ERROR_STATUS, show_errors
 from meetings.core.timezones import all_zone_names
-from meetings.directory import roster, services
+from meetings.directory import roster, services, uploads
 from meetings.directory.access import CHANGE, person_access, require_may_revive
 from meetings.directory.forms import ImportForm, PersonForm
 from meetings.directory.models import PersonTag, Unit
@@ -80,9 +81,20 @@ def person(person_id: int | None = None):
 
 
 def _upload_path(upload_id: str) -> str:
-    folder = os.path.join(current_app.instance_path, "uploads")
-    os.makedirs(folder, exist_ok=True)
-    return os.path.join(folder, f"roster-{upload_id}")
+    return uploads.upload_path(upload_id)
+
+
+@blueprint.errorhandler(RequestEntityTooLarge)
+def _too_large(error):
+    # Past MAX_CONTENT_LENGTH: the import page again, saying so, rather than an error page (the
+    # body was not read, so the form starts empty).
+    db.session.rollback()
+    if request.endpoint != "directory.import_people":
+        return error_response(413, _("The request body is too large (the limit is 10 MB)."))
+    form = ImportForm(formdata=None)
+    form.file.errors = [_("The file is too large: at most %(num)d MB.",
+                          num=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024))]
+    return render_template("directory/import.html", form=form, result=None), 413
 
 
 @blueprint.route("/people/import", methods=["GET", "POST"])
@@ -129,6 +141,7 @@ def import_people():
                                                 "is corrected.", "%(num)d rows have errors; nothing can be "
                                                 "imported until the file is corrected.", len(result.errors))
                                ), FORM_ERROR_STATUS
+    uploads.remove_stale()  # this host's leftovers, if no scheduler runs here
     upload_id = secrets.token_urlsafe(24)
     with open(_upload_path(upload_id), "wb") as handle:
         handle.write(content)

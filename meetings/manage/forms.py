@@ -17,7 +17,7 @@ from wtforms import (
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Optional
+from wtforms.validators import InputRequired, Optional
 
 ROLE_CHOICES = [SelectChoice(value, label) for value, label in (
     ("participant", _l("Participant")), ("chair", _l("Chair")), ("speaker", _l("Speaker")),
@@ -34,9 +34,11 @@ class MeetingForm(FlaskForm):
     title_zh = StringField(_l("Title in Chinese / 中文标题"))
     description = TextAreaField(_l("Description"))
     kind = StringField(_l("Kind of meeting"), default="operation")
-    date = DateField(_l("Date"))
-    start_time = TimeField(_l("Starts"))
-    end_time = TimeField(_l("Ends"))
+    # Required here, not only by the service: `to_data` builds the times from them, and a post
+    # that lacks one (a form sent by a script) has no time for the service to judge.
+    date = DateField(_l("Date"), validators=[InputRequired(_l("This cannot be empty."))])
+    start_time = TimeField(_l("Starts"), validators=[InputRequired(_l("This cannot be empty."))])
+    end_time = TimeField(_l("Ends"), validators=[InputRequired(_l("This cannot be empty."))])
     end_date = DateField(_l("Ends on another day"), validators=[Optional()])
     timezone = StringField(_l("Time zone"), default="Asia/Shanghai")
 

@@ -35,6 +35,23 @@ def enqueue_many(rows: list[dict]) -> None:
     db.session.execute(insert_ignoring_duplicates(OutboxMessage, ["key"]), values)
 
 
+def enqueue_coalesced(kind: str, *, invitation_id: int, meeting_id: int | None = None,
+                      person_id: int | None = None) -> None:
+    """Queue one ``kind`` email for ``invitation_id`` unless one is already waiting to go out.
+
+    The waiting row is the one every further call meets: its key numbers the rows of ``kind``
+    that have left the queue (sending, sent, failed...), so calls before it goes share its key
+    and the outbox's unique key keeps one; the first call after it went makes the next. An email
+    rendered when it is sent (a confirmation shows the answer as it is then) so carries the last
+    change, however many came in a burst.
+    """
+    gone = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.invitation_id == invitation_id, OutboxMessage.kind == kind,
+        OutboxMessage.status != OutboxStatus.PENDING))
+    enqueue(f"{kind}:{invitation_id}:{gone + 1}", kind, meeting_id=meeting_id, invitation_id=invitation_id,
+            person_id=person_id)
+
+
 def _keyed(recipients: sa.Select, key_prefix: str, key_suffix: str):
     """``recipients`` as a subquery, and the key each of its rows gets."""
     source = recipients.subquery()

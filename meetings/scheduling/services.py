@@ -24,7 +24,7 @@ from meetings.core.database import read_only
 from meetings.core.db import utcnow
 from meetings.core.errors import Conflict, InvalidInput, NotFound
 from meetings.core.labels import label
-from meetings.core.roles import MAX_REMINDER_MINUTES, Role
+from meetings.core.roles import MAX_REMINDER_MINUTES, MAX_REMINDERS_PER_ROLE, Role
 from meetings.core.timezones import get_zone, to_utc
 from meetings.core.validation import clean_text
 from meetings.extensions import db
@@ -368,6 +368,8 @@ def set_reminders(meeting: Meeting, reminders) -> bool:
             raise InvalidInput(f"Reminder {index + 1}: at most 60 days ({MAX_REMINDER_MINUTES} minutes) before.",
                                "reminders")
         wanted.add((role, minutes))
+        if sum(1 for other, _minutes in wanted if other == role) > MAX_REMINDERS_PER_ROLE:
+            raise InvalidInput(_("At most %(num)d reminders per role.", num=MAX_REMINDERS_PER_ROLE), "reminders")
     meeting.reminders_customized = True
     current = {(p.role, p.before_minutes): p for p in meeting.reminder_policies}
     for key, policy in current.items():

@@ -1,0 +1,56 @@
+"""Answers given in a burst are confirmed once, with the last answer: one confirmation waits in
+the outbox per invitation (30 answers in a second were 30 emails)."""
+
+import pytest
+
+from meetings.extensions import db
+from meetings.invitations import links
+from meetings.invitations.models import LinkPurpose
+from meetings.outbox.models import OutboxMessage
+from tests import factories
+from tests.notifications.test_invites import calendar_part
+
+ANSWERS = ["accepted", "tentative", "declined"]
+
+
+@pytest.fixture()
+def token(api, smtp):
+    meeting = factories.meeting(api.user)
+    invitation = factories.invite(meeting, factories.person("Li Ming", email="li.ming@example.com"))
+    factories.publish(meeting)
+    factories.deliver()
+    smtp.mailbox.wait_for(1)
+    smtp.mailbox.clear()
+    raw = links.mint(LinkPurpose.RSVP, meeting_id=meeting.id, invitation_id=invitation.id)
+    db.session.commit()
+    return raw
+
+
+def answer_many(client, token, count: int, start: int = 0) -> str:
+    for n in range(start, start + count):
+        assert client.post(f"/rsvp/{token}", data={"response": ANSWERS[n % 3]}).status_code == 303
+    return ANSWERS[(start + count - 1) % 3]
+
+
+def partstat(mail) -> str:
+    [attendee] = calendar_part(mail.message).vevent.contents["attendee"]
+    return attendee.params["PARTSTAT"][0]
+
+
+def test_thirty_quick_answers_send_one_confirmation_with_the_last(client, token, smtp):
+    last = answer_many(client, token, 30)
+    assert db.session.query(OutboxMessage).filter_by(kind="confirmation").count() == 1
+    assert factories.deliver().sent == 1
+    [mail] = smtp.mailbox.wait_for(1)
+    assert partstat(mail) == last.upper() == "DECLINED"
+
+
+def test_an_answer_after_the_confirmation_went_is_confirmed_again(client, token, smtp):
+    answer_many(client, token, 15)
+    factories.deliver()
+    last = answer_many(client, token, 15, start=15)
+    factories.deliver()
+    mails = smtp.mailbox.wait_for(2)
+    assert len(mails) == 2
+    assert partstat(mails[-1]) == last.upper()
+    assert db.session.query(OutboxMessage).filter_by(kind="confirmation").count() == 2
