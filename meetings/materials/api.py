@@ -10,7 +10,11 @@ from flask import current_app, request
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
-from meetings.accounts.auth import current_api_caller, current_api_user, protect_api_blueprint
+from meetings.accounts.auth import (
+    current_api_caller,
+    current_api_user,
+    protect_api_blueprint,
+)
 from meetings.core.errors import DomainError, NotFound
 from meetings.extensions import db
 from meetings.materials import files, services

@@ -20,7 +20,13 @@ from meetings.core.errors import InvalidInput, NotFound
 from meetings.core.roles import Role
 from meetings.extensions import db
 from meetings.materials import checks, storage
-from meetings.materials.models import AccessAction, Audience, Material, MaterialAccess, MaterialVersion
+from meetings.materials.models import (
+    AccessAction,
+    Audience,
+    Material,
+    MaterialAccess,
+    MaterialVersion,
+)
 from meetings.scheduling.models import AgendaItem, Meeting, Site, SpeakerSlot
 
 #: How long before the start materials are due when the meeting does not say.
@@ -223,8 +229,8 @@ def _store(material: Material, number: int, data: bytes, checked, user, invitati
 
 
 def _changed(material: Material, meeting: Meeting) -> None:
-    from meetings.outbox.services import cancel_pending
     from meetings.outbox.models import OutboxMessage
+    from meetings.outbox.services import cancel_pending
 
     material.updated_at = utcnow()
     if material.speaker_person_id is not None and material.agenda_item_id is not None:
