@@ -378,3 +378,20 @@ def set_due(meeting: Meeting, value, zone: str | None = None) -> datetime:
             raise InvalidInput(_("Materials must be due before the meeting ends."), "due")
         meeting.materials_due = due
     return due_at(meeting)
+
+
+def change(material: Material, data: dict) -> Material:
+    """Change a material's ``title``, ``audience`` or ``confidential`` (what is given). A new
+    audience after publishing is told in the next update email, as a new version is."""
+    from meetings.core.validation import clean_text
+
+    meeting = db.session.get(Meeting, material.meeting_id)
+    if data.get("title") is not None:
+        material.title = clean_text(data["title"], "title", required=True, max_length=200)
+    if "audience" in data:
+        material.audience, material.audience_roles, material.audience_site_ids = parse_audience(
+            data["audience"], meeting)
+    if data.get("confidential") is not None:
+        material.confidential = bool(data["confidential"])
+    _changed(material, meeting)
+    return material
