@@ -7,7 +7,7 @@ def init_app(app):
     """Attach the materials API and link pages, the link pages' lists, and the deadline reminders."""
     from meetings.core.linkpages import exempt_link_pages
     from meetings.extensions import api as rest
-    from meetings.materials import api, emails, links, models, reminders, services, views  # noqa: F401
+    from meetings.materials import api, emails, links, models, reminders, services, views  # noqa: F401 (models)
     from meetings.outbox.delivery import register_renderer
     from meetings.outbox.scheduler import register_housekeeping
 

@@ -10,7 +10,11 @@ from flask import current_app, request
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
-from meetings.accounts.auth import current_api_caller, current_api_user, protect_api_blueprint
+from meetings.accounts.auth import (
+    current_api_caller,
+    current_api_user,
+    protect_api_blueprint,
+)
 from meetings.core.errors import DomainError, NotFound
 from meetings.extensions import db
 from meetings.materials import files, services
@@ -21,6 +25,7 @@ from meetings.materials.schemas import (
     DueSchema,
     FileQuerySchema,
     MaterialListSchema,
+    MaterialPatchSchema,
     MaterialSchema,
     UploadFileSchema,
     UploadFormSchema,
@@ -148,3 +153,14 @@ def set_due(data, meeting_id):
     due = services.set_due(meeting, data["due"], data["timezone"])
     db.session.commit()
     return {"due": due}
+
+
+@blueprint.route("/<int:meeting_id>/materials/<int:material_id>", methods=["PATCH"])
+@blueprint.arguments(MaterialPatchSchema)
+@blueprint.response(200, MaterialSchema)
+def change_material(data, meeting_id, material_id):
+    """Change a material's title, audience or confidentiality."""
+    meeting = _meeting(meeting_id)
+    material = services.change(services.get_material(meeting, material_id), data)
+    db.session.commit()
+    return material

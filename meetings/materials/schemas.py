@@ -119,3 +119,11 @@ class DueSchema(Schema):
     """When materials are due."""
 
     due = fields.DateTime()
+
+
+class MaterialPatchSchema(Schema):
+    """What an organizer may change of a material (its file: a new version instead)."""
+
+    title = fields.String()
+    audience = fields.Raw(metadata={"description": "`all`, `organizers`, or a list of roles and site ids."})
+    confidential = fields.Boolean()

@@ -20,7 +20,13 @@ from meetings.core.errors import InvalidInput, NotFound
 from meetings.core.roles import Role
 from meetings.extensions import db
 from meetings.materials import checks, storage
-from meetings.materials.models import AccessAction, Audience, Material, MaterialAccess, MaterialVersion
+from meetings.materials.models import (
+    AccessAction,
+    Audience,
+    Material,
+    MaterialAccess,
+    MaterialVersion,
+)
 from meetings.scheduling.models import AgendaItem, Meeting, Site, SpeakerSlot
 
 #: How long before the start materials are due when the meeting does not say.
@@ -223,8 +229,8 @@ def _store(material: Material, number: int, data: bytes, checked, user, invitati
 
 
 def _changed(material: Material, meeting: Meeting) -> None:
-    from meetings.outbox.services import cancel_pending
     from meetings.outbox.models import OutboxMessage
+    from meetings.outbox.services import cancel_pending
 
     material.updated_at = utcnow()
     if material.speaker_person_id is not None and material.agenda_item_id is not None:
@@ -372,3 +378,20 @@ def set_due(meeting: Meeting, value, zone: str | None = None) -> datetime:
             raise InvalidInput(_("Materials must be due before the meeting ends."), "due")
         meeting.materials_due = due
     return due_at(meeting)
+
+
+def change(material: Material, data: dict) -> Material:
+    """Change a material's ``title``, ``audience`` or ``confidential`` (what is given). A new
+    audience after publishing is told in the next update email, as a new version is."""
+    from meetings.core.validation import clean_text
+
+    meeting = db.session.get(Meeting, material.meeting_id)
+    if data.get("title") is not None:
+        material.title = clean_text(data["title"], "title", required=True, max_length=200)
+    if "audience" in data:
+        material.audience, material.audience_roles, material.audience_site_ids = parse_audience(
+            data["audience"], meeting)
+    if data.get("confidential") is not None:
+        material.confidential = bool(data["confidential"])
+    _changed(material, meeting)
+    return material

@@ -55,7 +55,7 @@ def size(ref: str, connection: Connection | None = None) -> int:
     return value
 
 
-def open(ref: str, connection: Connection | None = None) -> io.RawIOBase:  # noqa: A001 (the interface's name)
+def open(ref: str, connection: Connection | None = None) -> io.RawIOBase:
     """The bytes at ``ref`` as a readable binary file, fetched ``CHUNK`` bytes at a time through
     ``connection`` (default: the request's session). A streamed response passes a connection it
     opened itself, since the request's session is gone by the time the stream runs."""

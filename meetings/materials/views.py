@@ -45,7 +45,7 @@ def speaker_page(token: str):
 
 
 def _render(token: str, errors: dict | None = None, status: int = 200):
-    viewer, invitation = _invitee(token)
+    _viewer, invitation = _invitee(token)
     meeting = db.session.get(Meeting, invitation.meeting_id)
     slots = [(slot, services.material_for_slot(slot)) for slot in services.speaker_slots(invitation)]
     return render_template("materials/speaker.html", token=token, meeting=meeting, invitation=invitation,
@@ -57,7 +57,7 @@ def _render(token: str, errors: dict | None = None, status: int = 200):
 @blueprint.route("/rsvp/<token>/materials", methods=["POST"])
 def speaker_upload(token: str):
     """Upload (or replace) the material of one of the person's own slots (``slot_id``, ``file``)."""
-    viewer, invitation = _invitee(token)
+    _viewer, invitation = _invitee(token)
     meeting = db.session.get(Meeting, invitation.meeting_id)
     own = {slot.id: slot for slot in services.speaker_slots(invitation)}
     try:

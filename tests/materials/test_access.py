@@ -21,6 +21,7 @@ ACCESS = {
     "materials.get_zip": ("api", "GET"),
     "materials.list_accesses": ("api", "GET"),
     "materials.set_due": ("api", "PUT"),
+    "materials.change_material": ("api", "PATCH"),
     "manage.materials": ("page", "GET"),
     "manage.replace_material": ("page", "POST"),
     "manage.material_file": ("page", "GET"),
@@ -62,7 +63,7 @@ def test_outsiders_get_nothing(app, client, other_api, cast, material, endpoint)
     kind, method = ACCESS[endpoint]
     values = {"meeting_id": cast.meeting.id, "material_id": material.id, "token": "x" * 43}
     url = _url(app, endpoint, **values)
-    open_ = {"GET": client.get, "POST": client.post, "PUT": client.put}[method]
+    open_ = {"GET": client.get, "POST": client.post, "PUT": client.put, "PATCH": client.patch}[method]
     if kind == "api":
         assert open_(url).status_code == 401  # anonymous
         def as_other(target):
@@ -71,6 +72,8 @@ def test_outsiders_get_nothing(app, client, other_api, cast, material, endpoint)
             if method == "PUT":
                 return other_api.client.put(target, json={"due": None},
                                             headers={"Authorization": f"Bearer {other_api.token}"})
+            if method == "PATCH":
+                return other_api.patch(target, json={"confidential": True})
             return other_api.post(target, data={"file": (io.BytesIO(samples.pdf()), "b.pdf"), "title": "B"},
                                   content_type="multipart/form-data")
 

@@ -142,3 +142,15 @@ def test_the_audience_takes_roles_and_sites_repeated_comma_separated_or_as_json(
         assert answer.status_code == 201, answer.json
         assert answer.json["audience"] == ["chair", cast.remote.id]
     assert post(api, cast.meeting.id, samples.pdf(), audience="[chair").status_code == 422
+
+
+def test_an_organizer_changes_the_audience_and_confidentiality(client, api, cast):
+    material = post(api, cast.meeting.id, samples.pdf(), title="Plan").json
+    url = f"/api/meetings/{cast.meeting.id}/materials/{material['id']}"
+    answer = api.patch(url, json={"audience": ["chair"], "confidential": True, "title": "Plan (draft)"})
+    assert answer.status_code == 200, answer.json
+    assert answer.json["audience"] == ["chair"] and answer.json["confidential"] and answer.json["title"] == "Plan (draft)"
+    assert "Plan (draft)" not in client.get(f"/rsvp/{cast.rsvp_token(cast.participant)}").text
+    assert "Plan (draft)" in client.get(f"/rsvp/{cast.rsvp_token(cast.chair)}").text
+    assert api.patch(url, json={"audience": "everyone"}).status_code == 422
+    assert api.patch(url, json={"title": ""}).status_code == 422

@@ -71,7 +71,7 @@ def test_an_upload_cancels_the_waiting_reminder(client, api, cast):
     db.session.commit()
     services.upload(meeting, samples.pdf(), "r.pdf", slot_id=cast.slot.id, invitation=cast.speaker)
     db.session.commit()
-    [(key, status, _)] = materials_rows()
+    [(_key, status, _person)] = materials_rows()
     assert status.value == "cancelled"
     assert api.get(f"/api/meetings/{meeting.id}/materials").json["missing"] == []
 
