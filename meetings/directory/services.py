@@ -160,6 +160,13 @@ def people_query(tags: Iterable[str] = (), unit: str | None = None, search: str 
 
     An unknown unit matches no one rather than everyone.
     """
+    return (people_selection(tags, unit, search).options(selectinload(Person.tag_rows))
+            .order_by(Person.name, Person.id))
+
+
+def people_selection(tags: Iterable[str] = (), unit: str | None = None, search: str | None = None) -> sa.Select:
+    """`people_query` without its order and loading options: for statements that take some of
+    its columns (``.with_only_columns(Person.id)``) or count it."""
     query = sa.select(Person).where(Person.removed_at.is_(None))
     tags = [clean_tag(tag, "tag") for tag in tags if tag]
     if tags:
@@ -173,7 +180,7 @@ def people_query(tags: Iterable[str] = (), unit: str | None = None, search: str 
         pattern = "%" + search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(sa.or_(sa.func.lower(Person.name).like(pattern, escape="\\"),
                                    Person.email.like(pattern, escape="\\")))
-    return query.options(selectinload(Person.tag_rows)).order_by(Person.name, Person.id)
+    return query
 
 
 def find_people(tags: Iterable[str] = (), unit: str | None = None, search: str | None = None) -> list[Person]:

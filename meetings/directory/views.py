@@ -97,6 +97,7 @@ def import_people():
         with open(path, "rb") as handle:
             content = handle.read()
         name = request.form.get("filename", "")
+        db.session.commit()  # no write lock held while the file is read and checked (see the API's import)
         try:
             result = roster.import_roster(content, name)
             db.session.commit()

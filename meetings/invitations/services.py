@@ -22,7 +22,7 @@ from meetings.core.validation import clean_email, clean_text
 from meetings.directory import services as directory
 from meetings.directory.models import Person
 from meetings.extensions import db
-from meetings.invitations import links
+from meetings.invitations import groups, links
 from meetings.invitations.models import Invitation, LinkPurpose, Mode, Response
 from meetings.scheduling import agenda
 from meetings.scheduling.models import Meeting, Site, SiteKind
@@ -83,12 +83,18 @@ def placement(meeting: Meeting, person: Person, site: Site | None, mode: Mode | 
     no main venue yet, in-person attendees have none either: they are at the main venue, wherever
     it will be (`Invitation.venue`).
     """
+    return placement_for_unit(meeting, person.unit_id, site, mode)
+
+
+def placement_for_unit(meeting: Meeting, unit_id: int | None, site: Site | None,
+                       mode: Mode | None) -> tuple[Site | None, Mode]:
+    """`placement` of a person of unit ``unit_id`` (the same for everyone of that unit)."""
     if mode == Mode.ONLINE:
         return None, Mode.ONLINE
     if site is None:
-        if mode != Mode.IN_PERSON and person.unit_id is not None:
+        if mode != Mode.IN_PERSON and unit_id is not None:
             site = next((s for s in meeting.sites if s.kind == SiteKind.REMOTE and s.host is not None
-                         and s.host.unit_id == person.unit_id), None)
+                         and s.host.unit_id == unit_id), None)
         if site is None and mode != Mode.REMOTE_SITE:
             site = meeting.main_site
             if site is None:
@@ -162,10 +168,12 @@ def invite(meeting: Meeting, data: dict) -> list[Invitation]:
         return invited
     if not many:
         raise InvalidInput(_("Say whom to invite: an email or person_id, or tags and/or a unit."), "email")
-    people = group_members(data.get("tags") or [], data.get("unit"))
-    if not people:
+    tags = data.get("tags") or []
+    members = directory.people_selection([tags] if isinstance(tags, str) else tags, data.get("unit"))
+    invited = groups.invite_group(meeting, members, role,
+                                  place=lambda unit_id: placement_for_unit(meeting, unit_id, site, mode))
+    if not invited:
         raise InvalidInput(_("No one in the directory matches these tags and unit."), "tags")
-    invited = [invite_person(meeting, person, role, site=site, mode=mode, group=True) for person in people]
     audit.record("invitation.group_added", meeting=meeting, tags=data.get("tags"), unit=data.get("unit"),
                  role=role.value, people=len(invited))
     return invited

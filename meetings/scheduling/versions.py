@@ -52,6 +52,27 @@ def moved_version():
     return Meeting.content_version + 1
 
 
+def touched_by_statement(session: Session, model: type, keys) -> None:
+    """Say that a statement outside the ORM (a bulk INSERT or UPDATE) changed rows of ``model``
+    with these keys (``key(row)`` of `touches_through`, or meeting ids for a model of `touches`):
+    their meetings' versions move at commit, as if the ORM had flushed those rows.
+
+    The meetings are found now, a few thousand keys at a time, so a change of 50,000 people
+    never puts 50,000 parameters in one statement."""
+    keys = sorted({key for key in keys if key is not None})
+    if not keys:
+        return
+    meetings = session.info.setdefault(_TOUCHED, {}).setdefault(None, set())
+    if model in _direct:
+        meetings.update(keys)
+        return
+    meetings_of = _through[model][1]
+    for start in range(0, len(keys), _CHUNK):
+        meetings.update(session.scalars(meetings_of(keys[start:start + _CHUNK])))
+
+
+_CHUNK = 5000
+
 touches(Meeting, lambda meeting: meeting.id)
 touches(Site, lambda site: site.meeting_id)
 touches(AgendaItem, lambda item: item.meeting_id)
