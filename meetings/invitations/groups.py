@@ -30,9 +30,9 @@ from meetings.scheduling.models import Meeting, Site
 Placement = Callable[[int | None], tuple[Site | None, Mode]]
 
 
-def invite_group(meeting: Meeting, members: sa.Select, role: Role, *, place: Placement) -> list[Invitation]:
+def invite_group(meeting: Meeting, members: sa.Select, role: Role, *, place: Placement) -> list[int]:
     """Invite everyone ``members`` selects (a select of `Person`, `directory.people_selection`)
-    in ``role``; returns the invitations of all of them, new or not, by id.
+    in ``role``; returns the ids of the invitations of all of them, new or not, in order.
 
     Placement follows each person's unit (computed once per unit); a placement error (no remote
     site for a unit, when ``remote_site`` was asked) refuses the whole group, as it did one by one.
@@ -87,5 +87,5 @@ def invite_group(meeting: Meeting, members: sa.Select, role: Role, *, place: Pla
     if raised:
         signals.invitations_changed.send(meeting, invitation_ids=raised, changes=frozenset({"role"}))
     return list(db.session.scalars(
-        sa.select(Invitation).where(Invitation.meeting_id == meeting.id, Invitation.person_id.in_(
+        sa.select(Invitation.id).where(Invitation.meeting_id == meeting.id, Invitation.person_id.in_(
             members.with_only_columns(Person.id).scalar_subquery())).order_by(Invitation.id)))

@@ -11,9 +11,11 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import lazyload
 
 from meetings.accounts import audit
 from meetings.core import signals
+from meetings.core.bulk import among, chunks
 from meetings.core.db import utcnow
 from meetings.core.errors import Conflict, InvalidInput, NotFound
 from meetings.core.labels import label
@@ -46,6 +48,18 @@ def invitations_of(meeting: Meeting, *, include_removed: bool = False) -> list[I
     if not include_removed:
         query = query.where(Invitation.removed_at.is_(None))
     return list(db.session.scalars(query.order_by(Invitation.id)))
+
+
+def invitations_by_id(ids: list[int]) -> list[Invitation]:
+    """The invitations ``ids``, in that order, loaded in a few statements (with their people):
+    what a request answers after its commit expired the ones it had."""
+    found: dict[int, Invitation] = {}
+    # The meeting and the sites are the same few rows for all: loaded once each, from the
+    # identity map, instead of joined to every row.
+    query = sa.select(Invitation).options(lazyload(Invitation.meeting), lazyload(Invitation.site))
+    for part in chunks(ids):
+        found.update((i.id, i) for i in db.session.scalars(query.where(among(Invitation.id, part))))
+    return [found[i] for i in ids if i in found]
 
 
 def _parse_role(value, default: Role = Role.PARTICIPANT) -> Role:
@@ -150,6 +164,12 @@ def invite_person(meeting: Meeting, person: Person, role: Role, *, site: Site | 
 
 def invite(meeting: Meeting, data: dict) -> list[Invitation]:
     """Invite one person (``email`` or ``person_id``) or a group (``tags`` and/or ``unit``)."""
+    return invitations_by_id(invite_ids(meeting, data))
+
+
+def invite_ids(meeting: Meeting, data: dict) -> list[int]:
+    """`invite`, returning the ids of the invitations made or changed (a group's are many: a
+    request loads them once, after its commit, with `invitations_by_id`)."""
     require_editable(meeting)
     role = _parse_role(data.get("role"))
     mode = _parse_mode(data.get("mode"))
@@ -163,7 +183,7 @@ def invite(meeting: Meeting, data: dict) -> list[Invitation]:
             person = directory.get_person(data["person_id"])
         else:
             person = directory.require_person_by_email(data["email"])
-        invited = [invite_person(meeting, person, role, site=site, mode=mode)]
+        invited = [invite_person(meeting, person, role, site=site, mode=mode).id]
         audit.record("invitation.added", meeting=meeting, person=person.email, role=role.value)
         return invited
     if not many:

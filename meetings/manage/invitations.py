@@ -54,7 +54,7 @@ def invitations(meeting_id: int):
         form.confirm.data = "yes"
         return _page(meeting, form, preview=members)
     try:
-        made = invitation_services.invite(meeting, data)
+        made = invitation_services.invite_ids(meeting, data)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
