@@ -39,12 +39,17 @@ class ReadingHandler:
 
     def __init__(self):
         self.arrivals: list[float] = []
+        #: With ``keep``, the messages too (to send the very same bytes again in a baseline).
+        self.keep = False
+        self.kept: list[bytes] = []
         self._lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
         email.message_from_bytes(envelope.original_content)
         with self._lock:
             self.arrivals.append(time.perf_counter())
+            if self.keep:
+                self.kept.append(envelope.original_content)
         return "250 OK"
 
 
