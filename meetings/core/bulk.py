@@ -39,11 +39,13 @@ def _arrays(table: sa.Table, rows: Sequence[dict], names: Sequence[str]):
     return sa.func.unnest(*arrays).table_valued(*names).render_derived(name="v")
 
 
-def insert_rows(table: sa.Table, rows: Sequence[dict], *, key: str | None = None, **same) -> dict:
+def insert_rows(table: sa.Table, rows: Sequence[dict], *, key: str | None = None, options: dict | None = None,
+                **same) -> dict:
     """INSERT ``rows`` (each with the same keys, plus the values ``same`` for all of them); with
-    ``key``, the new rows' ids by that column."""
+    ``key``, the new rows' ids by that column. ``options`` are the statements' execution options."""
     if not rows:
         return {}
+    options = options or {}
     names = list(rows[0])
     ids = {}
     for part in chunks(rows, CHUNK * 4):
@@ -51,22 +53,24 @@ def insert_rows(table: sa.Table, rows: Sequence[dict], *, key: str | None = None
             values = _arrays(table, part, names)
             select = sa.select(*(values.c[name] for name in names),
                                *(sa.literal(value, table.c[name].type) for name, value in same.items()))
-            statement = sa.insert(table).from_select([*names, *same], select)
+            statement = sa.insert(table).from_select([*names, *same], select).execution_options(**options)
             if key is None:
                 db.session.execute(statement)
             else:
                 ids.update(db.session.execute(statement.returning(table.c[key], table.c.id)).all())
         else:
             # sqlite3's executemany runs in C, one prepared statement for all rows.
-            db.session.execute(sa.insert(table), [{**row, **same} for row in part])
+            db.session.execute(sa.insert(table).execution_options(**options), [{**row, **same} for row in part])
             if key is not None:
                 ids.update(db.session.execute(sa.select(table.c[key], table.c.id).where(
                     table.c[key].in_([row[key] for row in part]))).all())
     return ids
 
 
-def update_rows(table: sa.Table, rows: Sequence[dict]) -> None:
-    """UPDATE rows by ``id``: each of ``rows`` holds the id and the columns to set."""
+def update_rows(table: sa.Table, rows: Sequence[dict], *, options: dict | None = None) -> None:
+    """UPDATE rows by ``id``: each of ``rows`` holds the id and the columns to set. ``options``
+    are the statements' execution options."""
+    options = options or {}
     groups: dict[tuple[str, ...], list[dict]] = {}
     for row in rows:
         groups.setdefault(tuple(sorted(row)), []).append(row)
@@ -76,10 +80,10 @@ def update_rows(table: sa.Table, rows: Sequence[dict]) -> None:
             if on_postgresql():
                 values = _arrays(table, part, names)
                 db.session.execute(sa.update(table).where(table.c.id == values.c.id)
-                                   .values({name: values.c[name] for name in columns}))
+                                   .values({name: values.c[name] for name in columns}).execution_options(**options))
             else:
                 statement = sa.update(table).where(table.c.id == sa.bindparam("row_id")).values(
-                    {name: sa.bindparam(f"new_{name}") for name in columns})
+                    {name: sa.bindparam(f"new_{name}") for name in columns}).execution_options(**options)
                 db.session.execute(statement, [{"row_id": row["id"], **{f"new_{name}": row[name] for name in columns}}
                                                for row in part])
 

@@ -84,9 +84,9 @@ def write_people(rows: Sequence[dict], known: dict[str, int] | None = None) -> N
             updates.append({**values, "id": person_id})
     ids = dict(known)
     ids.update(insert_rows(Person.__table__, inserts, key="email", created_at=utcnow()))
-    update_rows(Person.__table__, updates)
+    update_rows(Person.__table__, updates, options=versions.MOVED)
     # What the link pages of their meetings show of them may have changed.
-    versions.touched_by_statement(db.session, Person, [row["id"] for row in updates])
+    versions.changed(db.session, through=Person, keys=[row["id"] for row in updates])
     tags_of = {ids[row["email"]]: row["tags"] for row in rows if "tags" in row}
     if tags_of:
         people = sorted(tags_of)

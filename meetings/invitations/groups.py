@@ -66,7 +66,7 @@ def invite_group(meeting: Meeting, members: sa.Select, role: Role, *, place: Pla
                         "created_at": now, **values})
         else:
             back.append({"row_id": invitation.id, **{f"new_{name}": value for name, value in values.items()}})
-    insert_rows(Invitation.__table__, new)
+    insert_rows(Invitation.__table__, new, options=versions.MOVED)
     if back:
         # Brought back as `invite_person` does, and with ``invited_at`` cleared: that is how the
         # receivers of `invitations_added` know them (they get a fresh invite, as new people do).
@@ -74,13 +74,14 @@ def invite_group(meeting: Meeting, members: sa.Select, role: Role, *, place: Pla
         db.session.execute(sa.update(table).where(table.c.id == sa.bindparam("row_id")).values(
             role=sa.bindparam("new_role"), site_id=sa.bindparam("new_site_id"), mode=sa.bindparam("new_mode"),
             response=Response.NEEDS_ACTION, responded_at=None, removed_at=None, delegated_to_id=None,
-            delegated_from_id=None, reply_sequence=None, reply_stamp=None, invited_at=None), back)
+            delegated_from_id=None, reply_sequence=None, reply_stamp=None, invited_at=None)
+            .execution_options(**versions.MOVED), back)
     for part in chunks(raised):
         db.session.execute(sa.update(Invitation).where(among(Invitation.id, part)).values(role=role)
-                           .execution_options(synchronize_session=False))
+                           .execution_options(synchronize_session=False, **versions.MOVED))
     if new or back or raised:
         # The statements bypass the ORM's flush, which the content version follows.
-        versions.touched_by_statement(db.session, Invitation, [meeting.id])
+        versions.changed(db.session, [meeting.id])
         db.session.expire_all()  # rows loaded before (the meeting's invitations) are stale now
     if new or back:
         signals.invitations_added.send(meeting)

@@ -52,21 +52,27 @@ def moved_version():
     return Meeting.content_version + 1
 
 
-def touched_by_statement(session: Session, model: type, keys) -> None:
-    """Say that a statement outside the ORM (a bulk INSERT or UPDATE) changed rows of ``model``
-    with these keys (``key(row)`` of `touches_through`, or meeting ids for a model of `touches`):
-    their meetings' versions move at commit, as if the ORM had flushed those rows.
+#: The execution option of a statement outside the ORM's unit of work that moved the versions
+#: it concerns itself (with `changed` or `moved_version`).
+MOVED = {"content_version": "moved"}
 
-    The meetings are found now, a few thousand keys at a time, so a change of 50,000 people
-    never puts 50,000 parameters in one statement."""
-    keys = sorted({key for key in keys if key is not None})
-    if not keys:
-        return
+
+def changed(session: Session, meeting_ids=(), *, through: type | None = None, keys=()) -> None:
+    """Note a change made outside the ORM's unit of work (a bulk INSERT or UPDATE, run with
+    ``.execution_options(**MOVED)``): the versions of ``meeting_ids``, and of the meetings that
+    `touches_through` finds for the rows of model ``through`` with these ``keys``, move when the
+    transaction commits, as for rows the ORM wrote.
+
+    The meetings of ``keys`` are found now, a few thousand keys at a time, so that a change of
+    50,000 people never puts 50,000 parameters in one statement (SQLite takes 32,766)."""
     meetings = session.info.setdefault(_TOUCHED, {}).setdefault(None, set())
-    if model in _direct:
-        meetings.update(keys)
+    meetings.update(meeting_id for meeting_id in meeting_ids if meeting_id is not None)
+    if through is None:
         return
-    meetings_of = _through[model][1]
+    if through not in _through:
+        raise ValueError(f"{through.__name__} is not declared with touches_through")
+    keys = sorted({key for key in keys if key is not None})
+    meetings_of = _through[through][1]
     for start in range(0, len(keys), _CHUNK):
         meetings.update(session.scalars(meetings_of(keys[start:start + _CHUNK])))
 
