@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["invites", "reminders", "exports", "join", "load"]
+BENCHMARKS = ["invites", "reminders", "exports", "join", "load", "roster", "groups", "fanout"]
 
 
 def main(names: list[str]) -> int:

@@ -34,6 +34,15 @@ invitation_added = _signals.signal("invitation-added")
 #: An invitation's role, site or mode changed. ``sender`` is the invitation; ``changes`` a set.
 invitation_changed = _signals.signal("invitation-changed")
 
+#: Many people were invited at once (a group invite), by statements rather than one by one.
+#: ``sender`` is the meeting; the invitations concerned are its active ones whose ``invited_at``
+#: is still None (new ones, and ones brought back, which had theirs cleared).
+invitations_added = _signals.signal("invitations-added")
+
+#: A group invite raised the role of many invitations at once. ``sender`` is the meeting;
+#: ``invitation_ids`` the invitations (a list); ``changes`` a set, as for `invitation_changed`.
+invitations_changed = _signals.signal("invitations-changed")
+
 #: A person was taken off a meeting's list. ``sender`` is the invitation.
 invitation_removed = _signals.signal("invitation-removed")
 

@@ -43,9 +43,14 @@ def register_holder(check: Callable[[int, int], bool]) -> None:
 
 def may_change(user, person: Person) -> bool:
     """Whether ``user`` may change or remove ``person`` (the rule of this module)."""
+    return may_change_person(user, person.id)
+
+
+def may_change_person(user, person_id: int) -> bool:
+    """`may_change`, for a person known by id (a roster's rows)."""
     if user.is_admin:
         return True
-    return not any(check(person.id, user.id) for check in _holders)
+    return not any(check(person_id, user.id) for check in _holders)
 
 
 def require_may_change(user, person: Person) -> None:

@@ -15,9 +15,8 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from meetings.core.errors import DomainError, InvalidInput
-from meetings.directory import access, services
+from meetings.directory import access, bulk, services
 from meetings.directory.xlsx import first_sheet_rows
-from meetings.extensions import db
 
 #: Column headers understood, mapped to the API's field names.
 HEADERS = {
@@ -48,6 +47,8 @@ class ImportResult:
 
     rows: list[RowResult]
     errors: dict[str, list[str]]
+    #: The id of each person of the file already in the directory, by email.
+    known: dict[str, int] = field(default_factory=dict, repr=False)
 
     @property
     def created(self) -> int:
@@ -115,10 +116,11 @@ def _xlsx_table(content: bytes) -> list[list]:
 
 
 def plan_import(content: bytes, filename: str = "", content_type: str = "", *, user=None) -> ImportResult:
-    """Check every row of a roster without changing anything. A row that would update someone
-    ``user`` may not change (`meetings.directory.access`) is an error of that row."""
+    """Check every row of a roster without changing anything (one look-up of the directory per
+    few thousand rows, not one per row). A row that would update someone ``user`` may not change
+    (`meetings.directory.access`) is an error of that row."""
     rows = read_rows(content, filename, content_type)
-    results, errors, seen = [], {}, {}
+    checked, errors, seen = [], {}, {}
     for number, data in rows:
         try:
             fields = services.clean_person_fields(data, partial=False)
@@ -131,29 +133,29 @@ def plan_import(content: bytes, filename: str = "", content_type: str = "", *, u
             errors[f"row {number}"] = [_("email: %(email)s also appears on row %(row)d.", email=email, row=seen[email])]
             continue
         seen[email] = number
-        existing = services.get_person_by_email(email)
-        if existing is not None and user is not None and not access.may_change(user, existing):
-            errors[f"row {number}"] = [_("%(email)s is on meetings of other organizers: only an admin may "
-                                         "change them.", email=email)]
-            continue
-        action = "update" if existing else "create"
-        results.append(RowResult(number, email, action, data))
-    return ImportResult(results, errors)
+        checked.append((number, fields))
+    known = bulk.existing_people(seen) if not errors else {}
+    if known and user is not None and not user.is_admin:
+        for number, fields in checked:
+            person_id = known.get(fields["email"])
+            if person_id is not None and not access.may_change_person(user, person_id):
+                errors[f"row {number}"] = [_("%(email)s is on meetings of other organizers: only an admin may "
+                                             "change them.", email=fields["email"])]
+    results = [RowResult(number, fields["email"], "update" if fields["email"] in known else "create", fields)
+               for number, fields in checked]
+    return ImportResult(results, errors, known)
 
 
 def import_roster(content: bytes, filename: str = "", content_type: str = "", *, user=None) -> ImportResult:
-    """Apply a roster; `InvalidInput` listing every bad row, and nothing written, when any is bad."""
+    """Apply a roster; `InvalidInput` listing every bad row, and nothing written, when any is bad.
+
+    Every row is checked before anything is written; then all are written in a few statements
+    (`bulk.write_people`), so that the caller's transaction holds its locks for seconds."""
     result = plan_import(content, filename, content_type, user=user)
     if result.errors:
         raise InvalidInput(
             ngettext("%(num)d row has errors; nothing was imported.", "%(num)d rows have errors; nothing was imported.",
                      len(result.errors)), fields=result.errors
         )
-    for row in result.rows:
-        person = services.get_person_by_email(row.email)
-        if person is None:
-            services.create_person(row.data)
-        else:
-            services.update_person(person, row.data)
-    db.session.flush()
+    bulk.write_people([row.data for row in result.rows], result.known)
     return result

@@ -161,6 +161,13 @@ def people_query(tags: Iterable[str] = (), unit: str | None = None, search: str 
 
     An unknown unit matches no one rather than everyone.
     """
+    return (people_selection(tags, unit, search).options(selectinload(Person.tag_rows))
+            .order_by(Person.name, Person.id))
+
+
+def people_selection(tags: Iterable[str] = (), unit: str | None = None, search: str | None = None) -> sa.Select:
+    """`people_query` without its order and loading options: for statements that take some of
+    its columns (``.with_only_columns(Person.id)``) or count it."""
     query = sa.select(Person).where(Person.removed_at.is_(None))
     tags = [clean_tag(tag, "tag") for tag in tags if tag]
     if tags:
@@ -174,7 +181,7 @@ def people_query(tags: Iterable[str] = (), unit: str | None = None, search: str 
         pattern = "%" + search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(sa.or_(sa.func.lower(Person.name).like(pattern, escape="\\"),
                                    Person.email.like(pattern, escape="\\")))
-    return query.options(selectinload(Person.tag_rows)).order_by(Person.name, Person.id)
+    return query
 
 
 def find_people(tags: Iterable[str] = (), unit: str | None = None, search: str | None = None) -> list[Person]:
@@ -185,3 +192,40 @@ def find_people(tags: Iterable[str] = (), unit: str | None = None, search: str |
 def remove_person(person: Person) -> None:
     """Take ``person`` out of the directory; their past invitations and attendance stay."""
     person.removed_at = utcnow()
+
+
+#: The most people a search-as-you-type answer lists.
+SEARCH_LIMIT = 20
+
+
+def search_people(text: str, limit: int = SEARCH_LIMIT) -> list[Person]:
+    """Up to ``limit`` people whose name or email holds ``text`` (any case, Chinese names too),
+    names that start with it first: what a picker offers while someone types."""
+    text = (text or "").strip()
+    if not text:
+        return []
+    starts = sa.case((sa.func.lower(Person.name).like(_pattern(text, prefix=True), escape="\\"), 0), else_=1)
+    query = people_selection(search=text).order_by(starts, Person.name, Person.id).limit(max(1, min(limit, 50)))
+    return list(db.session.scalars(query))
+
+
+def _pattern(text: str, *, prefix: bool = False) -> str:
+    escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%" if prefix else "%" + escaped + "%"
+
+
+def email_of(text: str | None, field: str = "email") -> str | None:
+    """What someone typed to choose a person: an email as it is, or a person's exact name (as
+    the directory writes it, any case) turned into their email. `InvalidInput` naming ``field``
+    when no one, or more than one person, has that name."""
+    text = (text or "").strip()
+    if not text or "@" in text:
+        return text or None
+    found = db.session.execute(sa.select(Person.email).where(
+        Person.removed_at.is_(None), sa.func.lower(Person.name) == text.lower()).limit(2)).scalars().all()
+    if not found:
+        raise InvalidInput(_("No one called %(name)s is in the directory; type their email.", name=text), field)
+    if len(found) > 1:
+        raise InvalidInput(_("More than one person is called %(name)s; type the email of the one you mean.",
+                             name=text), field)
+    return found[0]

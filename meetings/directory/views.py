@@ -8,7 +8,7 @@ import re
 import secrets
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -45,6 +45,17 @@ def people():
     tags = db.session.scalars(sa.select(PersonTag.tag).distinct().order_by(PersonTag.tag)).all()
     return render_template("directory/people.html", people=found, total=total, page=page, page_size=PAGE_SIZE,
                            q=q, unit=unit, tag=tag, units=units, tags=tags)
+
+
+@blueprint.route("/people/search")
+@login_required
+def search_people():
+    """People whose name or email holds ``q`` (at most 20), as JSON: what the pages' people
+    pickers offer as someone types (`static/js/people.js`), instead of the whole directory in
+    every page."""
+    found = services.search_people(request.args.get("q", "")[:100])
+    return jsonify({"people": [{"name": person.name, "email": person.email, "unit": person.unit_name}
+                               for person in found]})
 
 
 @blueprint.route("/people/new", methods=["GET", "POST"])
@@ -113,6 +124,7 @@ def import_people():
         with open(path, "rb") as handle:
             content = handle.read()
         name = request.form.get("filename", "")
+        db.session.commit()  # no write lock held while the file is read and checked (see the API's import)
         try:
             result = roster.import_roster(content, name, user=current_user)
             db.session.commit()

@@ -36,9 +36,10 @@ def _meeting(meeting_id: int):
 def invite(data, meeting_id):
     """Invite a person or a group. Returns the invitations made or changed; once the meeting is
     published, new people get their invite at once."""
-    invitations = services.invite(_meeting(meeting_id), data)
+    ids = services.invite_ids(_meeting(meeting_id), data)
     db.session.commit()
-    return invitations
+    # The commit expired them: read them again at once, not one statement each as they are dumped.
+    return services.invitations_by_id(ids)
 
 
 @blueprint.route("/meetings/<int:meeting_id>/invitations", methods=["GET"])

@@ -11,9 +11,11 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import lazyload
 
 from meetings.accounts import audit
 from meetings.core import signals
+from meetings.core.bulk import among, chunks
 from meetings.core.db import utcnow
 from meetings.core.errors import Conflict, InvalidInput, NotFound
 from meetings.core.labels import label
@@ -23,7 +25,7 @@ from meetings.directory import services as directory
 from meetings.directory.access import register_holder
 from meetings.directory.models import Person
 from meetings.extensions import db
-from meetings.invitations import links
+from meetings.invitations import groups, links
 from meetings.invitations.models import Invitation, LinkPurpose, Mode, Response
 from meetings.scheduling import agenda
 from meetings.scheduling.models import AgendaItem, Meeting, Site, SiteKind, SpeakerSlot
@@ -47,6 +49,18 @@ def invitations_of(meeting: Meeting, *, include_removed: bool = False) -> list[I
     if not include_removed:
         query = query.where(Invitation.removed_at.is_(None))
     return list(db.session.scalars(query.order_by(Invitation.id)))
+
+
+def invitations_by_id(ids: list[int]) -> list[Invitation]:
+    """The invitations ``ids``, in that order, loaded in a few statements (with their people):
+    what a request answers after its commit expired the ones it had."""
+    found: dict[int, Invitation] = {}
+    # The meeting and the sites are the same few rows for all: loaded once each, from the
+    # identity map, instead of joined to every row.
+    query = sa.select(Invitation).options(lazyload(Invitation.meeting), lazyload(Invitation.site))
+    for part in chunks(ids):
+        found.update((i.id, i) for i in db.session.scalars(query.where(among(Invitation.id, part))))
+    return [found[i] for i in ids if i in found]
 
 
 def _parse_role(value, default: Role = Role.PARTICIPANT) -> Role:
@@ -84,12 +98,18 @@ def placement(meeting: Meeting, person: Person, site: Site | None, mode: Mode | 
     no main venue yet, in-person attendees have none either: they are at the main venue, wherever
     it will be (`Invitation.venue`).
     """
+    return placement_for_unit(meeting, person.unit_id, site, mode)
+
+
+def placement_for_unit(meeting: Meeting, unit_id: int | None, site: Site | None,
+                       mode: Mode | None) -> tuple[Site | None, Mode]:
+    """`placement` of a person of unit ``unit_id`` (the same for everyone of that unit)."""
     if mode == Mode.ONLINE:
         return None, Mode.ONLINE
     if site is None:
-        if mode != Mode.IN_PERSON and person.unit_id is not None:
+        if mode != Mode.IN_PERSON and unit_id is not None:
             site = next((s for s in meeting.sites if s.kind == SiteKind.REMOTE and s.host is not None
-                         and s.host.unit_id == person.unit_id), None)
+                         and s.host.unit_id == unit_id), None)
         if site is None and mode != Mode.REMOTE_SITE:
             site = meeting.main_site
             if site is None:
@@ -145,6 +165,12 @@ def invite_person(meeting: Meeting, person: Person, role: Role, *, site: Site | 
 
 def invite(meeting: Meeting, data: dict) -> list[Invitation]:
     """Invite one person (``email`` or ``person_id``) or a group (``tags`` and/or ``unit``)."""
+    return invitations_by_id(invite_ids(meeting, data))
+
+
+def invite_ids(meeting: Meeting, data: dict) -> list[int]:
+    """`invite`, returning the ids of the invitations made or changed (a group's are many: a
+    request loads them once, after its commit, with `invitations_by_id`)."""
     require_editable(meeting)
     role = _parse_role(data.get("role"))
     mode = _parse_mode(data.get("mode"))
@@ -158,15 +184,17 @@ def invite(meeting: Meeting, data: dict) -> list[Invitation]:
             person = directory.get_person(data["person_id"])
         else:
             person = directory.require_person_by_email(data["email"])
-        invited = [invite_person(meeting, person, role, site=site, mode=mode)]
+        invited = [invite_person(meeting, person, role, site=site, mode=mode).id]
         audit.record("invitation.added", meeting=meeting, person=person.email, role=role.value)
         return invited
     if not many:
         raise InvalidInput(_("Say whom to invite: an email or person_id, or tags and/or a unit."), "email")
-    people = group_members(data.get("tags") or [], data.get("unit"))
-    if not people:
+    tags = data.get("tags") or []
+    members = directory.people_selection([tags] if isinstance(tags, str) else tags, data.get("unit"))
+    invited = groups.invite_group(meeting, members, role,
+                                  place=lambda unit_id: placement_for_unit(meeting, unit_id, site, mode))
+    if not invited:
         raise InvalidInput(_("No one in the directory matches these tags and unit."), "tags")
-    invited = [invite_person(meeting, person, role, site=site, mode=mode, group=True) for person in people]
     audit.record("invitation.group_added", meeting=meeting, tags=data.get("tags"), unit=data.get("unit"),
                  role=role.value, people=len(invited))
     return invited

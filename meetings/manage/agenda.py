@@ -11,7 +11,7 @@ from meetings.core.errors import DomainError
 from meetings.core.forms import FORM_ERROR_STATUS, show_errors
 from meetings.core.i18n import localized
 from meetings.core.timezones import localize
-from meetings.directory.services import find_people
+from meetings.directory.services import email_of
 from meetings.extensions import db
 from meetings.manage.blueprint import blueprint, load_meeting
 from meetings.manage.forms import AgendaItemForm, ConfirmForm
@@ -22,7 +22,7 @@ ITEM_FIELDS = {"start": "start_time"}
 
 def _page(meeting, form, editing=None, status=200):
     return render_template("manage/agenda.html", meeting=meeting, form=form, editing=editing,
-                           running_order=agenda_services.running_order(meeting), people=find_people(),
+                           running_order=agenda_services.running_order(meeting),
                            confirm=ConfirmForm()), status
 
 
@@ -35,6 +35,13 @@ def _fill(form: AgendaItemForm, meeting, item) -> None:
         row.email.data, row.topic.data, row.minutes.data = slot.person.email, slot.topic, slot.minutes
 
 
+
+def _with_emails(data: dict) -> dict:
+    """The form's speakers, each typed as an email or an exact name, as emails."""
+    for speaker in data.get("speakers", []):
+        speaker["email"] = email_of(speaker["email"], "speakers")
+    return data
+
 @blueprint.route("/meetings/<int:meeting_id>/agenda", methods=["GET", "POST"])
 @login_required
 def agenda(meeting_id: int):
@@ -43,7 +50,7 @@ def agenda(meeting_id: int):
     form = AgendaItemForm()
     if form.validate_on_submit():
         try:
-            item = agenda_services.add_item(meeting, form.to_data(meeting))
+            item = agenda_services.add_item(meeting, _with_emails(form.to_data(meeting)))
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
@@ -66,7 +73,7 @@ def edit_item(meeting_id: int, item_id: int):
         _fill(form, meeting, item)
     if form.validate_on_submit():
         try:
-            agenda_services.update_item(meeting, item, form.to_data(meeting))
+            agenda_services.update_item(meeting, item, _with_emails(form.to_data(meeting)))
             db.session.commit()
         except DomainError as error:
             db.session.rollback()

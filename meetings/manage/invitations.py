@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -10,7 +11,8 @@ from wtforms.fields.choices import SelectChoice
 
 from meetings.core.errors import DomainError
 from meetings.core.forms import FORM_ERROR_STATUS, show_errors
-from meetings.directory.services import find_people
+from meetings.directory.models import PersonTag, Unit
+from meetings.directory.services import email_of
 from meetings.extensions import db
 from meetings.invitations import services as invitation_services
 from meetings.manage.blueprint import blueprint, load_meeting
@@ -28,11 +30,12 @@ def _form(meeting) -> InviteForm:
 
 def _page(meeting, form, preview=None, status=200):
     invitations = invitation_services.invitations_of(meeting)
-    people = find_people()
+    # The tags and units offered (a few dozen), not the people: one person is found as it is
+    # typed (`directory.search_people`).
     return render_template("manage/invitations.html", meeting=meeting, form=form, invitations=invitations,
-                           preview=preview, invited_ids={i.person_id for i in invitations}, people=people,
-                           tags=sorted({tag for person in people for tag in person.tags}),
-                           units=sorted({p.unit_name for p in people if p.unit_name}),
+                           preview=preview, invited_ids={i.person_id for i in invitations},
+                           tags=db.session.scalars(sa.select(PersonTag.tag).distinct().order_by(PersonTag.tag)).all(),
+                           units=db.session.scalars(sa.select(Unit.name).order_by(Unit.name)).all(),
                            roles=ROLE_CHOICES, confirm=ConfirmForm()), status
 
 
@@ -74,7 +77,9 @@ def invitations(meeting_id: int):
         form.confirm.data = "yes"
         return _page(meeting, form, preview=placed(meeting, members, data))
     try:
-        made = invitation_services.invite(meeting, data)
+        if "email" in data:
+            data["email"] = email_of(data["email"], "email")
+        made = invitation_services.invite_ids(meeting, data)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()

@@ -9,7 +9,7 @@ from flask_login import login_required
 from meetings.core.errors import DomainError
 from meetings.core.forms import FORM_ERROR_STATUS, show_errors
 from meetings.core.timezones import all_zone_names
-from meetings.directory.services import find_people
+from meetings.directory.services import email_of
 from meetings.extensions import db
 from meetings.manage.blueprint import blueprint, load_meeting
 from meetings.manage.forms import ConfirmForm, SiteForm
@@ -28,8 +28,14 @@ def _fill(form: SiteForm, site) -> None:
 
 def _page(meeting, form, editing=None, status=200):
     return render_template("manage/sites.html", meeting=meeting, form=form, editing=editing,
-                           zones=sorted(all_zone_names()), people=find_people(), confirm=ConfirmForm()), status
+                           zones=sorted(all_zone_names()), confirm=ConfirmForm()), status
 
+
+
+def _with_email(data: dict) -> dict:
+    """The form's host, typed as an email or an exact name, as an email."""
+    data["host_email"] = email_of(data.get("host_email"), "host_email")
+    return data
 
 @blueprint.route("/meetings/<int:meeting_id>/sites", methods=["GET", "POST"])
 @login_required
@@ -42,7 +48,7 @@ def sites(meeting_id: int):
         form.timezone.data = meeting.timezone
     if form.validate_on_submit():
         try:
-            site = site_services.add_site(meeting, form.to_data())
+            site = site_services.add_site(meeting, _with_email(form.to_data()))
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
@@ -65,7 +71,7 @@ def edit_site(meeting_id: int, site_id: int):
         _fill(form, site)
     if form.validate_on_submit():
         try:
-            site_services.update_site(meeting, site, form.to_data())
+            site_services.update_site(meeting, site, _with_email(form.to_data()))
             db.session.commit()
         except DomainError as error:
             db.session.rollback()

@@ -14,6 +14,7 @@ from flask import current_app
 
 from meetings.accounts import audit
 from meetings.core import signals
+from meetings.core.bulk import among, chunks
 from meetings.core.db import utcnow
 from meetings.core.errors import Conflict
 from meetings.extensions import db
@@ -117,6 +118,22 @@ def on_invitation_added(invitation: Invitation, **_) -> None:
         reminders.schedule(invitation.meeting, Invitation.id == invitation.id)
 
 
+def on_invitations_added(meeting: Meeting, **_) -> None:
+    # The invitations just added are those not yet invited (see `signals.invitations_added`):
+    # their reminders first, while that still tells them apart, then their invites.
+    if meeting.is_live:
+        reminders.schedule(meeting, Invitation.invited_at.is_(None), Invitation.removed_at.is_(None))
+        queue_invites(meeting)
+
+
+def on_invitations_changed(meeting: Meeting, invitation_ids=(), **_) -> None:
+    if not meeting.is_live:
+        return
+    for part in chunks(list(invitation_ids)):
+        reminders.schedule(meeting, among(Invitation.id, part))  # a new role has other offsets
+        queue_updates(meeting, among(Invitation.id, part))
+
+
 def on_invitation_changed(invitation: Invitation, **_) -> None:
     if not invitation.meeting.is_live:
         return
@@ -173,6 +190,8 @@ def connect_signals() -> None:
     signals.meeting_cancelled.connect(on_meeting_cancelled)
     signals.invitation_added.connect(on_invitation_added)
     signals.invitation_changed.connect(on_invitation_changed)
+    signals.invitations_added.connect(on_invitations_added)
+    signals.invitations_changed.connect(on_invitations_changed)
     signals.invitation_removed.connect(on_invitation_removed)
     signals.response_recorded.connect(on_response_recorded)
     signals.site_link_rotated.connect(on_site_link_rotated)

@@ -52,6 +52,33 @@ def moved_version():
     return Meeting.content_version + 1
 
 
+#: The execution option of a statement outside the ORM's unit of work that moved the versions
+#: it concerns itself (with `changed` or `moved_version`).
+MOVED = {"content_version": "moved"}
+
+
+def changed(session: Session, meeting_ids=(), *, through: type | None = None, keys=()) -> None:
+    """Note a change made outside the ORM's unit of work (a bulk INSERT or UPDATE, run with
+    ``.execution_options(**MOVED)``): the versions of ``meeting_ids``, and of the meetings that
+    `touches_through` finds for the rows of model ``through`` with these ``keys``, move when the
+    transaction commits, as for rows the ORM wrote.
+
+    The meetings of ``keys`` are found now, a few thousand keys at a time, so that a change of
+    50,000 people never puts 50,000 parameters in one statement (SQLite takes 32,766)."""
+    meetings = session.info.setdefault(_TOUCHED, {}).setdefault(None, set())
+    meetings.update(meeting_id for meeting_id in meeting_ids if meeting_id is not None)
+    if through is None:
+        return
+    if through not in _through:
+        raise ValueError(f"{through.__name__} is not declared with touches_through")
+    keys = sorted({key for key in keys if key is not None})
+    meetings_of = _through[through][1]
+    for start in range(0, len(keys), _CHUNK):
+        meetings.update(session.scalars(meetings_of(keys[start:start + _CHUNK])))
+
+
+_CHUNK = 5000
+
 touches(Meeting, lambda meeting: meeting.id)
 touches(Site, lambda site: site.meeting_id)
 touches(AgendaItem, lambda item: item.meeting_id)

@@ -1,0 +1,36 @@
+"""The roster import's set-based writes: what the pages of meetings show of the people it
+changes is rendered anew, and large files stay within the databases' bounds."""
+
+import sqlalchemy as sa
+
+from meetings.extensions import db
+from meetings.scheduling.models import Meeting
+from tests import factories
+
+
+def version(meeting) -> int:
+    return db.session.scalar(sa.select(Meeting.content_version).where(Meeting.id == meeting.id))
+
+
+def test_renaming_invitees_by_roster_moves_their_meetings_versions_only(api):
+    theirs, other = factories.meeting(api.user), factories.meeting(api.user, title="Other")
+    guests = factories.crowd(theirs, 3)
+    before = (version(theirs), version(other))
+    roster = "name,email\n" + "".join(f"New name {n},{email}\n" for n, email in enumerate(guests))
+    response = api.post("/api/people/import", data=roster.encode(), headers={"Content-Type": "text/csv"})
+    assert response.status_code == 200 and response.json["updated"] == 3
+    assert version(theirs) > before[0]
+    assert version(other) == before[1]
+
+
+def test_a_roster_of_forty_thousand_known_people_is_updated_in_bounded_statements(api):
+    # 40,000 ids in one IN list would pass SQLite's 32,766 bound parameters.
+    meeting = factories.meeting(api.user)
+    guests = factories.crowd(meeting, 40_000)
+    before = version(meeting)
+    roster = "name,email,title\n" + "".join(f"员工{n},{email},Engineer\n" for n, email in enumerate(guests))
+    response = api.post("/api/people/import", data=roster.encode(), headers={"Content-Type": "text/csv"})
+    assert response.status_code == 200, response.json
+    assert (response.json["created"], response.json["updated"]) == (0, 40_000)
+    assert db.session.scalar(sa.text("SELECT count(*) FROM people WHERE title = 'Engineer'")) == 40_000
+    assert version(meeting) > before
