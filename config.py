@@ -40,9 +40,9 @@ class Config:
         self.SECRET_KEY = env("SECRET_KEY") or None
         #: None means SQLite under the instance folder (the factory fills it in).
         self.SQLALCHEMY_DATABASE_URI = env("DATABASE_URL") or None
-        #: No pool_pre_ping: a round trip per request; PostgreSQL connections that the server closed
-        #: are found without one (meetings.core.database), and SQLite's never go away.
-        self.SQLALCHEMY_ENGINE_OPTIONS = {}
+        #: A pooled connection the server closed (a restart, a failover, an idle timeout) is
+        #: found and replaced at checkout by SQLAlchemy's documented pre-ping, not by the request.
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         #: Every link in an email or a calendar is built from this, never from the request.
         self.BASE_URL = (env("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
         self.MAIL_SERVER = env("MAIL_SERVER") or "localhost"
