@@ -92,9 +92,11 @@ class Config:
         #: Requests per client address to the pages behind links, and wrong links (404s) allowed.
         self.LINK_LIMIT = env("LINK_LIMIT") or "600 per minute"
         self.LINK_MISS_LIMIT = env("LINK_MISS_LIMIT") or "30 per minute"
-        #: Join and RSVP pages each worker keeps rendered, for as long as what they show is
-        #: unchanged (meetings.core.pagecache); 0 renders every request.
+        #: What the join and RSVP pages share (a meeting's agenda, read and rendered) and meetings'
+        #: JSON, kept by each worker per content version (meetings.core.pagecache); 0 keeps nothing.
         self.PAGE_CACHE_SIZE = _int("PAGE_CACHE_SIZE", 1000)
+        #: Say in an X-Kept-Page header whether a response's kept parts were kept (benchmarks).
+        self.PAGE_CACHE_REPORT = _bool("PAGE_CACHE_REPORT")
         #: Calendar replies posted per API token.
         self.REPLY_LIMIT = env("REPLY_LIMIT") or "600 per minute"
         #: Host names the app answers to (others get a 400): BASE_URL's, plus any listed here.
