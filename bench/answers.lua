@@ -1,8 +1,9 @@
 -- wrk script: POST one RSVP answer to each path listed in the file named by BENCH_PATHS
 -- ("PATH ANSWER" a line), each once, split between wrk's threads; a thread stops once all its
 -- answers are answered. Prints, per thread, "ANSWERS posted redirected bad first last" (seconds
--- of CLOCK_MONOTONIC) and "LATENCIES ms ms ...": wrk's own latency would mix in the requests a
--- thread sends while its last answers are still on their way.
+-- of CLOCK_MONOTONIC), "LATENCIES ms ms ..." and "CONFIRMED path path ..." (answers the server
+-- confirmed with its 303): wrk's own latency would mix in the requests a thread sends while its
+-- last answers are still on their way.
 local ffi = require("ffi")
 ffi.cdef[[ typedef struct { long tv_sec; long tv_nsec; } bench_timespec; int clock_gettime(int, bench_timespec *); ]]
 local clock = ffi.new("bench_timespec")
@@ -34,6 +35,7 @@ function init(args)
   posted, redirected, bad, first, last, filler = 0, 0, 0, 0, 0, wrk.format("GET", "/bench-ok")
   started = {}
   latencies = {}
+  confirmed = {}
 end
 
 function request()
@@ -53,6 +55,7 @@ function response(status, headers, body)
     local at = now()
     if path and started[path] then
       table.insert(latencies, (at - started[path]) * 1000)
+      table.insert(confirmed, path)
       started[path] = nil
     end
     redirected = redirected + 1
@@ -70,5 +73,8 @@ function done(summary, latency, requests)
     local parts = {}
     for _, value in pairs(thread:get("latencies")) do table.insert(parts, string.format("%.3f", value)) end
     io.write("LATENCIES " .. table.concat(parts, " ") .. "\n")
+    local paths = {}
+    for _, path in pairs(thread:get("confirmed")) do table.insert(paths, path) end
+    io.write("CONFIRMED " .. table.concat(paths, " ") .. "\n")
   end
 end

@@ -280,12 +280,16 @@ def _answers(label: str, port: int, data: dict, url: str, instance: str, setting
     rate = redirected / elapsed if elapsed > 0 else 0.0
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] if latencies else float("inf")
     stored, sent = stored_answers(url, instance, data["answered"])
-    lost = sum(1 for invitation_id, answer in expected.items() if stored.get(invitation_id) != answer)
+    confirmed = {path for line in output.splitlines() if line.startswith("CONFIRMED") for path in line.split()[1:]}
+    by_path = {f"/rsvp/{token}": invitation_id for invitation_id, token in data["answers"].items()}
+    # Lost: confirmed to the invitee (a 303) but not what is stored.
+    lost = sum(1 for path in confirmed if stored.get(by_path[path]) != expected[by_path[path]])
     errors = bad + (posted - redirected)
     met = rate >= 0.20 * baseline and p99 < 200 and errors == 0 and lost == 0 and posted == len(expected)
     report(f"{label}: RSVP answers, {len(expected)} tokens once each (p99 {p99:.1f} ms)", rate, baseline, "r/s",
            ">=0.20x,p99<200", met)
-    print(f"    {redirected} of {posted} answers recorded in {elapsed:.1f} s, errors {errors}, lost {lost}; "
+    print(f"    {redirected} of {posted} answers posted ({len(expected)} invitees) confirmed in {elapsed:.1f} s, "
+          f"errors {errors}, lost {lost}; "
           f"the scheduler delivered {delivered_during} invites meanwhile ({sent} of {len(expected)} sent by "
           f"the end)", flush=True)
     return met

@@ -129,12 +129,13 @@ def _check_sender(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     """Bind the extension objects of `meetings.extensions` to ``app``."""
     from meetings.core import http, i18n, logs, pagecache, templating
-    from meetings.core.database import configure_engine
+    from meetings.core.database import close_request_reads, configure_engine
     from meetings.extensions import api, csrf, db, limiter, login_manager, mail, migrate
 
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
+    app.teardown_appcontext(close_request_reads)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
                      render_as_batch=True, compare_type=True)
     mail.init_app(app)

@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from meetings.accounts import audit
 from meetings.accounts.models import ApiToken, User, UserRole
+from meetings.core.database import request_reads
 from meetings.core.db import utcnow
 from meetings.core.errors import Conflict, InvalidInput, NotFound
 from meetings.core.tokens import hash_token, new_token, plausible_token
@@ -168,7 +169,7 @@ def api_caller_for_token(raw: str) -> ApiCaller | None:
     else. One plain statement, no ORM objects: every API request runs it."""
     if not plausible_token(raw):
         return None
-    row = db.session.execute(_CALLER_FOR_TOKEN, {"token_hash": hash_token(raw)}).first()
+    row = request_reads(db.engine).execute(_CALLER_FOR_TOKEN, {"token_hash": hash_token(raw)}).first()
     if row is None:
         return None
     return ApiCaller(row.user_id, row.role == UserRole.ADMIN, row.token_id, row.last_used_at, row.language)

@@ -16,7 +16,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from meetings.core.database import read_only
+from meetings.core.database import request_reads
 from meetings.core.tokens import hash_token, plausible_token
 from meetings.directory.models import Person
 from meetings.extensions import db
@@ -118,10 +118,9 @@ def load_join_page(raw: str | None) -> JoinPage | None:
     personal link, two for a site link, and one more when the agenda is not kept."""
     if not plausible_token(raw):
         return None
-    # A connection of its own, not the session's: nothing here is ORM, and the session's
-    # transaction bookkeeping would cost as much as the statements (see `read_only`).
-    with read_only(db.engine) as connection:
-        return _load(connection, raw)
+    # Not the session: nothing here is ORM, and its transaction bookkeeping would cost as much
+    # as the statements (see `request_reads`).
+    return _load(request_reads(db.engine), raw)
 
 
 def _load(connection, raw: str) -> JoinPage | None:

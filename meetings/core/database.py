@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _write_intent = contextvars.ContextVar("write_intent", default=False)
 _READ_ONLY = "meetings_read_only"
+_REQUEST_READS = "meetings_request_reads"
 
 
 @contextmanager
@@ -47,6 +48,30 @@ def read_only(engine: Engine) -> Iterator[Connection]:
             yield connection.execution_options(**{_READ_ONLY: True})
         else:
             yield connection.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def request_reads(engine: Engine) -> Connection:
+    """The connection a request's plain reads run on (the caller of an API token, the version
+    of what a page keeps, the page's own statements): for a request that changes nothing (GET,
+    HEAD, OPTIONS) one `read_only` connection, checked out (and pinged) once and returned at the
+    end of the app context; for any other, the session's, in its transaction."""
+    if not has_request_context() or request.method not in _SAFE_METHODS:
+        from meetings.extensions import db
+
+        return db.session.connection()
+    opened = g.get(_REQUEST_READS)
+    if opened is None:
+        stack = ExitStack()
+        connection = stack.enter_context(read_only(engine))
+        opened = g.setdefault(_REQUEST_READS, (stack, connection))
+    return opened[1]
+
+
+def close_request_reads(_error=None) -> None:
+    """Return the request's read connection to the pool (an app context teardown)."""
+    opened = g.pop(_REQUEST_READS, None)
+    if opened is not None:
+        opened[0].close()
 
 
 def configure_engine(engine: Engine) -> None:

@@ -16,7 +16,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from meetings.core.database import read_only
+from meetings.core.database import request_reads
 from meetings.core.roles import Role
 from meetings.core.tokens import hash_token, plausible_token
 from meetings.directory.models import Person, Unit
@@ -153,11 +153,11 @@ def load_rsvp_page(raw: str | None) -> RsvpPage | None:
     kept at the version read."""
     if not plausible_token(raw):
         return None
-    with read_only(db.engine) as connection:
-        row = connection.execute(PAGE, {"token_hash": hash_token(raw)}).first()
-        if row is None or links.is_expired(LinkPurpose.RSVP, row.meeting_end):
-            return None
-        agenda = kept_agenda(connection, row.meeting_id, row.meeting_uid, row.version)
+    connection = request_reads(db.engine)
+    row = connection.execute(PAGE, {"token_hash": hash_token(raw)}).first()
+    if row is None or links.is_expired(LinkPurpose.RSVP, row.meeting_end):
+        return None
+    agenda = kept_agenda(connection, row.meeting_id, row.meeting_uid, row.version)
     meeting = MeetingView(row.meeting_id, row.meeting_uid, row.meeting_title, row.meeting_title_zh or "",
                           row.meeting_status, row.meeting_start, row.meeting_end, row.meeting_zone)
     person = PersonView(row.person_id, row.person_name, row.person_zone,

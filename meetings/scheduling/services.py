@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from meetings.accounts import audit
 from meetings.accounts.models import User, UserRole
 from meetings.core import signals
-from meetings.core.database import read_only
+from meetings.core.database import request_reads
 from meetings.core.db import utcnow
 from meetings.core.errors import Conflict, InvalidInput, NotFound
 from meetings.core.labels import label
@@ -117,11 +117,11 @@ def meeting_version_for(caller, meeting_id: int) -> tuple[int, str, str | None]:
     """What `read_meeting_for` shows of meeting ``meeting_id`` changes only when this changes
     `NotFound` as `get_meeting_for` when the caller may not see it.
     One small statement, for a kept answer (`meetings.core.pagecache.json_answer`)."""
+    reads = request_reads(db.engine)
     if caller.is_admin:
-        row = db.session.execute(_MEETING_VERSION, {"meeting_id": meeting_id}).first()
+        row = reads.execute(_MEETING_VERSION, {"meeting_id": meeting_id}).first()
     else:
-        row = db.session.execute(_MEETING_VERSION_FOR_ORGANIZER,
-                                 {"meeting_id": meeting_id, "user_id": caller.id}).first()
+        row = reads.execute(_MEETING_VERSION_FOR_ORGANIZER, {"meeting_id": meeting_id, "user_id": caller.id}).first()
     if row is None:
         raise meeting_not_found(meeting_id)
     return row.content_version, row.uid, row.owner_email
@@ -130,11 +130,11 @@ def meeting_version_for(caller, meeting_id: int) -> tuple[int, str, str | None]:
 def read_meeting_for(user, meeting_id: int) -> MeetingReading:
     """The meeting ``meeting_id`` as `get_meeting_for` finds it (same rule, same `NotFound`),
     for answers that only show it: one plain statement, no ORM objects, no transaction."""
-    with read_only(db.engine) as connection:
-        if user.is_admin:
-            rows = connection.execute(_READ_MEETING, {"meeting_id": meeting_id}).all()
-        else:
-            rows = connection.execute(_READ_MEETING_FOR_ORGANIZER, {"meeting_id": meeting_id, "user_id": user.id}).all()
+    connection = request_reads(db.engine)
+    if user.is_admin:
+        rows = connection.execute(_READ_MEETING, {"meeting_id": meeting_id}).all()
+    else:
+        rows = connection.execute(_READ_MEETING_FOR_ORGANIZER, {"meeting_id": meeting_id, "user_id": user.id}).all()
     if not rows:
         raise meeting_not_found(meeting_id)
     first = rows[0]._mapping
