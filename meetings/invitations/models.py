@@ -10,10 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meetings.core.db import UTCDateTime, enum_column, utcnow
 from meetings.core.roles import Role
-from meetings.directory.models import Person
+from meetings.directory.models import Person  # noqa: F401  (the relationships name it)
 from meetings.extensions import db
-from meetings.scheduling import versions
-from meetings.scheduling.models import AgendaItem, SiteKind, SpeakerSlot
+from meetings.scheduling import versions  # noqa: F401  (its session hooks, wherever invitations are used)
+from meetings.scheduling.models import SiteKind
 
 
 class Mode(enum.StrEnum):

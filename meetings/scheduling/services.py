@@ -17,7 +17,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from meetings.accounts import audit
-from meetings.accounts.models import User, UserRole
+from meetings.accounts.models import User
 from meetings.core import signals
 from meetings.core.database import request_reads
 from meetings.core.db import utcnow
