@@ -40,9 +40,9 @@ class Config:
         self.SECRET_KEY = env("SECRET_KEY") or None
         #: None means SQLite under the instance folder (the factory fills it in).
         self.SQLALCHEMY_DATABASE_URI = env("DATABASE_URL") or None
-        #: No pool_pre_ping: a round trip per request; PostgreSQL connections that the server closed
-        #: are found without one (meetings.core.database), and SQLite's never go away.
-        self.SQLALCHEMY_ENGINE_OPTIONS = {}
+        #: A pooled connection the server closed (a restart, a failover, an idle timeout) is
+        #: found and replaced at checkout by SQLAlchemy's documented pre-ping, not by the request.
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         #: Every link in an email or a calendar is built from this, never from the request.
         self.BASE_URL = (env("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
         self.MAIL_SERVER = env("MAIL_SERVER") or "localhost"
@@ -102,9 +102,11 @@ class Config:
         #: Requests per client address to the pages behind links, and wrong links (404s) allowed.
         self.LINK_LIMIT = env("LINK_LIMIT") or "600 per minute"
         self.LINK_MISS_LIMIT = env("LINK_MISS_LIMIT") or "30 per minute"
-        #: Join and RSVP pages each worker keeps rendered, for as long as what they show is
-        #: unchanged (meetings.core.pagecache); 0 renders every request.
+        #: What the join and RSVP pages share (a meeting's agenda, read and rendered) and meetings'
+        #: JSON, kept by each worker per content version (meetings.core.pagecache); 0 keeps nothing.
         self.PAGE_CACHE_SIZE = _int("PAGE_CACHE_SIZE", 1000)
+        #: Say in an X-Kept-Page header whether a response's kept parts were kept (benchmarks).
+        self.PAGE_CACHE_REPORT = _bool("PAGE_CACHE_REPORT")
         #: Calendar replies posted per API token.
         self.REPLY_LIMIT = env("REPLY_LIMIT") or "600 per minute"
         #: Host names the app answers to (others get a 400): BASE_URL's, plus any listed here.

@@ -1,43 +1,46 @@
-"""Pages under load (issue 7): gunicorn with 2 sync workers, 32 keep-alive connections, about
-10 seconds a route, on SQLite and on PostgreSQL. Each page against a bare Flask "ok" route of the
-same app and server: the RSVP page, a participant's join page, and the meeting JSON of a
-meeting with 500 invitations. Targets: at least half the bare rate, p99 under 50 ms (the worst
-slice's). Then RSVP answers POSTed from 32 connections: no error, and every person's last answer
-is the one stored.
+"""Pages under load shaped like use (issues 7 and 15): gunicorn with 2 sync workers, wrk at 32
+keep-alive connections, on SQLite and on PostgreSQL, each figure against a bare Flask "ok" route
+of the same app and server measured in the same run.
 
-The pages are loaded by wrk (``make wrk``), in C: a Python client of 32 threads spends about as
-much of the two cores as the server and, waiting for its own interpreter lock, adds its queue to
-every latency (the bare route's own p99 was about 50 ms under it). The answers are POSTed from
-Python, which checks each one and then reads what was stored.
+- The RSVP page and the join page across 2,000 invitees' own tokens, each opened 1 to 3 times in
+  a shuffled order (wrk reads the list: bench/paths.lua), with the kept-page hit rate (the part
+  every invitee shares, `meetings.core.pagecache`). Targets: at least 0.45x bare, p99 < 50 ms.
+- The meeting's JSON with 500 invitations (>= 0.50x) and its .ics with 2,000 (>= 0.30x).
+- RSVP answers POSTed at 32 connections to one meeting of 2,000, each invitee once through their
+  own token, while the `flask scheduler` process delivers that meeting's 2,000 invites to a local
+  SMTP server (bench/answers.lua): >= 0.20x bare, p99 < 200 ms, no error, no answer lost.
+
+wrk comes from Debian (``make wrk``). The link limits count on every request (their cost is
+measured) in Redis, as in production, set high enough not to refuse the bench's one address.
 """
 
 from __future__ import annotations
 
-import http.client
 import os
+import random
 import re
 import secrets
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from contextlib import contextmanager
-from urllib.parse import urlencode
 
-from bench.common import free_port, report, serve_gunicorn
+from bench.common import free_port, report, serve_gunicorn, smtp_server
 
 CONNECTIONS = 32
-SECONDS = 10.0
-SLICES = 2
 WORKERS = 2
-INVITATIONS = 500
-P99_TARGET_MS = 50.0
+INVITEES = 2000
+JSON_INVITATIONS = 500
+SECONDS = 5.0
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def make_database(url: str, instance: str) -> dict:
-    """A published meeting with `INVITATIONS` invitations; the tokens and ids the load needs."""
+    """A published meeting of `INVITEES` online invitees, each with their own RSVP and join
+    token; a second published meeting of `JSON_INVITATIONS`; a third one of `INVITEES`, not yet
+    published, whose invitees answer while their invites go out. Returns tokens and ids."""
     import sqlalchemy as sa
     from config import TestConfig
     from flask_migrate import upgrade
@@ -57,39 +60,74 @@ def make_database(url: str, instance: str) -> dict:
         upgrade()
         owner = create_user("bench-load@example.com", "organizer", "bench password")
         day = future_day()
-        meeting = scheduling.create_meeting({"title": "Mid-year operation meeting 年中经营工作会议",
-                                             "start": wall(day, 9), "end": wall(day, 12),
-                                             "timezone": "Asia/Shanghai"}, owner)
-        main = sites.add_site(meeting, {"name": "Main hall", "kind": "main", "location": "HQ 12F"})
-        for hour, title in ((9, "Opening"), (10, "Half-year report"), (11, "Speeches")):
-            agenda.add_item(meeting, {"title": title, "kind": "report", "start": wall(day, hour),
-                                      "duration_minutes": 50})
         now = utcnow()
-        db.session.execute(sa.insert(Person), [
-            {"name": f"参会人 {n}", "email": f"load{n}@example.com", "title": "", "timezone": "Asia/Shanghai",
-             "language": "zh_Hans", "created_at": now} for n in range(INVITATIONS)])
-        people = db.session.scalars(sa.select(Person.id).order_by(Person.id)).all()
-        db.session.execute(sa.insert(Invitation), [
-            {"meeting_id": meeting.id, "person_id": pid, "role": "participant", "site_id": main.id,
-             "mode": Mode.IN_PERSON, "response": "needs-action", "created_at": now} for pid in people])
-        scheduling.publish_meeting(meeting)
-        invitations = db.session.scalars(sa.select(Invitation).where(Invitation.meeting_id == meeting.id)
-                                         .order_by(Invitation.id)).all()
-        rsvp = {i.id: links.mint(LinkPurpose.RSVP, meeting_id=meeting.id, invitation_id=i.id)
-                for i in invitations[:CONNECTIONS * 4]}
-        online = invitations[-1]
-        online.mode, online.site = Mode.ONLINE, None
-        join = links.mint(LinkPurpose.JOIN, meeting_id=meeting.id, invitation_id=online.id)
+
+        def meeting_of(size: int, label: str, mode: Mode):
+            meeting = scheduling.create_meeting({"title": f"Mid-year operation meeting 年中经营工作会议 {label}",
+                                                 "start": wall(day, 9), "end": wall(day, 12),
+                                                 "timezone": "Asia/Shanghai"}, owner)
+            main = sites.add_site(meeting, {"name": "Main hall", "kind": "main", "location": "HQ 12F"})
+            for hour, title in ((9, "Opening"), (10, "Half-year report"), (11, "Speeches")):
+                agenda.add_item(meeting, {"title": title, "kind": "report", "start": wall(day, hour),
+                                          "duration_minutes": 50})
+            db.session.execute(sa.insert(Person), [
+                {"name": f"参会人 {label}-{n}", "email": f"{label}{n}@example.com", "title": "",
+                 "timezone": "Asia/Shanghai", "language": "zh_Hans", "created_at": now} for n in range(size)])
+            people = db.session.scalars(sa.select(Person.id).where(Person.email.like(f"{label}%@example.com"))
+                                        .order_by(Person.id)).all()
+            db.session.execute(sa.insert(Invitation), [
+                {"meeting_id": meeting.id, "person_id": pid, "role": "participant",
+                 "site_id": None if mode == Mode.ONLINE else main.id, "mode": mode, "response": "needs-action",
+                 "created_at": now} for pid in people])
+            db.session.commit()
+            return meeting
+
+        pages = meeting_of(INVITEES, "pages", Mode.ONLINE)
+        scheduling.publish_meeting(pages)
+        json_meeting = meeting_of(JSON_INVITATIONS, "json", Mode.IN_PERSON)
+        scheduling.publish_meeting(json_meeting)
+        answered = meeting_of(INVITEES, "answers", Mode.IN_PERSON)
+        db.session.commit()
+        pending = links.PendingLinks()
+        ids = db.session.scalars(sa.select(Invitation.id).where(Invitation.meeting_id == pages.id)
+                                 .order_by(Invitation.id)).all()
+        rsvp = [pending.mint(LinkPurpose.RSVP, meeting_id=pages.id, invitation_id=i) for i in ids]
+        join = [pending.mint(LinkPurpose.JOIN, meeting_id=pages.id, invitation_id=i) for i in ids]
+        answer_ids = db.session.scalars(sa.select(Invitation.id).where(Invitation.meeting_id == answered.id)
+                                        .order_by(Invitation.id)).all()
+        answer_tokens = {i: pending.mint(LinkPurpose.RSVP, meeting_id=answered.id, invitation_id=i)
+                         for i in answer_ids}
+        pending.flush()
+        # Nothing of the first two meetings left to deliver: only the answered one's invites go
+        # out during the answers.
+        db.session.execute(sa.text("DELETE FROM outbox"))
         token = issue_api_token(owner.email, "load")
         db.session.commit()
-        data = {"meeting_id": meeting.id, "rsvp": rsvp, "join": join, "api_token": token}
+        data = {"pages": pages.id, "json": json_meeting.id, "answered": answered.id, "rsvp": rsvp, "join": join,
+                "answers": answer_tokens, "api_token": token}
         db.session.remove()
         db.engine.dispose()
     return data
 
 
-def answers(url: str, instance: str, ids) -> dict[int, str]:
-    """What is stored as each invitation's answer."""
+def publish(url: str, instance: str, meeting_id: int) -> None:
+    """Publish meeting ``meeting_id``: its invites are queued for the scheduler."""
+    from config import TestConfig
+
+    from meetings import create_app
+    from meetings.extensions import db
+    from meetings.scheduling import services as scheduling
+    from meetings.scheduling.models import Meeting
+
+    app = create_app(TestConfig(SQLALCHEMY_DATABASE_URI=url), instance_path=instance)
+    with app.app_context():
+        scheduling.publish_meeting(db.session.get(Meeting, meeting_id))
+        db.session.commit()
+        db.engine.dispose()
+
+
+def stored_answers(url: str, instance: str, meeting_id: int) -> tuple[dict[int, str], int]:
+    """Each invitation's stored answer, and how many invites went out, of meeting ``meeting_id``."""
     import sqlalchemy as sa
     from config import TestConfig
 
@@ -99,64 +137,181 @@ def answers(url: str, instance: str, ids) -> dict[int, str]:
 
     app = create_app(TestConfig(SQLALCHEMY_DATABASE_URI=url), instance_path=instance)
     with app.app_context():
-        rows = db.session.execute(sa.select(Invitation.id, Invitation.response).where(Invitation.id.in_(ids)))
+        rows = db.session.execute(sa.select(Invitation.id, Invitation.response)
+                                  .where(Invitation.meeting_id == meeting_id))
         stored = {invitation_id: response.value for invitation_id, response in rows}
+        sent = db.session.scalar(sa.text("SELECT count(*) FROM outbox WHERE status = 'sent'"))
         db.engine.dispose()
-    return stored
+    return stored, sent
 
 
-def serve(url: str, port: int) -> subprocess.Popen:
-    """gunicorn on ``port`` with the bench's app on the database, once it answers."""
-    return serve_gunicorn(url, port, WORKERS)
+def visits(paths: list[str], seed: int) -> list[str]:
+    """Each path 1 to 3 times, shuffled: invitees opening their own links."""
+    rng = random.Random(seed)
+    listed = [path for path in paths for _ in range(rng.randint(1, 3))]
+    rng.shuffle(listed)
+    return listed
 
 
-def load(port: int, request, seconds: float) -> tuple[int, float, list[float], list[str]]:
-    """(answered, seconds, latencies in ms, failures): ``request(index, n) -> (method, path,
-    body, headers, ok(status, body))`` from `CONNECTIONS` threads for ``seconds``."""
-    done, latencies, failures = [0] * CONNECTIONS, [[] for _ in range(CONNECTIONS)], []
-    stop = time.perf_counter() + seconds
+def wrk(port: int, path: str, seconds: float, *, script: str | None = None, listed: list[str] | None = None,
+        headers: dict | None = None, tmp: str = "/tmp") -> dict:
+    """Run wrk at `CONNECTIONS` connections; its rate, p99 (ms), errors, and what the script counted."""
+    env = dict(os.environ)
+    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds:g}s", "--latency", "--timeout", "10s"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    if script:
+        command += ["-s", os.path.join(HERE, script)]
+    if listed is not None:
+        env["BENCH_PATHS"] = os.path.join(tmp, f"paths-{secrets.token_hex(4)}.txt")
+        with open(env["BENCH_PATHS"], "w") as handle:
+            handle.write("\n".join(listed) + "\n")
+    output = subprocess.run([*command, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True,
+                            check=True, timeout=seconds + 120, env=env).stdout
+    requests, elapsed, unit = re.search(r"(\d+) requests in ([\d.]+)(\w+),", output).groups()
+    seconds_taken = float(elapsed) * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[unit]
+    value, unit = re.search(r"99%\s+([\d.]+)(\w+)", output).groups()
+    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
+    errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
+    result = {"rate": int(requests) / seconds_taken, "p99": float(value) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[unit],
+              "errors": errors, "output": output}
+    counted = re.search(r"PATHS (\d+) (\d+) (\d+) (\d+) (\d+)", output)
+    if counted:
+        sent, listed_count, hits, misses, bad = map(int, counted.groups())
+        result.update(sent=sent, listed=listed_count, hits=hits, misses=misses, errors=errors + bad)
+    return result
 
-    def worker(index: int) -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        n = 0
+
+def hit_rate(result: dict) -> str:
+    kept = result.get("hits", 0) + result.get("misses", 0)
+    return f"kept-page hit rate {result['hits'] / kept:.0%}" if kept else "kept-page hit rate n/a"
+
+
+def run_on(label: str, url: str, instance: str) -> bool:
+    data = make_database(url, instance)
+    port = free_port()
+    prefix = f"bench-{secrets.token_hex(4)}"
+    with smtp_server() as (handler, smtp_port):
+        # As in production: limits counted in Redis (BENCH_LIMITS_STORAGE=memory:// to compare; on a
+        # machine with more runnable processes than cores, each round trip to Redis waits for a core).
+        storage = os.environ.get("BENCH_LIMITS_STORAGE", "redis://127.0.0.1:6379")
+        settings = {"PAGE_CACHE_REPORT": "1", "RATELIMIT_STORAGE_URI": storage,
+                    "RATELIMIT_KEY_PREFIX": prefix, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp_port),
+                    "MAIL_DEFAULT_SENDER": "Operation meetings <meetings@example.com>"}
+        server = serve_gunicorn(url, port, WORKERS, **settings)
         try:
-            while time.perf_counter() < stop:
-                method, path, body, headers, ok = request(index, n)
-                began = time.perf_counter()
-                connection.request(method, path, body=body, headers={"Connection": "keep-alive", **headers})
-                response = connection.getresponse()
-                content = response.read()
-                latencies[index].append((time.perf_counter() - began) * 1000)
-                if not ok(response.status, content):
-                    failures.append(f"{method} {path}: {response.status} {content[:150]!r}")
-                done[index] += 1
-                n += 1
-        except OSError as error:
-            failures.append(f"connection {index}: {error!r}")
+            return _measure(label, port, data, url, instance, settings, handler)
         finally:
-            connection.close()
-
-    started = time.perf_counter()
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(CONNECTIONS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sum(done), time.perf_counter() - started, [x for each in latencies for x in each], failures
+            server.terminate()
+            server.wait(timeout=30)
 
 
-def p99(latencies: list[float]) -> float:
-    ordered = sorted(latencies)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] if ordered else float("inf")
+def _measure(label: str, port: int, data: dict, url: str, instance: str, settings: dict, handler) -> bool:
+    auth = {"Authorization": f"Bearer {data['api_token']}"}
+    rsvp = visits([f"/rsvp/{token}" for token in data["rsvp"]], 1)
+    join = visits([f"/join/{token}" for token in data["join"]], 2)
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        # Warm both workers up on the bare route and on other tokens' pages (the agenda kept).
+        wrk(port, "/bench-ok", 1)
+        wrk(port, "/", 1, script="paths.lua", listed=rsvp[-200:], tmp=tmp)
+        wrk(port, "/", 1, script="paths.lua", listed=join[-200:], tmp=tmp)
+        # The baseline through the same wrk script as the pages (the same client work per request).
+        bare = wrk(port, "/", SECONDS, script="paths.lua", listed=["/bench-ok"] * 1000, tmp=tmp)
+        pages = {"RSVP page": wrk(port, "/", SECONDS, script="paths.lua", listed=rsvp, tmp=tmp),
+                 "join page": wrk(port, "/", SECONDS, script="paths.lua", listed=join, tmp=tmp)}
+        json_path, ics_path = f"/api/meetings/{data['json']}", f"/api/meetings/{data['pages']}.ics"
+        wrk(port, json_path, 1, headers=auth)
+        others = {f"meeting JSON ({JSON_INVITATIONS} invitations)": (wrk(port, json_path, SECONDS, headers=auth), 0.5,
+                                                                     None),
+                  f"meeting .ics ({INVITEES} invitations)": (wrk(port, ics_path, SECONDS, headers=auth), 0.3, None)}
+        bare_again = wrk(port, "/", SECONDS, script="paths.lua", listed=["/bench-ok"] * 1000, tmp=tmp)
+    baseline = (bare["rate"] + bare_again["rate"]) / 2
+    print(f"{label}: bare ok (baseline), req/s {bare['rate']:.0f} then {bare_again['rate']:.0f} "
+          f"(p99 {bare['p99']:.1f} ms), {WORKERS} sync workers, {CONNECTIONS} connections", flush=True)
+    for name, result in pages.items():
+        met = result["rate"] >= 0.45 * baseline and result["p99"] < 50 and result["errors"] == 0
+        report(f"{label}: {name}, {INVITEES} tokens (p99 {result['p99']:.1f} ms, errors {result['errors']})",
+               result["rate"], baseline, "r/s", ">=0.45x,p99<50", met)
+        print(f"    {hit_rate(result)}; {result['sent']} requests over {result['listed']} listed visits "
+              f"(each token 1-3 times{'; the list came round again' if result['sent'] > result['listed'] else ''})",
+              flush=True)
+        ok &= met
+    for name, (result, target, _) in others.items():
+        met = result["rate"] >= target * baseline and result["errors"] == 0
+        report(f"{label}: {name} (p99 {result['p99']:.1f} ms, errors {result['errors']})", result["rate"], baseline,
+               "r/s", f">={target:.2f}x", met)
+        ok &= met
+    ok &= _answers(label, port, data, url, instance, settings, handler, baseline)
+    return ok
 
 
-def _get(path: str, expect: bytes, headers: dict | None = None):
-    return lambda index, n: ("GET", path, None, headers or {}, lambda status, body: status == 200 and expect in body)
+def _answers(label: str, port: int, data: dict, url: str, instance: str, settings: dict, handler,
+             baseline: float) -> bool:
+    """Every invitee of the third meeting answers once through their own token, from 32
+    connections, while the scheduler process delivers the meeting's invites."""
+    choices = ("accepted", "tentative", "declined")
+    expected = {invitation_id: choices[n % 3] for n, invitation_id in enumerate(data["answers"])}
+    lines = [f"/rsvp/{token} {expected[invitation_id]}" for invitation_id, token in data["answers"].items()]
+    random.Random(3).shuffle(lines)
+    publish(url, instance, data["answered"])
+    scheduler = _scheduler(url, settings)
+    try:
+        deadline = time.monotonic() + 60
+        while handler.count == 0 and time.monotonic() < deadline:  # delivery under way
+            time.sleep(0.05)
+        delivering_at_start = handler.count
+        with tempfile.TemporaryDirectory() as tmp:
+            env_file = os.path.join(tmp, "answers.txt")
+            with open(env_file, "w") as handle:
+                handle.write("\n".join(lines) + "\n")
+            output = subprocess.run(
+                ["wrk", "-t2", f"-c{CONNECTIONS}", "-d400s", "--timeout", "30s", "-s",
+                 os.path.join(HERE, "answers.lua"), f"http://127.0.0.1:{port}/"],
+                capture_output=True, text=True, check=True, timeout=600,
+                env=dict(os.environ, BENCH_PATHS=env_file)).stdout
+        delivered_during = handler.count - delivering_at_start
+    finally:
+        scheduler.terminate()
+        scheduler.wait(timeout=30)
+    threads = [tuple(float(x) for x in line.split()[1:]) for line in output.splitlines() if line.startswith("ANSWERS")]
+    latencies = sorted(float(x) for line in output.splitlines() if line.startswith("LATENCIES")
+                       for x in line.split()[1:])
+    posted = int(sum(t[0] for t in threads))
+    redirected = int(sum(t[1] for t in threads))
+    bad = int(sum(t[2] for t in threads))
+    elapsed = max(t[4] for t in threads) - min(t[3] for t in threads if t[3] > 0)
+    rate = redirected / elapsed if elapsed > 0 else 0.0
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] if latencies else float("inf")
+    stored, sent = stored_answers(url, instance, data["answered"])
+    confirmed = {path for line in output.splitlines() if line.startswith("CONFIRMED") for path in line.split()[1:]}
+    by_path = {f"/rsvp/{token}": invitation_id for invitation_id, token in data["answers"].items()}
+    # Lost: confirmed to the invitee (a 303) but not what is stored.
+    lost = sum(1 for path in confirmed if stored.get(by_path[path]) != expected[by_path[path]])
+    errors = bad
+    unanswered = posted - redirected - bad  # still on their way when wrk's time was up
+    met = (rate >= 0.20 * baseline and p99 < 200 and errors == 0 and lost == 0 and unanswered == 0
+           and redirected == len(expected))
+    report(f"{label}: RSVP answers, {len(expected)} tokens once each (p99 {p99:.1f} ms)", rate, baseline, "r/s",
+           ">=0.20x,p99<200", met)
+    print(f"    {redirected} of {posted} answers posted ({len(expected)} invitees) confirmed in {elapsed:.1f} s, "
+          f"errors {errors}, unanswered at the end {unanswered}, lost {lost}; "
+          f"the scheduler delivered {delivered_during} invites meanwhile ({sent} of {len(expected)} sent by "
+          f"the end)", flush=True)
+    return met
+
+
+def _scheduler(url: str, settings: dict) -> subprocess.Popen:
+    root = os.path.dirname(HERE)
+    env = {name: value for name, value in os.environ.items() if not name.startswith(("FLASK_", "WERKZEUG_"))}
+    env.update(settings, DATABASE_URL=url, SECRET_KEY=secrets.token_hex(32), OUTBOX_POLL_SECONDS="1",
+               SCHEDULER_ENABLED="0", LOG_LEVEL="WARNING", BASE_URL="http://127.0.0.1:8000")
+    return subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "flask"), "--app", "wsgi", "scheduler"],
+                            cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 @contextmanager
-def databases():
-    """(name, SQLAlchemy URL, instance dir) for SQLite, then for a throwaway PostgreSQL database."""
+def sqlite_database():
     with tempfile.TemporaryDirectory() as tmp:
         yield "SQLite", "sqlite:///" + os.path.join(tmp, "load.sqlite3"), tmp
 
@@ -177,121 +332,23 @@ def postgres_database():
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def wrk(port: int, path: str, seconds: float, headers: dict | None = None) -> tuple[int, float, float, str]:
-    """(requests, seconds, p99 ms, failures) of wrk on ``path`` at `CONNECTIONS` connections."""
-    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds:g}s", "--latency"]
-    for name, value in (headers or {}).items():
-        command += ["-H", f"{name}: {value}"]
-    output = subprocess.run([*command, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True,
-                            check=True, timeout=seconds + 60).stdout
-    requests, elapsed, unit = re.search(r"(\d+) requests in ([\d.]+)(\w+),", output).groups()
-    elapsed_s = float(elapsed) * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[unit]
-    value, unit = re.search(r"99%\s+([\d.]+)(\w+)", output).groups()
-    tail = float(value) * {"us": 1e-3, "ms": 1.0, "s": 1000.0}[unit]
-    failures = " ".join(line.strip() for line in output.splitlines() if "Non-2xx" in line or "Socket errors" in line)
-    return int(requests), elapsed_s, tail, failures
-
-
-def check_once(port: int, path: str, expect: bytes, headers: dict | None = None) -> None:
-    """The route answers 200 with ``expect`` in its body (wrk counts statuses only)."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        connection.request("GET", path, headers=headers or {})
-        response = connection.getresponse()
-        body = response.read()
-    finally:
-        connection.close()
-    if response.status != 200 or expect not in body:
-        raise RuntimeError(f"{path}: {response.status} {body[:200]!r}")
-
-
-def run_on(label: str, url: str, instance: str) -> bool:
-    data = make_database(url, instance)
-    port = free_port()
-    server = serve(url, port)
-    auth = {"Authorization": f"Bearer {data['api_token']}"}
-    first_rsvp = next(iter(data["rsvp"].values()))
-    routes = {
-        "bare ok": ("/bench-ok", b"ok", None),
-        "RSVP page": (f"/rsvp/{first_rsvp}", "年中经营工作会议".encode(), None),
-        "join page": (f"/join/{data['join']}", b"Join", None),
-        f"meeting JSON ({INVITATIONS} invitations)": (f"/api/meetings/{data['meeting_id']}", b'"uid"', auth),
-    }
-    totals = {name: [0, 0.0, 0.0] for name in routes}  # requests, seconds, worst p99 of the slices
-    ok = True
-    try:
-        for path, expect, headers in routes.values():
-            check_once(port, path, expect, headers)
-            wrk(port, path, 1, headers)  # warm the workers up
-        for _ in range(SLICES):
-            for name, (path, _expect, headers) in routes.items():
-                count, seconds, tail, failures = wrk(port, path, SECONDS / SLICES, headers)
-                if failures:
-                    raise RuntimeError(f"{name}: {failures}")
-                totals[name][0] += count
-                totals[name][1] += seconds
-                totals[name][2] = max(totals[name][2], tail)
-        bare = totals["bare ok"][0] / totals["bare ok"][1]
-        # The baseline's own tail, for scale: with every connection always waiting on an answer,
-        # the mean latency is CONNECTIONS / rate (Little's law), so a page's p99 can only be under
-        # the target when its rate is well above CONNECTIONS / P99_TARGET_MS per second.
-        print(f"{label}: bare ok (baseline), req/s {bare:.0f} (p99 {totals['bare ok'][2]:.1f} ms); "
-              f"p99 < {P99_TARGET_MS:.0f} ms needs more than {CONNECTIONS / P99_TARGET_MS * 1000:.0f} req/s "
-              f"at {CONNECTIONS} connections", flush=True)
-        for name, (count, seconds, tail) in totals.items():
-            if name == "bare ok":
-                continue
-            rate = count / seconds
-            met = rate >= 0.5 * bare and tail < P99_TARGET_MS
-            report(f"{label}: {name}, req/s (p99 {tail:.1f} ms)", rate, bare, "r/s", ">= 0.5x, p99<50", met)
-            ok &= met
-        ok &= post_answers(label, port, data, url, instance)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    return ok
-
-
-def post_answers(label: str, port: int, data: dict, url: str, instance: str) -> bool:
-    """Answers POSTed from every connection at once, each to its own people: all stored."""
-    tokens = list(data["rsvp"].items())
-    mine = {index: tokens[index::CONNECTIONS] for index in range(CONNECTIONS)}
-    last: dict[int, str] = {}
-    choices = ("accepted", "tentative", "declined")
-
-    def request(index: int, n: int):
-        invitation_id, token = mine[index][n % len(mine[index])]
-        answer = choices[(n // len(mine[index])) % 3]
-        last[invitation_id] = answer
-        body = urlencode({"response": answer})
-        return ("POST", f"/rsvp/{token}", body, {"Content-Type": "application/x-www-form-urlencoded"},
-                lambda status, content: status == 303)
-
-    count, seconds, latencies, failures = load(port, request, 5.0)
-    stored = answers(url, instance, list(last))
-    lost = sum(1 for invitation_id, answer in last.items() if stored.get(invitation_id) != answer)
-    met = not failures and lost == 0
-    print(f"{label}: RSVP POSTs from {CONNECTIONS} connections: {count} answers in {seconds:.1f} s "
-          f"({count / seconds:.0f}/s, p99 {p99(latencies):.1f} ms), errors {len(failures)}, lost answers {lost}  "
-          f"target 0 and 0  {'OK' if met else 'MISSED'}", flush=True)
-    if failures:
-        print(f"  first error: {failures[0]}")
-    return met
-
-
 def run() -> bool:
     if shutil.which("wrk") is None:
         print("wrk is not installed (make wrk installs Debian's): the load benchmark counts as missed")
         return False
+    print("  (the machine is shared: figures are noisy; the ratios within one run are what count)")
     ok = True
-    with databases() as (label, url, instance):
-        ok &= run_on(label, url, instance)
-    try:
-        with postgres_database() as (label, url, instance):
+    which = os.environ.get("BENCH_DATABASES", "sqlite,postgresql").split(",")
+    if "sqlite" in which:
+        with sqlite_database() as (label, url, instance):
             ok &= run_on(label, url, instance)
-    except Exception as error:  # noqa: BLE001  (say it, and count it missed)
-        print(f"PostgreSQL: could not run ({error}); counted as missed")
-        ok = False
+    if "postgresql" in which:
+        try:
+            with postgres_database() as (label, url, instance):
+                ok &= run_on(label, url, instance)
+        except Exception as error:  # noqa: BLE001  (say it, and count it missed)
+            print(f"PostgreSQL: could not run ({error}); counted as missed")
+            ok = False
     return ok
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 
@@ -144,14 +145,14 @@ def _check_sender(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extension objects of `meetings.extensions` to ``app``."""
-    # limits: its "memory" storage without a timer thread per few requests (before limiter.init_app)
-    from meetings.core import http, i18n, limits, logs, pagecache, templating  # noqa: F401
-    from meetings.core.database import configure_engine
+    from meetings.core import http, i18n, logs, pagecache, templating
+    from meetings.core.database import close_request_reads, configure_engine
     from meetings.extensions import api, csrf, db, limiter, login_manager, mail, migrate
 
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
+    app.teardown_appcontext(close_request_reads)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
                      render_as_batch=True, compare_type=True)
     mail.init_app(app)
@@ -164,6 +165,10 @@ def register_extensions(app: Flask) -> None:
     app.context_processor(lambda: {"current_user": current_user})
     csrf.init_app(app)
     limiter.init_app(app)
+    if app.config.get("RATELIMIT_STORAGE_URI", "").startswith("memory") and not (app.debug or app.testing):
+        # Each worker would count on its own: N workers allow N times every limit.
+        logging.getLogger(__name__).warning(
+            "RATELIMIT_STORAGE_URI is memory://: rate limits count per process; set redis://... in production")
     api.init_app(app)
     templating.init_app(app)
     i18n.init_app(app)

@@ -2,7 +2,6 @@
 
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -11,6 +10,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
 from meetings.core.db import Base
+from meetings.core.limits import client_address
 from meetings.core.schemas import ErrorSchema
 
 db = SQLAlchemy(model_class=Base)
@@ -28,4 +28,4 @@ class Api(flask_smorest.Api):
 
 api = Api()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address)
+limiter = Limiter(key_func=client_address)

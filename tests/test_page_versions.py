@@ -1,5 +1,7 @@
-"""Kept pages are never stale: every change to what a join or RSVP page shows moves the meeting's
-content version (`meetings.scheduling.versions`), so the next visit renders it again.
+"""Kept parts are never stale: every change to what the join and RSVP pages share (the meeting,
+its sites and agenda) moves the meeting's content version (`meetings.scheduling.versions`), so
+the next visit renders them again; what belongs to one person (an answer, a removal, their unit
+or zone) is read on every visit and moves no version.
 
 Each change below is made the way the service makes it (API, link page, service, CLI-like ORM
 edit), after the pages were opened and kept; the next visit must show it.
@@ -92,32 +94,35 @@ def _guest_delegates(s):
     assert s["api"].client.post(s["pages"]["rsvp"], data=form).status_code == 303
 
 
-@pytest.mark.parametrize("change, page, before, after", [
-    (_rename_meeting, "site", "Mid-year operation meeting", "Renamed meeting"),
-    (_rename_meeting, "rsvp", "Mid-year operation meeting", "Renamed meeting"),
-    (_add_agenda_item, "personal", "Half-year report", "Closing remarks"),
-    (_add_agenda_item, "rsvp", "Half-year report", "Closing remarks"),
-    (_rename_speaker, "site", "张建国: Results", "张建国主席: Results"),
-    (_guest_accepts, "site", "status-needs-action", "status-accepted"),
-    (_guest_removed, "site", "Sanne Visser", None),
-    (_site_moves, "site", "Waalhaven 12", "Maasboulevard 1"),
-    (_site_moves, "rsvp", "Waalhaven 12", "Maasboulevard 1"),
-    (_meeting_cancelled, "site", "Join the videoconference", "This meeting was cancelled."),
-    (_meeting_cancelled, "rsvp", "Will you attend?", None),
-    (_unit_renamed, "rsvp", "Rotterdam Roof Systems", "Roof Systems Europe"),
-    (_online_person_moves_zone, "personal", "Europe/Amsterdam", "Asia/Tokyo"),
-    (_guest_delegates, "rsvp", "Will you attend?", "Joost Smit"),
+@pytest.mark.parametrize("change, page, before, after, moves", [
+    (_rename_meeting, "site", "Mid-year operation meeting", "Renamed meeting", True),
+    (_rename_meeting, "rsvp", "Mid-year operation meeting", "Renamed meeting", True),
+    (_add_agenda_item, "personal", "Half-year report", "Closing remarks", True),
+    (_add_agenda_item, "rsvp", "Half-year report", "Closing remarks", True),
+    (_rename_speaker, "site", "张建国: Results", "张建国主席: Results", True),
+    (_guest_accepts, "site", "status-needs-action", "status-accepted", False),
+    (_guest_accepts, "rsvp", "<strong>no answer yet</strong>", "<strong>accepted</strong>", False),
+    (_guest_removed, "site", "Sanne Visser", None, False),
+    (_site_moves, "site", "Waalhaven 12", "Maasboulevard 1", True),
+    (_site_moves, "rsvp", "Waalhaven 12", "Maasboulevard 1", True),
+    (_meeting_cancelled, "site", "Join the videoconference", "This meeting was cancelled.", True),
+    (_meeting_cancelled, "rsvp", "Will you attend?", None, True),
+    (_unit_renamed, "rsvp", "Rotterdam Roof Systems", "Roof Systems Europe", False),
+    (_online_person_moves_zone, "personal", "Europe/Amsterdam", "Asia/Tokyo", False),
+    (_guest_delegates, "rsvp", "Will you attend?", "Joost Smit", False),
 ])
-def test_a_kept_page_shows_each_change_at_the_next_visit(setting, client, change, page, before, after):
+def test_a_kept_page_shows_each_change_at_the_next_visit(setting, client, change, page, before, after, moves):
     url = setting["pages"][page]
-    for _ in range(2):  # rendered, then served as kept
+    for _ in range(2):  # rendered, then served with its kept parts
         shown = client.get(url)
         assert shown.status_code == 200 and before in shown.text
         if after:
             assert after not in shown.text
     version = version_of(setting["meeting"])
     change(setting)
-    assert version_of(setting["meeting"]) > version
+    # Only what all the meeting's pages share moves its version: an answer (a removal, a
+    # person's own unit or zone) neither locks the meeting's row nor discards what is kept.
+    assert (version_of(setting["meeting"]) > version) == moves
     shown = client.get(url)
     if shown.status_code == 404:  # the guest removed: their own page is gone, as it should be
         assert page == "rsvp" and after is None
@@ -211,3 +216,89 @@ def test_looking_changes_no_version(setting, client):
     for url in setting["pages"].values():
         assert client.get(url).status_code == 200
     assert version_of(setting["meeting"]) == version
+
+
+def _tables_read(statement) -> set[str]:
+    """The tables ``statement`` reads: its FROM objects (joins, aliases) and the subqueries of
+    its conditions, walked down to their tables."""
+    tables = set()
+    for element in sa.sql.visitors.iterate(statement):
+        if isinstance(element, sa.Table):
+            tables.add(element.name)
+    for source in statement.get_final_froms():
+        for element in sa.sql.visitors.iterate(source):
+            if isinstance(element, sa.Table):
+                tables.add(element.name)
+    return tables
+
+
+def _kept_parts():
+    """What is kept per content version: (its statement, the statements that read the version
+    it is kept by on every request)."""
+    from meetings.conferencing import joinpage
+    from meetings.invitations import rsvppage
+    from meetings.scheduling import agendaview, services
+
+    return {
+        "agenda": (agendaview.AGENDA, [rsvppage.PAGE, joinpage.PAGE]),
+        "meeting JSON": (services._READ_MEETING, [services._MEETING_VERSION]),
+        "meeting JSON (organizer)": (services._READ_MEETING_FOR_ORGANIZER, [services._MEETING_VERSION_FOR_ORGANIZER]),
+    }
+
+
+def _unwatched(statement, key_statements) -> set[str]:
+    from meetings.scheduling import versions
+
+    watched = {table.name for table in versions.watched_tables()}
+    live = set().union(*(_tables_read(key) for key in key_statements))
+    return _tables_read(statement) - watched - live
+
+
+@pytest.mark.parametrize("part", ["agenda", "meeting JSON", "meeting JSON (organizer)"])
+def test_every_table_a_kept_part_reads_moves_its_version_or_is_read_on_every_request(part):
+    statement, keys = _kept_parts()[part]
+    assert _tables_read(statement), "no table found: the walk is broken"
+    assert _unwatched(statement, keys) == set(), f"{part} reads tables whose changes move no version"
+
+
+def test_the_check_of_kept_parts_finds_a_table_nobody_registered():
+    from meetings.attendance.models import CheckIn
+    from meetings.invitations import rsvppage
+    from meetings.scheduling import agendaview
+
+    reads_more = agendaview.AGENDA.outerjoin(CheckIn, CheckIn.meeting_id == agendaview.AgendaItem.meeting_id)
+    assert _unwatched(reads_more, [rsvppage.PAGE]) == {"checkins"}
+
+
+def test_a_statement_that_changes_a_watched_table_outside_the_orm_is_refused_unless_it_moved_versions(setting):
+    from meetings.scheduling import versions
+    from meetings.scheduling.models import Site
+
+    meeting, site = setting["meeting"], setting["sites"]["rotterdam"]
+    with pytest.raises(versions.UnseenContentChange, match="sites"):
+        db.session.execute(sa.update(Site).where(Site.id == site.id).values(location="Elsewhere"))
+    db.session.rollback()
+    version = version_of(meeting)
+    versions.changed(db.session, [meeting.id])
+    db.session.execute(sa.update(Site).where(Site.id == site.id).values(location="Elsewhere")
+                       .execution_options(**versions.MOVED))
+    db.session.commit()
+    assert version_of(meeting) == version + 1
+
+
+def test_with_page_cache_report_each_link_page_says_whether_its_kept_part_was_kept(setting, database_url):
+    """What the benchmarks count (``X-Kept-Page``): the first visit renders the agenda, every
+    later one (another person's link too) finds it kept, until the meeting changes."""
+    from tests.conftest import make_test_app
+
+    reporting = make_test_app(database_url, PAGE_CACHE_REPORT=True)
+    client = reporting.test_client()
+    other = links.mint(LinkPurpose.RSVP, meeting_id=setting["meeting"].id,
+                       invitation_id=invitation_of(setting["meeting"], setting["people"]["online"]).id)
+    db.session.commit()
+    seen = [client.get(url).headers.get("X-Kept-Page")
+            for url in (setting["pages"]["rsvp"], setting["pages"]["rsvp"], f"/rsvp/{other}")]
+    assert seen == ["miss", "hit", "hit"]
+    _rename_meeting(setting)
+    assert client.get(f"/rsvp/{other}").headers.get("X-Kept-Page") == "miss"
+    assert client.get("/healthz").headers.get("X-Kept-Page") is None

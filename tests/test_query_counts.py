@@ -87,3 +87,28 @@ def test_api_answers_do_not_grow_with_invitations(api, smtp, path):
     # that both answers below are read, not served as kept (`meetings.core.pagecache`).
     assert api.get("/api/meetings").status_code == 200
     assert statements_for(lambda: fetch(small)) == statements_for(lambda: fetch(large))
+
+
+def test_link_pages_do_not_grow_with_invitations(app, client, smtp):
+    """The RSVP page and a person's join page run as many statements in a meeting of 10 as in
+    one of 2,000 (the agenda, kept per version, is read once: the first visit warms it)."""
+    from meetings.invitations import links
+    from meetings.invitations.models import LinkPurpose
+
+    from meetings.accounts.services import create_user
+
+    owner = create_user("link-counter@example.com", "organizer", "a long password")
+    counts = []
+    for size in (10, 2000):
+        meeting = meeting_with(owner, size)
+        invitation = invitations.invitations_of(meeting)[-1]
+        rsvp = links.mint(LinkPurpose.RSVP, meeting_id=meeting.id, invitation_id=invitation.id)
+        join = links.mint(LinkPurpose.JOIN, meeting_id=meeting.id, invitation_id=invitation.id)
+        db.session.commit()
+        for path in (f"/rsvp/{rsvp}", f"/join/{join}"):
+            client.get(path)
+        counts.append([statements_for(lambda path=path: client.get(path)) for path in (f"/rsvp/{rsvp}",
+                                                                                          f"/join/{join}")])
+    # The person's part, and what the link may see of the materials (`materials.links`): the same
+    # few statements in both meetings.
+    assert counts[0] == counts[1] and max(counts[0]) <= 3, counts

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 import sqlalchemy as sa
-from flask import Flask, abort, current_app, g, request
+from flask import Flask, abort, g, request
 
 from meetings.accounts import services
 from meetings.accounts.models import User
-from meetings.core.tokens import hash_token, plausible_token
+from meetings.core.tokens import plausible_token
 from meetings.extensions import csrf, db, login_manager
 
 log = logging.getLogger(__name__)
@@ -29,38 +28,14 @@ def init_login(app: Flask) -> None:
 def authenticate_api_request() -> None:
     """Before every API request: resolve the bearer token into ``g.api_caller`` or answer 401.
 
-    The user is loaded only when the request needs them (`current_api_user`); deciding what
-    the caller may see needs only `current_api_caller`. A view marked `reads_own_caller` checks
-    the token in its own first statement instead (`read_with_caller`)."""
+    Every view of the blueprint goes through it, whatever it reads. The user is loaded only
+    when the request needs them (`current_api_user`); deciding what the caller may see needs
+    only `current_api_caller`."""
     scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
     raw = raw.strip()
     if scheme.lower() != "bearer" or not plausible_token(raw):
         abort(401)
-    g.api_token = raw
-    if request.method in ("GET", "HEAD") and \
-            getattr(current_app.view_functions.get(request.endpoint), "reads_own_caller", False):
-        return
     _accept(services.api_caller_for_token(raw))
-
-
-def reads_own_caller(view: Callable) -> Callable:
-    """Mark an API view (a read) that checks its bearer token in the statement that reads what
-    it shows, with `read_with_caller`: one round trip to the database instead of two, for the
-    answers that room systems and calendars poll. It fails closed: until the view has read its
-    caller, `current_api_caller` reads it as for any other view (401 for a bad token)."""
-    view.reads_own_caller = True
-    return view
-
-
-def read_with_caller(read: Callable[..., tuple | None], *args) -> tuple:
-    """In a view marked `reads_own_caller`: ``read(token_hash, *args)`` runs one statement that
-    selects the `services.API_CALLER` of the request's token first, then what the view needs
-    (the caller's row outer-joined to it). Answers 401 when the token is no one's; else the
-    caller is the request's, as `authenticate_api_request` makes it, and the rest of the row
-    is returned."""
-    row = read(hash_token(g.api_token), *args)
-    _accept(services.caller_from_row(row))
-    return tuple(row[services.CALLER_COLUMNS:])
 
 
 def _accept(caller: services.ApiCaller | None) -> services.ApiCaller:
@@ -96,8 +71,8 @@ def current_api_user() -> User:
 def current_api_caller() -> services.ApiCaller:
     """Who the current API request is from: their id and whether they are an admin."""
     caller = g.get("api_caller")
-    if caller is None:  # a view that `reads_own_caller` asked before reading it
-        caller = _accept(services.api_caller_for_token(g.api_token))
+    if caller is None:  # only a view outside `protect_api_blueprint` gets here: fail closed
+        abort(401)
     return caller
 
 

@@ -13,8 +13,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from meetings.accounts import audit, passwords
 from meetings.accounts.models import ApiToken, User, UserRole
-from meetings.core import database
-from meetings.core.db import utc_value, utcnow
+from meetings.core.database import request_reads
+from meetings.core.db import utcnow
 from meetings.core.emails import comparable_email
 from meetings.core.errors import Conflict, InvalidInput, NotFound
 from meetings.core.tokens import hash_token, new_token, plausible_token
@@ -146,40 +146,25 @@ class ApiCaller:
     language: str | None = None
 
 
-# Role and time as the database hands them over (read by the driver, see `database.first_row`).
+#: The caller of the token whose hash is bound as ``token_hash``: an active user, an unrevoked token.
 _CALLER_FOR_TOKEN = (
-    sa.select(User.id.label("user_id"), database.as_stored(User.role).label("role"),
-              ApiToken.id.label("token_id"), database.as_stored(ApiToken.last_used_at).label("last_used_at"),
-              User.language.label("language"))
+    sa.select(User.id.label("user_id"), User.role, ApiToken.id.label("token_id"), ApiToken.last_used_at,
+              User.language)
     .join(ApiToken, ApiToken.user_id == User.id)
     .where(ApiToken.token_hash == sa.bindparam("token_hash"), ApiToken.revoked_at.is_(None),
            User.active.is_(True))
 )
 
-#: The caller of the token whose hash is bound as ``token_hash`` (the rule of
-#: `api_caller_for_token`), as a subquery: for the one statement in which an answer polled
-#: often reads its caller and what it shows (`meetings.accounts.auth.read_with_caller`).
-#: A statement selects its columns first; `caller_from_row` makes them a caller.
-API_CALLER = _CALLER_FOR_TOKEN.subquery("api_caller")
-CALLER_COLUMNS = len(API_CALLER.c)
-
 
 def api_caller_for_token(raw: str) -> ApiCaller | None:
     """Whom a bearer token belongs to (an active user, an unrevoked token); None for anything
-    else. One plain statement outside the session: every API request runs it."""
+    else. One plain statement, no ORM objects: every API request runs it."""
     if not plausible_token(raw):
         return None
-    return caller_from_row(database.first_row(db.engine, _CALLER_FOR_TOKEN, {"token_hash": hash_token(raw)}))
-
-
-def caller_from_row(row: tuple | None) -> ApiCaller | None:
-    """The caller in the first `CALLER_COLUMNS` columns of ``row`` (as `API_CALLER` reads
-    them); None for no row (a token that is no one's)."""
+    row = request_reads(db.engine).execute(_CALLER_FOR_TOKEN, {"token_hash": hash_token(raw)}).first()
     if row is None:
         return None
-    user_id, role, token_id, last_used_at, language = row[:CALLER_COLUMNS]
-    return ApiCaller(user_id, role == UserRole.ADMIN, token_id,
-                     utc_value(last_used_at) if last_used_at is not None else None, language)
+    return ApiCaller(row.user_id, row.role == UserRole.ADMIN, row.token_id, row.last_used_at, row.language)
 
 
 def token_needs_touch(token: ApiToken | ApiCaller) -> bool:

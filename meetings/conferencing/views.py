@@ -11,13 +11,15 @@ import logging
 
 import sqlalchemy as sa
 from flask import abort, redirect, render_template, request, url_for
+from markupsafe import Markup
 
 from meetings.attendance import services as attendance
 from meetings.conferencing.joinpage import load_join_page
 from meetings.conferencing.providers import ProviderError, join_url
+from meetings.core import pagecache
 from meetings.core.errors import DomainError
 from meetings.core.forms import FORM_ERROR_STATUS
-from meetings.core.i18n import language_args
+from meetings.core.i18n import current_language, language_args
 from meetings.core.linkpages import link_pages_blueprint
 from meetings.extensions import db
 from meetings.invitations import links
@@ -44,7 +46,7 @@ class JoinContext:
             if self.invitation is None or not self.invitation.is_active:
                 abort(404)
             self.meeting = self.invitation.meeting
-            self.site = self.invitation.venue or self.meeting.main_site
+            self.site = self.invitation.conference_site
         self.zone = self.site.timezone if self.site else self.meeting.timezone
         if self.invitation is not None:
             self.zone = self.invitation.person.timezone
@@ -76,15 +78,17 @@ def join_page(token: str):
 
 
 def _render_join_page(token: str, error: str | None = None, status: int = 200):
-    def render():
-        page = load_join_page(token)
-        if page is None:
-            return None
-        return page.version, render_template("conferencing/join.html", page=page, token=token, error=error)
-
-    # A failed join's page is shown once, not kept.
-    html = links.kept_page("join", token, (LinkPurpose.JOIN, LinkPurpose.SITE), render, keep=error is None)
-    return html, status
+    page = load_join_page(token)
+    if page is None:
+        abort(404)
+    zone = page.agenda_zone
+    # The agenda is the same for everyone who reads it in this language and zone: rendered once
+    # per content version of the meeting (`meetings.core.pagecache`).
+    agenda_html = pagecache.kept(
+        ("join-agenda", page.meeting_id, page.meeting_uid, page.version, current_language(), zone),
+        lambda: Markup(render_template("conferencing/_agenda.html", items=page.agenda, zone=zone)))
+    return render_template("conferencing/join.html", page=page, agenda_html=agenda_html, token=token,
+                           error=error), status
 
 
 @blueprint.route("/join/<token>", methods=["POST"])

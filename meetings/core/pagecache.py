@@ -1,18 +1,20 @@
-"""Pages behind links (and the busiest API answers), rendered once per version of what they
-show and kept in the worker.
+"""What the busiest pages show of a meeting, rendered once per version of it and kept in the
+worker.
 
-At the minute a meeting starts, every room system and participant opens its join page, and each
-page is the same until the organizer changes something or someone answers. A page that renders
-a template of a few dozen times and names for each request spends most of its time on that;
-kept here, a request costs the one small statement that checks its link and reads the meeting's
-content version (`meetings.scheduling.versions`).
+Each invited person opens their own link (a fresh token in each email) once to three times, so
+a whole page kept per address is seldom asked for again. What all of them share is the
+meeting: its title, its agenda and speakers. That part is read and rendered once per content
+version of the meeting (`meetings.scheduling.versions`) and language, and kept here
+(`kept`); what belongs to one person (their invitation, their answer, their link) is read on
+every request, in the page's one statement that also reads the meeting's version. A change
+moves the version in the database, so what was kept from before is never used again, whichever
+worker kept it.
 
-A page is found by its name, the request's address (its token and query), the language it is
-written in, and the version the caller read: a change moves the version in the database, so a
-page kept from before is never served again, whichever worker kept it. Each worker keeps the
-`PAGE_CACHE_SIZE` pages used last (0 turns it off); error pages and forms with errors are
-never kept. A meeting's JSON is kept the same way (`json_answer`), with an ``ETag``: a client
-that sends it back in ``If-None-Match`` gets a 304 while nothing changed.
+Each worker keeps the `PAGE_CACHE_SIZE` entries used last (0 turns it off). A meeting's JSON
+is kept the same way (`json_answer`), with an ``ETag``: a client that sends it back in
+``If-None-Match`` gets a 304 while nothing changed. With ``PAGE_CACHE_REPORT`` on (the
+benchmarks), each response that used kept parts says in ``X-Kept-Page`` whether they were all
+kept (``hit``) or not (``miss``).
 """
 
 from __future__ import annotations
@@ -20,15 +22,12 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from werkzeug.http import generate_etag
 
-from meetings.core.i18n import current_language
-
 _EXTENSION = "meetings_page_cache"
-Page = TypeVar("Page")  # what is kept: a page's HTML, an answer's body and ETag
 
 
 class PageCache:
@@ -65,6 +64,15 @@ def init_app(app: Flask) -> None:
     """Give ``app`` its cache (none when ``PAGE_CACHE_SIZE`` is 0)."""
     size = int(app.config.get("PAGE_CACHE_SIZE", 0))
     app.extensions[_EXTENSION] = PageCache(size) if size > 0 else None
+    if app.config.get("PAGE_CACHE_REPORT") and not app.extensions.get(_EXTENSION + ".report"):
+        app.extensions[_EXTENSION + ".report"] = True
+        app.after_request(_report)
+
+
+def _report(response: Response) -> Response:
+    if "kept_page" in g:
+        response.headers["X-Kept-Page"] = "hit" if g.kept_page else "miss"
+    return response
 
 
 def cache() -> PageCache | None:
@@ -72,43 +80,35 @@ def cache() -> PageCache | None:
     return current_app.extensions.get(_EXTENSION)
 
 
-def page(name: str, version: Hashable | None, render: Callable[[], tuple[Hashable, Page] | None], *,
-         by_language: bool = True) -> Page | None:
-    """Page ``name`` for this request's address and language at ``version`` (what the caller
-    read from the database just now, or None to render without keeping).
-
-    ``render()`` loads and renders the page and returns ``(version, html)``, the version read
-    with what it shows (in the same statement, so the two agree), or None when there is no page
-    (a 404): that is not kept. An answer written in no language (JSON) passes
-    ``by_language=False`` and is kept once for all.
-    """
+def kept(key: Hashable, make: Callable[[], Any]) -> Any:
+    """What is kept under ``key`` (a tuple that names the version of what it holds), else
+    ``make()``, kept for the next request. Without a cache, always ``make()``."""
     pages = cache()
-    if pages is None or version is None:
-        rendered = render()
-        return None if rendered is None else rendered[1]
-    address, language = request.full_path, current_language() if by_language else None
-    html = pages.get((name, address, language, version))
-    if html is None:
-        rendered = render()
-        if rendered is None:
-            return None
-        rendered_version, html = rendered
-        pages.put((name, address, language, rendered_version), html)
-    return html
+    if pages is None:
+        return make()
+    value = pages.get(key)
+    hit = value is not None
+    if not hit:
+        value = make()
+        pages.put(key, value)
+    g.kept_page = g.get("kept_page", True) and hit
+    return value
 
 
-def json_answer(name: str, version: Hashable, dump: Callable[[], tuple[Hashable, object]]) -> Response:
-    """The JSON answer ``name`` for this request's address at ``version``, as `page` keeps pages:
-    ``dump()`` reads what it shows and returns ``(version read with it, data to serialize)``.
+def json_answer(name: str, version: Hashable, dump: Callable[[], object]) -> Response:
+    """The JSON answer ``name`` for this request's address at ``version`` (what the caller read
+    just now), kept as `kept` keeps: ``dump()`` reads what it shows and returns the data.
 
     The answer carries a strong ``ETag`` of its body, and a request whose ``If-None-Match``
     names it gets an empty 304 instead."""
-    def render() -> tuple[Hashable, tuple[bytes, str]]:
-        rendered_version, data = dump()
+    def render() -> tuple[bytes, str]:
+        # Read after ``version`` was: never older than it. (Newer, kept under the older version,
+        # is only ever shown to requests that read that version while the change committed.)
+        data = dump()
         body = current_app.json.response(data).get_data()
-        return rendered_version, (body, generate_etag(body))
+        return body, generate_etag(body)
 
-    body, etag = page(name, version, render, by_language=False)
+    body, etag = kept((name, request.full_path, version), render)
     if etag in request.if_none_match:
         response = current_app.response_class(status=304)
     else:

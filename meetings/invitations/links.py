@@ -8,16 +8,13 @@ computed from the meeting's current end, so moving a meeting moves its links' li
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 import sqlalchemy as sa
-from flask import abort, current_app
+from flask import current_app
 
-from meetings.core import database, pagecache
-from meetings.core.db import utc_value, utcnow
+from meetings.core.db import utcnow
 from meetings.core.tokens import hash_token, new_token, plausible_token
 from meetings.core.urls import external_url
 from meetings.extensions import db
@@ -122,49 +119,6 @@ def resolve(raw: str | None, *purposes: LinkPurpose) -> CapabilityLink | None:
     if is_expired(link.purpose, meeting_end):
         return None
     return link
-
-
-@lru_cache(maxsize=8)
-def _version_statement(purposes: tuple[LinkPurpose, ...]) -> sa.Select:
-    meetings = Meeting.__table__
-    # Purpose and end as the database hands them over, turned into values here (see joinpage).
-    return (sa.select(database.as_stored(CapabilityLink.purpose),
-                      database.as_stored(meetings.c.end_at), meetings.c.content_version)
-            .join(meetings, meetings.c.id == CapabilityLink.meeting_id)
-            .where(*live_conditions(sa.bindparam("token_hash"), *purposes)))
-
-
-def live_version(raw: str | None, *purposes: LinkPurpose) -> int | None:
-    """The content version of the meeting behind ``raw`` when it is a live meeting link with one
-    of ``purposes`` (see `meetings.scheduling.versions`); None when `resolve` would find nothing.
-    One small statement on a connection of its own: the check every kept page is served after."""
-    if not plausible_token(raw):
-        return None
-    row = database.first_row(db.engine, _version_statement(purposes), {"token_hash": hash_token(raw)})
-    if row is None:
-        return None
-    purpose, meeting_end, version = row
-    if is_expired(LinkPurpose(purpose), utc_value(meeting_end)):
-        return None
-    return version
-
-
-def kept_page(name: str, raw: str, purposes: tuple[LinkPurpose, ...],
-              render: Callable[[], tuple[int, str] | None], *, keep: bool = True) -> str:
-    """The page ``name`` behind live link ``raw`` (one of ``purposes``), kept while its meeting's
-    content version stays (`meetings.core.pagecache`); a 404 for a link that is not live.
-
-    ``render()`` loads and renders it, returning ``(version read, html)`` or None (a 404). Pages
-    shown once (a form with errors, a failed join) pass ``keep=False``."""
-    version = None
-    if keep:
-        version = live_version(raw, *purposes)
-        if version is None:
-            abort(404)
-    html = pagecache.page(name, version, render)
-    if html is None:
-        abort(404)
-    return html
 
 
 def revoke(purpose: LinkPurpose, **subject) -> int:

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meetings.core.db import UTCDateTime, enum_column, utcnow
 from meetings.core.roles import Role
-from meetings.directory.models import Person, Unit
+from meetings.directory.models import Person  # noqa: F401  (the relationships name it)
 from meetings.extensions import db
-from meetings.scheduling import versions
-from meetings.scheduling.models import AgendaItem, SpeakerSlot
+from meetings.scheduling import versions  # noqa: F401  (its session hooks, wherever invitations are used)
+from meetings.scheduling.models import SiteKind
 
 
 class Mode(enum.StrEnum):
@@ -97,10 +97,18 @@ class Invitation(db.Model):
 
     @property
     def venue(self):
-        """Where they attend: their site, or the main venue for in-person attendees without one."""
+        """Where they attend: their site, or the main venue for in-person attendees without one
+        (None for online attendees). `attended_site` says the same in SQL."""
         if self.site is not None or self.mode != Mode.IN_PERSON:
             return self.site
         return self.meeting.main_site
+
+    @property
+    def conference_site(self):
+        """The site whose videoconference they join and whose clock their join page shows: their
+        venue; online attendees (no venue) join through the main venue's.
+        `attended_site(..., conference=True)` says the same in SQL."""
+        return self.venue or self.meeting.main_site
 
     @property
     def is_active(self) -> bool:
@@ -114,6 +122,17 @@ class Invitation(db.Model):
 
     def __repr__(self) -> str:
         return f"<Invitation {self.id} meeting {self.meeting_id} person {self.person_id} {self.role}>"
+
+
+def attended_site(sites, invitations, *, conference: bool = False):
+    """The SQL condition that joins ``sites`` (the sites table, or an alias of it) to the site of
+    each row of ``invitations`` (the table or an alias): `Invitation.venue`, or with
+    ``conference`` `Invitation.conference_site`. The one rule of where a person attends, for
+    statements that read it with other things (the RSVP and join pages)."""
+    main_for = sa.true() if conference else invitations.c.mode == Mode.IN_PERSON
+    return sa.and_(sites.c.meeting_id == invitations.c.meeting_id, sa.or_(
+        sites.c.id == invitations.c.site_id,
+        sa.and_(invitations.c.site_id.is_(None), main_for, sites.c.kind == SiteKind.MAIN)))
 
 
 class LinkPurpose(enum.StrEnum):
@@ -163,18 +182,6 @@ class CapabilityLink(db.Model):
 
     def __repr__(self) -> str:
         return f"<CapabilityLink {self.id} {self.purpose}>"
-
-
-# What the pages behind a meeting's links show of invitations and of the people invited or
-# speaking (their names, titles, time zones, units): a change moves the meeting's content version.
-versions.touches(Invitation, lambda invitation: invitation.meeting_id)
-versions.touches_through(Person, lambda person: person.id, lambda people: sa.union(
-    sa.select(Invitation.meeting_id).where(Invitation.person_id.in_(people)),
-    sa.select(AgendaItem.meeting_id).join(SpeakerSlot, SpeakerSlot.agenda_item_id == AgendaItem.id)
-    .where(SpeakerSlot.person_id.in_(people))))
-versions.touches_through(Unit, lambda unit: unit.id, lambda units: (
-    sa.select(Invitation.meeting_id).join(Person, Person.id == Invitation.person_id)
-    .where(Person.unit_id.in_(units))))
 
 
 class UnappliedReply(db.Model):

@@ -1,37 +1,38 @@
-"""What the RSVP page shows, loaded in one statement.
+"""What the RSVP page shows: one statement for the person, the meeting's agenda kept per version.
 
-Everyone invited opens this page from their email, and mail scanners fetch it too, so it does
-not go through the ORM's objects: one statement finds the live link with its invitation, the
-person and their unit, where they attend, whom they delegated to, and the agenda with its
-speakers (the person's own slots are among them). The objects it returns carry the attribute
-names of the models the template was written for (``invitation.person.unit.name``,
-``meeting.agenda_items``...), so the template reads them alike. Nothing is written.
+Everyone invited opens this page from their email (a fresh token in each), and mail scanners
+fetch it too, so it does not go through the ORM's objects: one statement finds the live link
+with its invitation, the person and their unit, where they attend (`attended_site`), whom
+they delegated to, and the meeting with its content version; the agenda, the same for all of
+them, is read once per version (`meetings.scheduling.agendaview`). The views carry the
+attribute names of the models the template was written for (``invitation.person.unit.name``),
+so the template reads either. Nothing is written.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 
-from meetings.core.database import as_stored, read_only
-from meetings.core.db import utc_value
+from meetings.core.database import request_reads
 from meetings.core.roles import Role
 from meetings.core.tokens import hash_token, plausible_token
 from meetings.directory.models import Person, Unit
 from meetings.extensions import db
 from meetings.invitations import links
-from meetings.invitations.models import CapabilityLink, Invitation, LinkPurpose, Mode, Response
-from meetings.scheduling.models import AgendaItem, Meeting, MeetingStatus, Site, SiteKind, SpeakerSlot
+from meetings.invitations.models import CapabilityLink, Invitation, LinkPurpose, Mode, Response, attended_site
+from meetings.scheduling.agendaview import AgendaView, SlotView, kept_agenda
+from meetings.scheduling.models import Meeting, MeetingStatus, Site
 
 
-@dataclass
+@dataclass(frozen=True)
 class UnitView:
     name: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class PersonView:
     id: int
     name: str
@@ -39,7 +40,7 @@ class PersonView:
     unit: UnitView | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class SiteView:
     id: int
     name: str
@@ -47,53 +48,26 @@ class SiteView:
     timezone: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class DelegateView:
     """Whom the place was handed to (``invitation.delegated_to.person.name``)."""
 
     person: PersonView
 
 
-@dataclass
-class SlotView:
-    start_at: datetime
-    end_at: datetime
-    minutes: int
-    topic: str
-    person: PersonView
-
-
-@dataclass
-class ItemView:
-    id: int
-    start_at: datetime
-    duration_minutes: int
-    title: str
-    title_zh: str
-    speaker_slots: list[SlotView] = field(default_factory=list)
-
-    @property
-    def end_at(self) -> datetime:
-        return self.start_at + timedelta(minutes=self.duration_minutes)
-
-
-@dataclass
+@dataclass(frozen=True)
 class MeetingView:
     id: int
+    uid: str
     title: str
     title_zh: str
     status: MeetingStatus
     start_at: datetime
     end_at: datetime
     timezone: str
-    agenda_items: list[ItemView] = field(default_factory=list)
-
-    @property
-    def is_editable(self) -> bool:
-        return self.status in (MeetingStatus.DRAFT, MeetingStatus.SCHEDULED)
 
 
-@dataclass
+@dataclass(frozen=True)
 class InvitationView:
     id: int
     meeting_id: int
@@ -102,7 +76,7 @@ class InvitationView:
     response: Response
     removed_at: datetime | None
     person: PersonView
-    #: Where they attend: their site, or the main venue for in-person attendees without one.
+    #: Where they attend (`Invitation.venue`).
     venue: SiteView | None
     delegated_to: DelegateView | None
 
@@ -115,20 +89,25 @@ class InvitationView:
         return self.removed_at is None
 
 
-@dataclass
+@dataclass(frozen=True)
 class RsvpPage:
     """Everything the RSVP page shows."""
 
     invitation: InvitationView
     meeting: MeetingView
-    #: The person's own speaker slots, in time order.
-    slots: list[SlotView]
+    #: The meeting's agenda, at the content version read with the meeting.
+    agenda: AgendaView
     #: The meeting's content version this was read at (`meetings.scheduling.versions`).
-    version: int = 0
+    version: int
 
     @property
     def zone(self) -> str:
         return self.invitation.person.timezone
+
+    @property
+    def slots(self) -> list[SlotView]:
+        """The person's own speaker slots, in time order."""
+        return self.agenda.slots_of(self.invitation.person.id)
 
 
 _link = CapabilityLink.__table__
@@ -136,90 +115,58 @@ _meeting = Meeting.__table__
 _invitation = Invitation.__table__
 _person = Person.__table__
 _unit = Unit.__table__
-_site = Site.__table__
+_venue = Site.__table__.alias("venue")
 _delegate = Invitation.__table__.alias("delegate")
 _delegate_person = Person.__table__.alias("delegate_person")
-_item = AgendaItem.__table__
-_slot = SpeakerSlot.__table__
-_speaker = Person.__table__.alias("speaker")
 
-
-# The link with its meeting, invitation, person, unit, venue and delegate, and the agenda with its
-# speakers: one row per speaker slot (or agenda item without one; one row when there is no agenda).
-_PAGE = (
+#: The live RSVP link ``token_hash`` with its invitation, person, unit, venue, delegate and
+#: meeting: at most one row.
+PAGE = (
     sa.select(
-        _meeting.c.id, _meeting.c.title, _meeting.c.title_zh, as_stored(_meeting.c.status),
-        as_stored(_meeting.c.start_at), as_stored(_meeting.c.end_at), _meeting.c.timezone,
-        _invitation.c.id, as_stored(_invitation.c.role), as_stored(_invitation.c.mode),
-        as_stored(_invitation.c.response), as_stored(_invitation.c.removed_at),
-        _person.c.id, _person.c.name, _person.c.timezone, _unit.c.name,
-        _site.c.id, _site.c.name, _site.c.location, _site.c.timezone, _delegate_person.c.name,
-        _item.c.id, as_stored(_item.c.start_at), _item.c.duration_minutes, _item.c.title, _item.c.title_zh,
-        as_stored(_slot.c.start_at), as_stored(_slot.c.end_at), _slot.c.minutes, _slot.c.topic, _speaker.c.id,
-        _speaker.c.name, _meeting.c.content_version,
+        _meeting.c.id.label("meeting_id"), _meeting.c.uid.label("meeting_uid"),
+        _meeting.c.title.label("meeting_title"), _meeting.c.title_zh.label("meeting_title_zh"),
+        _meeting.c.status.label("meeting_status"), _meeting.c.start_at.label("meeting_start"),
+        _meeting.c.end_at.label("meeting_end"), _meeting.c.timezone.label("meeting_zone"),
+        _meeting.c.content_version.label("version"),
+        _invitation.c.id.label("invitation_id"), _invitation.c.role, _invitation.c.mode, _invitation.c.response,
+        _invitation.c.removed_at, _person.c.id.label("person_id"), _person.c.name.label("person_name"),
+        _person.c.timezone.label("person_zone"), _unit.c.name.label("unit_name"),
+        _venue.c.id.label("venue_id"), _venue.c.name.label("venue_name"),
+        _venue.c.location.label("venue_location"), _venue.c.timezone.label("venue_zone"),
+        _delegate_person.c.name.label("delegate_name"),
     )
     .select_from(_link)
     .join(_invitation, _invitation.c.id == _link.c.invitation_id)
     .join(_meeting, _meeting.c.id == _invitation.c.meeting_id)
     .join(_person, _person.c.id == _invitation.c.person_id)
     .outerjoin(_unit, _unit.c.id == _person.c.unit_id)
-    # `Invitation.venue`: their site; for in-person attendees without one, the main venue.
-    .outerjoin(_site, sa.and_(_site.c.meeting_id == _meeting.c.id, sa.or_(
-        _site.c.id == _invitation.c.site_id,
-        sa.and_(_invitation.c.site_id.is_(None), _invitation.c.mode == Mode.IN_PERSON,
-                _site.c.kind == SiteKind.MAIN))))
+    .outerjoin(_venue, attended_site(_venue, _invitation))
     .outerjoin(_delegate, _delegate.c.id == _invitation.c.delegated_to_id)
     .outerjoin(_delegate_person, _delegate_person.c.id == _delegate.c.person_id)
-    .outerjoin(_item, _item.c.meeting_id == _meeting.c.id)
-    .outerjoin(_slot, _slot.c.agenda_item_id == _item.c.id)
-    .outerjoin(_speaker, _speaker.c.id == _slot.c.person_id)
     .where(*links.live_conditions(sa.bindparam("token_hash"), LinkPurpose.RSVP))
-    .order_by(_item.c.start_at, _item.c.id, _slot.c.position, _slot.c.id)
 )
 
 
 def load_rsvp_page(raw: str | None) -> RsvpPage | None:
     """The page behind RSVP link ``raw``; None when the link is unknown, revoked, expired, or
-    not an invitation's (all a 404). One statement."""
+    not an invitation's (all a 404). One statement, and one more for the agenda when it is not
+    kept at the version read."""
     if not plausible_token(raw):
         return None
-    with read_only(db.engine) as connection:
-        rows = connection.execute(_PAGE, {"token_hash": hash_token(raw)}).all()
-    if not rows:
+    connection = request_reads(db.engine)
+    row = connection.execute(PAGE, {"token_hash": hash_token(raw)}).first()
+    if row is None or links.is_expired(LinkPurpose.RSVP, row.meeting_end):
         return None
-    (meeting_id, title, title_zh, status, start_at, end_at, meeting_zone, invitation_id, role, mode, response,
-     removed_at, person_id, person_name, person_zone, unit_name, site_id, site_name, location, site_zone,
-     delegate_name) = rows[0][:21]
-    end_at = utc_value(end_at)
-    if links.is_expired(LinkPurpose.RSVP, end_at):
-        return None
-    meeting = MeetingView(meeting_id, title, title_zh or "", MeetingStatus(status), utc_value(start_at), end_at,
-                          meeting_zone)
-    person = PersonView(person_id, person_name, person_zone, UnitView(unit_name) if unit_name is not None else None)
+    agenda = kept_agenda(connection, row.meeting_id, row.meeting_uid, row.version)
+    meeting = MeetingView(row.meeting_id, row.meeting_uid, row.meeting_title, row.meeting_title_zh or "",
+                          row.meeting_status, row.meeting_start, row.meeting_end, row.meeting_zone)
+    person = PersonView(row.person_id, row.person_name, row.person_zone,
+                        UnitView(row.unit_name) if row.unit_name is not None else None)
+    venue = None
+    if row.venue_id is not None:
+        venue = SiteView(row.venue_id, row.venue_name, row.venue_location or "", row.venue_zone)
+    delegate = DelegateView(PersonView(0, row.delegate_name)) if row.delegate_name is not None else None
     invitation = InvitationView(
-        id=invitation_id, meeting_id=meeting_id, role=Role(role), mode=Mode(mode), response=Response(response),
-        removed_at=utc_value(removed_at) if removed_at is not None else None, person=person,
-        venue=SiteView(site_id, site_name, location or "", site_zone) if site_id is not None else None,
-        delegated_to=DelegateView(PersonView(0, delegate_name)) if delegate_name is not None else None)
-    items: dict[int, ItemView] = {}
-    slots: list[SlotView] = []
-    speakers: dict[int, PersonView] = {}
-    for (*_, item_id, item_start, minutes, item_title, item_title_zh, slot_start, slot_end, slot_minutes, topic,
-         speaker_id, speaker_name, _version) in rows:
-        if item_id is None:
-            continue
-        item = items.get(item_id)
-        if item is None:
-            item = items[item_id] = ItemView(item_id, utc_value(item_start), minutes, item_title, item_title_zh or "")
-        if slot_start is None:
-            continue
-        speaker = speakers.get(speaker_id)
-        if speaker is None:
-            speaker = speakers[speaker_id] = PersonView(speaker_id, speaker_name)
-        slot = SlotView(utc_value(slot_start), utc_value(slot_end), slot_minutes, topic or "", speaker)
-        item.speaker_slots.append(slot)
-        if speaker_id == person_id:
-            slots.append(slot)
-    meeting.agenda_items = list(items.values())
-    slots.sort(key=lambda slot: slot.start_at)
-    return RsvpPage(invitation, meeting, slots, version=rows[0][-1])
+        id=row.invitation_id, meeting_id=row.meeting_id, role=row.role, mode=row.mode, response=row.response,
+        removed_at=row.removed_at, person=person, venue=venue, delegated_to=delegate)
+    return RsvpPage(invitation, meeting, agenda, row.version)

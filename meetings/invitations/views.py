@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Response as HttpResponse, abort, redirect, render_template, request, url_for
+from markupsafe import Markup
 
+from meetings.core import pagecache
 from meetings.core.errors import DomainError
 from meetings.core.forms import FORM_ERROR_STATUS
-from meetings.core.i18n import language_args
+from meetings.core.i18n import current_language, language_args
 from meetings.core.linkpages import link_pages_blueprint
 from meetings.directory.models import Person
 from meetings.extensions import db
@@ -39,17 +41,19 @@ def rsvp_page(token: str):
 
 
 def _render_rsvp(token: str, errors: dict | None = None, status: int = 200):
-    def render():
-        # One statement, no ORM objects (see `rsvppage`): the page every invited person opens.
-        page = load_rsvp_page(token)
-        if page is None:
-            return None
-        return page.version, render_template(
-            "invitations/rsvp.html", invitation=page.invitation, meeting=page.meeting, slots=page.slots,
-            token=token, errors=errors or {}, done=request.args.get("done"), zone=page.zone)
-
-    # A form with errors is shown once, not kept.
-    return links.kept_page("rsvp", token, (LinkPurpose.RSVP,), render, keep=not errors), status
+    # One statement, no ORM objects (see `rsvppage`): the page every invited person opens.
+    page = load_rsvp_page(token)
+    if page is None:
+        abort(404)
+    zone = page.zone
+    # The agenda is the same for everyone who reads it in this language and zone: rendered once
+    # per content version of the meeting (`meetings.core.pagecache`).
+    agenda_html = pagecache.kept(
+        ("rsvp-agenda", page.meeting.id, page.meeting.uid, page.version, current_language(), zone),
+        lambda: Markup(render_template("invitations/_agenda.html", items=page.agenda.items, zone=zone)))
+    return render_template(
+        "invitations/rsvp.html", invitation=page.invitation, meeting=page.meeting, slots=page.slots,
+        agenda_html=agenda_html, token=token, errors=errors or {}, done=request.args.get("done"), zone=zone), status
 
 
 @blueprint.route("/rsvp/<token>", methods=["POST"])

@@ -28,7 +28,7 @@ reminder is skipped once what it announces has started).
 
 from __future__ import annotations
 
-import functools
+import contextlib
 import hashlib
 import logging
 import os
@@ -44,7 +44,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import current_app
 
-from meetings.core.database import write_intent
+from meetings.core.database import read_only, write_intent
 from meetings.core.db import utcnow
 from meetings.extensions import db
 from meetings.outbox.mail import (
@@ -288,77 +288,40 @@ _RETRY = _OWNED.values(status=OutboxStatus.PENDING, claimed_by=None, claimed_unt
 _RELEASE = _OWNED.values(status=OutboxStatus.PENDING, claimed_by=None, claimed_until=None)
 
 
-@dataclass(frozen=True)
-class _DriverStatement:
-    """One of the UPDATEs above, compiled once for a dialect, with its parameters made ready for
-    the driver (the types' own conversions applied), to run without SQLAlchemy's per-execution
-    work, which costs several times the UPDATE itself."""
-
-    sql: str
-    #: The parameters' order for a positional driver (SQLite); None for named ones (psycopg).
-    order: tuple[str, ...] | None
-    defaults: dict
-    processors: dict
-
-    def parameters(self, values: dict) -> tuple | dict:
-        merged = {**self.defaults, **values}
-        for name, process in self.processors.items():
-            merged[name] = process(merged[name])
-        return tuple(merged[name] for name in self.order) if self.order is not None else merged
-
-
-@functools.lru_cache(maxsize=16)
-def _for_driver(statement, dialect) -> _DriverStatement:
-    compiled = statement.compile(dialect=dialect)
-    binds = {name: bind for bind, name in compiled.bind_names.items()}
-    processors = {name: process for name, bind in binds.items()
-                  if (process := bind.type.bind_processor(dialect)) is not None}
-    return _DriverStatement(compiled.string, tuple(compiled.positiontup) if compiled.positional else None,
-                            {name: bind.value for name, bind in binds.items()}, processors)
-
-
 class Ledger:
     """Records each row's outcome in a transaction of its own, on a connection of its own.
 
-    One short UPDATE per row, committed by itself (the driver connection is in autocommit),
+    One short UPDATE per row, committed by itself (a SQLAlchemy connection in AUTOCOMMIT),
     right after the SMTP server's answer: the rendering session (with everything it loaded) is
     not flushed or expired for it. On PostgreSQL these commits do not wait for the WAL flush
-    (``synchronous_commit off``): a killed worker loses nothing it recorded; only a crash of the
-    database server itself could forget the last few "sent" marks, and those emails would go out
-    once more.
+    (``synchronous_commit off``, for this connection's session only): a killed worker loses
+    nothing it recorded; only a crash of the database server itself could forget the last few
+    "sent" marks, and those emails would go out once more.
     """
 
     def __init__(self, worker: str):
         self.worker = worker
         self.connection = None
-        self.dialect = db.engine.dialect
+        self._opened = contextlib.ExitStack()
 
     def __enter__(self) -> Ledger:
-        self.connection = db.engine.raw_connection()
-        driver = self.connection.driver_connection
-        if self.dialect.name == "postgresql":
-            driver.rollback()  # the pool's ping may have opened a transaction
-            driver.autocommit = True
-            driver.execute("SET synchronous_commit TO OFF")
-        # SQLite connections are in autocommit already (core.database turns pysqlite's own
-        # transactions off): a lone UPDATE is its own transaction, and waits for the write
-        # lock within the busy timeout.
+        # On SQLite, a lone UPDATE in autocommit is its own transaction, and waits for the write
+        # lock within the busy timeout (`read_only` keeps our BEGIN out of it).
+        self.connection = self._opened.enter_context(read_only(db.engine))
+        if self.connection.dialect.name == "postgresql":
+            self.connection.exec_driver_sql("SET synchronous_commit TO OFF")
         return self
 
     def __exit__(self, *exc_info) -> None:
-        driver = self.connection.driver_connection
         try:
-            if self.dialect.name == "postgresql" and not driver.closed:
-                driver.execute("RESET synchronous_commit")
-                driver.autocommit = False
+            if self.connection.dialect.name == "postgresql" and not self.connection.invalidated:
+                self.connection.exec_driver_sql("RESET synchronous_commit")
         finally:
-            self.connection.close()
+            self._opened.close()
 
     def _update(self, statement, row: Claimed, values: dict) -> None:
-        prepared = _for_driver(statement, self.dialect)
-        cursor = self.connection.driver_connection.execute(
-            prepared.sql, prepared.parameters({"row_id": row.id, "worker": self.worker, **values}))
-        if cursor.rowcount == 0:
+        result = self.connection.execute(statement, {"row_id": row.id, "worker": self.worker, **values})
+        if result.rowcount == 0:
             log.warning("outbox row %s was taken over by another worker before %s finished it", row.id,
                         self.worker)
 

@@ -11,8 +11,6 @@ from meetings.accounts.auth import (
     current_api_caller,
     current_api_user,
     protect_api_blueprint,
-    read_with_caller,
-    reads_own_caller,
 )
 from meetings.core import pagecache
 from meetings.core.db import utcnow
@@ -62,19 +60,15 @@ def list_meetings(query):
 @blueprint.route("/<int:meeting_id>", methods=["GET"])
 @blueprint.response(200, MeetingSchema, headers={"ETag": {"schema": {"type": "string"}}})
 @blueprint.alt_response(304, description="Not Modified: nothing changed since the ETag sent in If-None-Match.")
-@reads_own_caller
 def get_meeting(meeting_id):
     """One meeting. Send its ``ETag`` back in ``If-None-Match`` to get a 304 while it is unchanged."""
-    # Polled by room systems and calendars: the token, who may see the meeting and its version
-    # are read in one statement, and the JSON is kept per version.
-    version = read_with_caller(services.meeting_version_with_caller, meeting_id)
-    if version[0] is None:
-        raise services.meeting_not_found(meeting_id)
+    # Polled by room systems and calendars: who may see the meeting and its version are read in
+    # one small statement, and the JSON is kept per version.
     caller = current_api_caller()
+    version = services.meeting_version_for(caller, meeting_id)
 
     def dump():
-        meeting = services.read_meeting_for(caller, meeting_id)
-        return services.version_of(meeting), MeetingSchema().dump(meeting)
+        return MeetingSchema().dump(services.read_meeting_for(caller, meeting_id))
 
     return pagecache.json_answer("meetings.get_meeting", version, dump)
 

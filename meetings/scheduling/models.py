@@ -21,6 +21,11 @@ class MeetingStatus(enum.StrEnum):
     FINISHED = "finished"
     CANCELLED = "cancelled"
 
+    @property
+    def is_editable(self) -> bool:
+        """Whether a meeting in this state may still change (and its people still answer)."""
+        return self in (MeetingStatus.DRAFT, MeetingStatus.SCHEDULED)
+
 
 class SiteKind(enum.StrEnum):
     """The in-person main venue, or a remote site joined by videoconference."""
@@ -136,7 +141,7 @@ class Meeting(db.Model):
     @property
     def is_editable(self) -> bool:
         """Whether its details may still change."""
-        return self.status in (MeetingStatus.DRAFT, MeetingStatus.SCHEDULED)
+        return MeetingStatus(self.status).is_editable
 
     @property
     def main_site(self) -> Site | None:

@@ -17,10 +17,9 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from meetings.accounts import audit
-from meetings.accounts.models import User, UserRole
-from meetings.accounts.services import API_CALLER
-from meetings.core import database, signals
-from meetings.core.database import read_only
+from meetings.accounts.models import User
+from meetings.core import signals
+from meetings.core.database import request_reads
 from meetings.core.db import utcnow
 from meetings.core.errors import Conflict, InvalidInput, NotFound
 from meetings.core.labels import label
@@ -101,42 +100,41 @@ _READ_MEETING = (
 _READ_MEETING_FOR_ORGANIZER = _READ_MEETING.where(organizer_may_see(sa.bindparam("user_id")))
 
 
-# The caller of an API token and, when they may see it, what the meeting's JSON is kept by:
-# its content version (moved by changes to its row and its reminders), its uid (a meeting
-# created under the id of a deleted one, as SQLite may give, is another meeting) and its
-# owner's email. No row when the token is no one's.
-_caller = API_CALLER
-_MEETING_VERSION_WITH_CALLER = (
-    sa.select(_caller, _meetings.c.content_version, _meetings.c.uid, _users.c.email)
-    .select_from(_caller)
-    .outerjoin(_meetings, sa.and_(_meetings.c.id == sa.bindparam("meeting_id"),
-                                  sa.or_(_caller.c.role == UserRole.ADMIN.value, organizer_may_see(_caller.c.user_id))))
+# What the meeting's JSON is kept by (`meetings.core.pagecache.json_answer`): its content
+# version (moved by changes to its row and its reminders), its uid (a meeting created under the
+# id of a deleted one, as SQLite may give, is another meeting) and its owner's email. No row
+# when the caller may not see it.
+_MEETING_VERSION = (
+    sa.select(_meetings.c.content_version, _meetings.c.uid, _users.c.email.label("owner_email"))
+    .select_from(_meetings)
     .outerjoin(_users, _users.c.id == _meetings.c.owner_id)
+    .where(_meetings.c.id == sa.bindparam("meeting_id"))
 )
+_MEETING_VERSION_FOR_ORGANIZER = _MEETING_VERSION.where(organizer_may_see(sa.bindparam("user_id")))
 
 
-def meeting_version_with_caller(token_hash: str, meeting_id: int) -> tuple | None:
-    """For `meetings.accounts.auth.read_with_caller`: the caller of the token, then what
-    `read_meeting_for` shows changes only when this changes (the `version_of` the meeting),
-    NULLs when the caller may not see it; None when the token is no one's. One small statement
-    read by the driver, for a kept answer (`meetings.core.pagecache.json_answer`)."""
-    return database.first_row(db.engine, _MEETING_VERSION_WITH_CALLER,
-                              {"token_hash": token_hash, "meeting_id": meeting_id})
-
-
-def version_of(meeting: MeetingReading) -> tuple[int, str, str | None]:
-    """What ``meeting`` was read at, as `meeting_version_with_caller` reads it."""
-    return meeting.content_version, meeting.uid, meeting.owner.email if meeting.owner else None
+def meeting_version_for(caller, meeting_id: int) -> tuple[int, str, str | None]:
+    """What `read_meeting_for` shows of meeting ``meeting_id`` changes only when this changes
+    `NotFound` as `get_meeting_for` when the caller may not see it.
+    One small statement, for a kept answer (`meetings.core.pagecache.json_answer`)."""
+    reads = request_reads(db.engine)
+    if caller.is_admin:
+        row = reads.execute(_MEETING_VERSION, {"meeting_id": meeting_id}).first()
+    else:
+        row = reads.execute(_MEETING_VERSION_FOR_ORGANIZER, {"meeting_id": meeting_id, "user_id": caller.id}).first()
+    if row is None:
+        raise meeting_not_found(meeting_id)
+    return row.content_version, row.uid, row.owner_email
 
 
 def read_meeting_for(user, meeting_id: int) -> MeetingReading:
     """The meeting ``meeting_id`` as `get_meeting_for` finds it (same rule, same `NotFound`),
     for answers that only show it: one plain statement, no ORM objects, no transaction."""
-    with read_only(db.engine) as connection:
-        if user.is_admin:
-            rows = connection.execute(_READ_MEETING, {"meeting_id": meeting_id}).all()
-        else:
-            rows = connection.execute(_READ_MEETING_FOR_ORGANIZER, {"meeting_id": meeting_id, "user_id": user.id}).all()
+    connection = request_reads(db.engine)
+    if user.is_admin:
+        rows = connection.execute(_READ_MEETING, {"meeting_id": meeting_id}).all()
+    else:
+        rows = connection.execute(_READ_MEETING_FOR_ORGANIZER, {"meeting_id": meeting_id, "user_id": user.id}).all()
     if not rows:
         raise meeting_not_found(meeting_id)
     first = rows[0]._mapping
@@ -458,5 +456,6 @@ def finish_past_meetings(now: datetime | None = None) -> int:
         sa.update(Meeting)
         .where(Meeting.status == MeetingStatus.SCHEDULED, Meeting.end_at <= now)
         .values(status=MeetingStatus.FINISHED, updated_at=now, content_version=versions.moved_version())
+        .execution_options(**versions.MOVED)
     )
     return result.rowcount or 0

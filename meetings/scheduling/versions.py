@@ -1,19 +1,22 @@
-"""A meeting's content version: a number that moves whenever anything its link pages or its
-JSON show changes.
+"""A meeting's content version: a number that moves whenever what its pages share changes.
 
-The join page and the RSVP page are opened by everyone at the same minute, and each shows the
-same thing again and again until the organizer changes the meeting or someone answers. So they
-are rendered once per content version (and language and address) and served from
-`meetings.core.pagecache` while the version stays put: a request then reads only its link and
-the version, in one small statement. The meeting's JSON (``GET /api/meetings/<id>``), which
-room systems and calendars poll, is kept the same way, and its ETag follows.
+The join page and the RSVP page are opened by everyone invited, each through their own link,
+and all of them show the same meeting and agenda. So that part is read and rendered once per
+content version (`meetings.scheduling.agendaview`, `meetings.core.pagecache`), while what
+belongs to one person (their invitation and answer) is read on every request: an answer moves
+no version, so answers to one meeting neither queue behind its row nor discard what is kept.
+The meeting's JSON (``GET /api/meetings/<id>``), which room systems and calendars poll, is kept
+the same way, and its ETag follows.
 
 The version is kept right by construction, not by each service remembering to move it: every
 model whose rows those pages show registers, with `touches`, how to find the meetings a change
 to one of its rows concerns; a session hook collects them at each flush and moves their
 versions once, just before the transaction commits (so the meeting's row is locked last and
-for the shortest time, and a rollback moves nothing). Statements that change such rows without
-the ORM (``sa.update(Meeting)``...) move it themselves with `moved_version`.
+for the shortest time, and a rollback moves nothing). A statement that changes such rows
+without the ORM's unit of work (``session.execute(sa.update(Site)...)``) is refused unless it
+says, with ``.execution_options(**MOVED)``, that it moved the versions itself (`moved_version`
+in an update of meetings, or `changed` for other rows). `watched_tables` names the tables;
+tests/test_page_versions.py checks that every table the kept parts read is one of them.
 """
 
 from __future__ import annotations
@@ -25,10 +28,15 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from meetings.directory.models import Person
 from meetings.scheduling.models import AgendaItem, Meeting, ReminderPolicy, Site, SpeakerSlot
+
+#: The execution option of a statement that moved the versions it concerns itself.
+MOVED = {"content_version": "moved"}
 
 _direct: dict[type, Callable[[Any], int | None]] = {}
 _through: dict[type, tuple[Callable[[Any], int | None], Callable[[list[int]], sa.Select]]] = {}
+_inserts_free: set[str] = set()
 _TOUCHED = "meetings_content_touched"
 _meetings = Meeting.__table__
 
@@ -40,21 +48,21 @@ def touches(model: type, meeting_id: Callable[[Any], int | None]) -> None:
 
 
 def touches_through(model: type, key: Callable[[Any], int | None],
-                    meetings_of: Callable[[list[int]], sa.Select]) -> None:
+                    meetings_of: Callable[[list[int]], sa.Select], *, new_rows_matter: bool = True) -> None:
     """Declare that a change to a row of ``model`` changes the pages of the meetings that
     ``meetings_of(keys)`` selects, given the ``key(row)`` of each changed row (a person's
-    meetings, found when the transaction commits: one statement however many rows changed)."""
+    meetings, found when the transaction commits: one statement however many rows changed).
+    ``new_rows_matter=False``: a new row concerns no meeting yet (a person is on an agenda only
+    once a slot names them), so a statement may insert such rows without moving anything."""
     _through[model] = (key, meetings_of)
+    if not new_rows_matter:
+        _inserts_free.add(model.__table__.name)
 
 
 def moved_version():
-    """The value that moves a meeting's version, for ``sa.update(Meeting).values(...)``."""
+    """The value that moves a meeting's version, for ``sa.update(Meeting).values(...)`` (with
+    ``.execution_options(**MOVED)``)."""
     return Meeting.content_version + 1
-
-
-#: The execution option of a statement outside the ORM's unit of work that moved the versions
-#: it concerns itself (with `changed` or `moved_version`).
-MOVED = {"content_version": "moved"}
 
 
 def changed(session: Session, meeting_ids=(), *, through: type | None = None, keys=()) -> None:
@@ -79,12 +87,46 @@ def changed(session: Session, meeting_ids=(), *, through: type | None = None, ke
 
 _CHUNK = 5000
 
+
+def watched_tables() -> set[sa.Table]:
+    """The tables whose changes move content versions."""
+    return {model.__table__ for model in (*_direct, *_through)}
+
+
 touches(Meeting, lambda meeting: meeting.id)
 touches(Site, lambda site: site.meeting_id)
 touches(AgendaItem, lambda item: item.meeting_id)
 touches(ReminderPolicy, lambda policy: policy.meeting_id)  # the meeting's JSON shows them
 touches_through(SpeakerSlot, lambda slot: slot.agenda_item_id,
                 lambda items: sa.select(AgendaItem.meeting_id).where(AgendaItem.id.in_(items)))
+# The agenda names its speakers: a change to a person moves the meetings they speak in.
+touches_through(Person, lambda person: person.id, lambda people: (
+    sa.select(AgendaItem.meeting_id).join(SpeakerSlot, SpeakerSlot.agenda_item_id == AgendaItem.id)
+    .where(SpeakerSlot.person_id.in_(people))), new_rows_matter=False)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_unseen_changes(state) -> None:
+    # The ORM's flush never comes here; a statement run through the session does.
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    if table is None or getattr(table, "name", None) not in _WATCHED_NAMES:
+        return
+    if state.is_insert and table.name in _inserts_free:
+        return
+    if state.execution_options.get("content_version") != MOVED["content_version"]:
+        raise UnseenContentChange(
+            f"a statement changes {table.name} outside the ORM's unit of work: move the meetings' "
+            f"content versions (versions.changed, or moved_version) and run it with "
+            f".execution_options(**versions.MOVED)")
+
+
+class UnseenContentChange(RuntimeError):
+    """A statement would change what kept pages show without moving their version."""
+
+
+_WATCHED_NAMES = frozenset(table.name for table in watched_tables())
 
 
 @event.listens_for(Session, "after_flush")
@@ -122,7 +164,7 @@ def _move_versions(session: Session) -> None:
             concerned.append(_meetings.c.id.in_(_through[model][1](keys).scalar_subquery()))
     if concerned:
         session.execute(sa.update(_meetings).where(sa.or_(*concerned))
-                        .values(content_version=_meetings.c.content_version + 1))
+                        .values(content_version=_meetings.c.content_version + 1).execution_options(**MOVED))
 
 
 @event.listens_for(Session, "after_transaction_end")

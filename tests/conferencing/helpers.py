@@ -9,7 +9,6 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from meetings.core import database
 from meetings.extensions import db
 from meetings.invitations import links
 from meetings.invitations.models import LinkPurpose
@@ -96,16 +95,9 @@ def counted_statements():
         if statement.lstrip().split(None, 1)[0].upper() in ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH"):
             statements.append(statement)
 
-    def first_row(engine, statement, params):  # the driver's own reads are statements too
-        statements.append(str(statement))
-        return read_first_row(engine, statement, params)
-
     engine = db.engine
-    read_first_row = database.first_row
     event.listen(engine, "before_cursor_execute", before)
-    database.first_row = first_row
     try:
         yield statements
     finally:
-        database.first_row = read_first_row
         event.remove(engine, "before_cursor_execute", before)

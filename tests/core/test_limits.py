@@ -1,40 +1,103 @@
-"""The in-process rate limit storage: counts like limits' memory storage, starts no threads."""
+"""Rate limits through Flask-Limiter's public API (`meetings.core.limits`): one key for every
+limit by address, wrong links counted apart, refusals in the reader's language, and counts
+shared between worker processes through Redis."""
 
-import threading
-import time
+from __future__ import annotations
 
-from limits import parse
-from limits.storage import storage_from_string
-from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
+import os
+import secrets
+import subprocess
+import sys
 
-from meetings.core.limits import InProcessStorage
+import pytest
 
+from meetings.core.limits import client_address
+from meetings.extensions import limiter
+from meetings.invitations import links
+from meetings.invitations.models import LinkPurpose
+from tests import factories
 
-def test_memory_uris_get_the_storage_without_timer_threads():
-    storage = storage_from_string("memory://")
-    assert isinstance(storage, InProcessStorage)
-    limiter = FixedWindowRateLimiter(storage)
-    limit = parse("3 per minute")
-    time.sleep(0.05)  # the base class's one timer at creation has run
-    before = threading.active_count()
-    assert [limiter.hit(limit, "a") for _ in range(4)] == [True, True, True, False]
-    assert limiter.hit(limit, "b")
-    assert threading.active_count() == before
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def test_expired_counters_are_swept_inline(monkeypatch):
-    storage = InProcessStorage("memory://")
-    clock = [1000.0]
-    monkeypatch.setattr("limits.storage.memory.time.time", lambda: clock[0])
-    monkeypatch.setattr("meetings.core.limits.time.monotonic", lambda: clock[0])
-    limiter = FixedWindowRateLimiter(storage)
-    limit = parse("1 per second")
-    assert limiter.hit(limit, "gone")
-    assert not limiter.hit(limit, "gone")
-    clock[0] += 5
-    assert limiter.hit(limit, "other")  # the sweep runs: the stale counter is freed
-    assert not any("gone" in key for key in storage.storage)
-    moving = MovingWindowRateLimiter(storage)
-    assert moving.hit(limit, "m") and not moving.hit(limit, "m")
-    clock[0] += 5
-    assert moving.hit(limit, "m")
+@pytest.fixture()
+def token(api):
+    meeting = factories.meeting(api.user, title="Limits")
+    invitation = factories.invite(meeting, factories.person("李明", email="li.ming@example.com"), "participant")
+    factories.publish(meeting)
+    raw = links.mint(LinkPurpose.RSVP, meeting_id=meeting.id, invitation_id=invitation.id)
+    factories.db.session.commit()
+    return raw
+
+
+def _from(address: str) -> dict:
+    return {"environ_base": {"REMOTE_ADDR": address}}
+
+
+def test_every_limit_by_address_counts_by_the_one_key_function(app):
+    assert limiter._key_func is client_address  # the default of every limit that names no other
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "203.0.113.9"}):
+        assert client_address() == "203.0.113.9"
+
+
+def test_only_wrong_links_count_as_misses_and_each_address_apart(app, client, token, monkeypatch):
+    monkeypatch.setitem(app.config, "LINK_MISS_LIMIT", "2 per minute")
+    for _ in range(5):  # good links cost nothing of the misses
+        assert client.get(f"/rsvp/{token}", **_from("198.51.100.1")).status_code == 200
+    wrong = f"/rsvp/{'z' * 43}"
+    assert [client.get(wrong, **_from("198.51.100.1")).status_code for _ in range(3)] == [404, 404, 429]
+    assert client.get(f"/rsvp/{token}", **_from("198.51.100.1")).status_code == 429
+    # Another address (another site's NAT) is counted apart, on every link page.
+    assert client.get(f"/rsvp/{token}", **_from("198.51.100.2")).status_code == 200
+    assert client.get(wrong, **_from("198.51.100.2")).status_code == 404
+
+
+def test_a_refused_page_is_a_page_in_the_readers_language(app, client, token, monkeypatch):
+    monkeypatch.setitem(app.config, "LINK_MISS_LIMIT", "1 per minute")
+    assert client.get(f"/rsvp/{'z' * 43}").status_code == 404
+    english = client.get(f"/rsvp/{token}")
+    assert english.status_code == 429 and english.mimetype == "text/html"
+    assert "Too many wrong links from your address" in english.text
+    chinese = client.get(f"/rsvp/{token}?lang=zh_Hans")
+    assert chinese.status_code == 429 and "过多无效链接" in chinese.text
+    chinese = client.get(f"/rsvp/{token}", headers={"Accept-Language": "zh-CN"})
+    assert chinese.status_code == 429 and "过多无效链接" in chinese.text
+
+
+def test_a_refused_api_request_is_a_json_error_in_the_readers_language(app, api, monkeypatch):
+    monkeypatch.setitem(app.config, "REPLY_LIMIT", "1 per minute")
+    calendar = b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
+    headers = {"Content-Type": "text/calendar", "Accept-Language": "zh-CN"}
+    assert api.post("/api/replies", data=calendar, headers=headers).status_code != 429
+    refused = api.post("/api/replies", data=calendar, headers=headers)
+    assert refused.status_code == 429
+    error = refused.get_json()["error"]
+    assert error["status"] == 429 and "Too many" not in error["message"] and error["message"]
+
+
+_WORKER = """
+import sys
+from config import TestConfig
+from meetings import create_app
+app = create_app(TestConfig(SQLALCHEMY_DATABASE_URI="sqlite://", RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379",
+                            RATELIMIT_KEY_PREFIX=sys.argv[1], LINK_MISS_LIMIT="3 per minute"))
+client = app.test_client()
+print(" ".join(str(client.get("/rsvp/not-a-token").status_code) for _ in range(2)))
+"""
+
+
+def test_workers_share_their_counts_through_redis():
+    """Two processes (as two gunicorn workers) with RATELIMIT_STORAGE_URI=redis://: the second
+    is refused once the two together spent the address's wrong links."""
+    redis = pytest.importorskip("redis")
+    try:
+        redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=2).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    prefix = f"test-limits-{secrets.token_hex(4)}"
+    env = dict(os.environ, SECRET_KEY="x" * 64)
+    env.pop("DATABASE_URL", None)
+    seen = [subprocess.run([sys.executable, "-c", _WORKER, prefix], cwd=ROOT, env=env, capture_output=True,
+                           text=True, timeout=120, check=True).stdout.split() for _ in range(2)]
+    # The wrong link is a 404 without reading any table (an implausible token): the count is all.
+    assert seen == [["404", "404"], ["404", "429"]]

@@ -1,5 +1,9 @@
 """The roster import's set-based writes: what the pages of meetings show of the people it
-changes is rendered anew, and large files stay within the databases' bounds."""
+changes is rendered anew, and large files stay within the databases' bounds.
+
+What the kept part of a meeting's pages shows of people is its agenda's speakers (an invitee's
+own name is read on every visit: `meetings.scheduling.versions`), so renaming a speaker moves
+their meeting's version and renaming anyone else moves none."""
 
 import sqlalchemy as sa
 
@@ -12,9 +16,11 @@ def version(meeting) -> int:
     return db.session.scalar(sa.select(Meeting.content_version).where(Meeting.id == meeting.id))
 
 
-def test_renaming_invitees_by_roster_moves_their_meetings_versions_only(api):
+def test_renaming_speakers_by_roster_moves_their_meetings_versions_only(api):
     theirs, other = factories.meeting(api.user), factories.meeting(api.user, title="Other")
     guests = factories.crowd(theirs, 3)
+    factories.agenda_item(theirs, speakers=[{"email": guests[0], "topic": "Results", "minutes": 10}])
+    factories.crowd(other, 3, prefix="listener")
     before = (version(theirs), version(other))
     roster = "name,email\n" + "".join(f"New name {n},{email}\n" for n, email in enumerate(guests))
     response = api.post("/api/people/import", data=roster.encode(), headers={"Content-Type": "text/csv"})
@@ -27,6 +33,7 @@ def test_a_roster_of_forty_thousand_known_people_is_updated_in_bounded_statement
     # 40,000 ids in one IN list would pass SQLite's 32,766 bound parameters.
     meeting = factories.meeting(api.user)
     guests = factories.crowd(meeting, 40_000)
+    factories.agenda_item(meeting, speakers=[{"email": guests[-1], "topic": "Results", "minutes": 10}])
     before = version(meeting)
     roster = "name,email,title\n" + "".join(f"员工{n},{email},Engineer\n" for n, email in enumerate(guests))
     response = api.post("/api/people/import", data=roster.encode(), headers={"Content-Type": "text/csv"})

@@ -215,9 +215,10 @@ def test_an_address_has_a_cap_on_link_pages_and_is_told_why_when_guessing(client
     assert refused.status_code == 429 and "Too many wrong links" in refused.text
 
 
-def test_the_page_is_one_statement_and_then_only_its_version(app, client, invitation, token, page_cache_off):
-    """Rendered from one statement; then kept, and served after one small statement that checks
-    the link and reads the meeting's content version, until that moves."""
+def test_the_page_is_one_statement_and_the_agenda_one_more_once_per_version(app, client, invitation, token,
+                                                                           page_cache_off):
+    """The person's part is read on every request in one statement, with the meeting's content
+    version; the agenda once per version (then kept), and on every request without the cache."""
     from tests.conferencing.helpers import counted_statements
 
     with counted_statements() as statements:
@@ -228,7 +229,8 @@ def test_the_page_is_one_statement_and_then_only_its_version(app, client, invita
     with counted_statements() as statements:
         again = client.get(f"/rsvp/{token}")
     assert again.text == first.text
-    assert len(statements) == 1 and "content_version" in statements[0], statements
+    # The person's part and their materials, read on every visit; the agenda is kept.
+    assert len(statements) == 2 and "content_version" in statements[0], statements
     with page_cache_off(), counted_statements() as statements:
         assert client.get(f"/rsvp/{token}").text == first.text
     assert len(statements) == 3, statements
@@ -240,6 +242,7 @@ def test_the_page_from_one_statement_is_the_page_the_models_would_show(app, api,
     must come out the same as from the models. (A template change that reads something the rows
     lack shows here, not as a silently empty spot on the page.)"""
     from flask import render_template
+    from markupsafe import Markup
 
     from meetings.invitations import calendars
     from meetings.invitations.rsvppage import load_rsvp_page
@@ -273,10 +276,14 @@ def test_the_page_from_one_statement_is_the_page_the_models_would_show(app, api,
     for done in (None, "answered", "delegated"):
         with app.test_request_context(f"/rsvp/{raw}"):
             model = db.session.get(Invitation, invitation.id)
+            zone = model.person.timezone
+            agenda = Markup(render_template("invitations/_agenda.html", items=model.meeting.agenda_items, zone=zone))
             from_models = render_template(
                 "invitations/rsvp.html", invitation=model, meeting=model.meeting, token=raw, errors={}, done=done,
-                slots=calendars.speaker_slots(model.meeting, model.person_id), zone=model.person.timezone)
+                slots=calendars.speaker_slots(model.meeting, model.person_id), zone=zone, agenda_html=agenda)
             page = load_rsvp_page(raw)
+            agenda = Markup(render_template("invitations/_agenda.html", items=page.agenda.items, zone=page.zone))
             from_rows = render_template("invitations/rsvp.html", invitation=page.invitation, meeting=page.meeting,
-                                        slots=page.slots, token=raw, errors={}, done=done, zone=page.zone)
+                                        slots=page.slots, token=raw, errors={}, done=done, zone=page.zone,
+                                        agenda_html=agenda)
         assert from_rows == from_models
