@@ -290,3 +290,15 @@ def test_an_admin_gets_through(app, world, admin_api):
         if not ok:
             faults.append((method, url, kind, code))
     assert not faults, "\n".join(map(str, faults))
+
+
+def test_the_minutes_domains_own_declarations_agree():
+    """The minutes modules declare access next to their handlers (`ACCESS` in each): those words
+    must say what this table says, or one of the two is wrong."""
+    from meetings.minutes import api, linkviews, views
+
+    words = {"meeting": (API_MEETING, PAGE_MEETING), "owner": (API_MEETING,), "approver": (API_APPROVER,),
+             "caller": (API_CALLER,), "signed_in": (PAGE_CALLER,)}
+    for endpoint, word in {**api.ACCESS, **views.ACCESS, **linkviews.ACCESS}.items():
+        expected = (LINK,) if word.startswith("link:") else words[word]
+        assert ACCESS[endpoint] in expected, (endpoint, word, ACCESS[endpoint])
