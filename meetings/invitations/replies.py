@@ -111,10 +111,14 @@ def keep_unapplied(body: bytes | str, sender: str, reason: str) -> UnappliedRepl
     return kept
 
 
-def unapplied_for(meeting: Meeting) -> list[UnappliedReply]:
-    """The replies from the mailbox that were not applied to ``meeting``, newest first."""
-    return list(db.session.scalars(sa.select(UnappliedReply).where(UnappliedReply.meeting_id == meeting.id)
-                                   .order_by(UnappliedReply.received_at.desc(), UnappliedReply.id.desc())))
+def unapplied_for(meeting: Meeting, limit: int | None = None) -> list[UnappliedReply]:
+    """The replies from the mailbox that were not applied to ``meeting``, newest first (at most
+    ``limit`` of them: a page shows the newest, anyone may send the mailbox any number)."""
+    query = (sa.select(UnappliedReply).where(UnappliedReply.meeting_id == meeting.id)
+             .order_by(UnappliedReply.received_at.desc(), UnappliedReply.id.desc()))
+    if limit is not None:
+        query = query.limit(limit)
+    return list(db.session.scalars(query))
 
 
 def _ignored(invitation: Invitation, reason: str) -> dict:

@@ -28,7 +28,7 @@ from meetings.core.errors import DomainError, InvalidInput
 from meetings.core.forms import FORM_ERROR_STATUS
 from meetings.core.roles import Role
 from meetings.extensions import db
-from meetings.invitations import links
+from meetings.invitations import links, replies
 from meetings.invitations import services as invitation_services
 from meetings.invitations.models import Invitation
 from meetings.manage.blueprint import blueprint, load_meeting
@@ -40,6 +40,8 @@ from meetings.outbox.models import OutboxMessage
 from meetings.scheduling import services as scheduling
 
 RESPONSES = ("accepted", "tentative", "declined", "needs-action", "delegated")
+#: Unapplied mailbox replies the answers page lists, newest first (one more says "there are more").
+UNAPPLIED_SHOWN = 50
 
 
 def board_counts(invitations: list[Invitation]) -> dict:
@@ -72,9 +74,13 @@ def board(meeting_id: int):
     """Who answered what, by site and by role, and each person's emails."""
     meeting = load_meeting(meeting_id)
     invitations = invitation_services.invitations_of(meeting)
+    # Replies from the mailbox whose sender is not the attendee changed no answer: shown here,
+    # where the organizer reads the answers, so that they can check with the person.
+    unapplied = replies.unapplied_for(meeting, limit=UNAPPLIED_SHOWN + 1)
     return render_template("manage/board.html", meeting=meeting, invitations=invitations,
                            counts=board_counts(invitations), responses=RESPONSES,
-                           emails=notifications_by_invitation(meeting.id), confirm=ConfirmForm())
+                           emails=notifications_by_invitation(meeting.id), confirm=ConfirmForm(),
+                           unapplied=unapplied[:UNAPPLIED_SHOWN], more_unapplied=len(unapplied) > UNAPPLIED_SHOWN)
 
 
 @blueprint.route("/meetings/<int:meeting_id>/board.json")

@@ -1,10 +1,6 @@
-"""Evidence an action's owner attaches (a photo, a signed plan): kept behind the two functions of
-the materials storage interface, ``store(data) -> ref`` and ``open(ref)``.
-
-Until the materials domain's storage (``meetings.materials.storage``) is in this code base, the
-bytes live in this domain's own table (`EvidenceBlob`, in the database, so every host and every
-backup has them); pointing `store` and `open` at ``meetings.materials.storage`` is the whole
-change, since rows keep only a reference.
+"""Evidence an action's owner attaches (a photo, a signed plan): its bytes are kept by the
+materials storage (``meetings.materials.storage``: one place for file bytes, every host and every
+backup has them); rows here keep only its reference.
 """
 
 from __future__ import annotations
@@ -12,36 +8,29 @@ from __future__ import annotations
 import io
 import os
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from meetings.core.errors import Conflict, InvalidInput, NotFound
 from meetings.extensions import db
-from meetings.minutes.models import ActionEvidence, ActionItem, ActionUpdate, EvidenceBlob, UpdateKind
+from meetings.materials import storage
+from meetings.minutes.models import ActionEvidence, ActionItem, ActionUpdate, UpdateKind
 
 #: Bounds: one file's size, and files per action.
 MAX_BYTES = 5 * 1024 * 1024
 MAX_FILES = 20
-_PREFIX = "minutes-db:"
 
 
 def store(data: bytes) -> str:
-    """Keep ``data`` (in the caller's transaction); its reference."""
-    blob = EvidenceBlob(data=data)
-    db.session.add(blob)
-    db.session.flush()
-    db.session.expire(blob, ["data"])  # the session need not hold the bytes
-    return f"{_PREFIX}{blob.id}"
+    """Keep ``data`` in the materials storage (in the caller's transaction); its reference."""
+    return storage.store(data)
 
 
-def open(ref: str) -> io.BytesIO:  # noqa: A001 (the storage interface's name)
-    """The bytes at ``ref`` as a binary file."""
-    if not ref.startswith(_PREFIX) or not ref[len(_PREFIX):].isdigit():
-        raise NotFound(_("The file is gone."))
-    data = db.session.scalar(sa.select(EvidenceBlob.data).where(EvidenceBlob.id == int(ref[len(_PREFIX):])))
-    if data is None:
-        raise NotFound(_("The file is gone."))
-    return io.BytesIO(data)
+def open(ref: str) -> io.RawIOBase:  # noqa: A001 (the storage interface's name)
+    """The bytes at ``ref`` as a binary file; `NotFound` when they are gone."""
+    try:
+        return storage.open(ref)
+    except storage.StoredFileMissing:
+        raise NotFound(_("The file is gone.")) from None
 
 
 def attach(action: ActionItem, upload, *, author: str) -> ActionEvidence:

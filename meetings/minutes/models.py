@@ -297,7 +297,7 @@ class ActionEvidence(db.Model):
     filename: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     #: Its length in bytes.
     size: Mapped[int] = mapped_column(sa.Integer, nullable=False)
-    #: Where its bytes are (`meetings.minutes.evidence.store`).
+    #: Where its bytes are (`meetings.minutes.evidence.store`, in the materials storage).
     ref: Mapped[str] = mapped_column(sa.String(100), nullable=False)
     #: Who attached it, and when.
     uploaded_by: Mapped[str] = mapped_column(sa.String(254), nullable=False, default="")
@@ -305,16 +305,6 @@ class ActionEvidence(db.Model):
 
     def __repr__(self) -> str:
         return f"<ActionEvidence {self.id} {self.filename!r}>"
-
-
-class EvidenceBlob(db.Model):
-    """The bytes of an evidence file, until the materials storage keeps them."""
-
-    __tablename__ = "evidence_blobs"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    #: The file's content.
-    data: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)
 
 
 class MinutesLink(db.Model):

@@ -67,7 +67,10 @@ def world(app, client):
     db.session.commit()
     token_id = next(t["id"] for t in api.get("/api/tokens").json)
     ids = {"meeting_id": meeting.id, "site_id": remote.id, "item_id": item.id, "invitation_id": invitation.id,
-           "person_id": person.id, "token_id": token_id, "message_id": 1, "extension": "csv"}
+           "person_id": person.id, "token_id": token_id, "message_id": 1, "extension": "csv",
+           # Domains merged later (materials, minutes): ids that name nothing are enough, the
+           # gate answers before any handler looks them up.
+           "material_id": 1, "action_id": 1, "evidence_id": 1, "step": "submit"}
     return {"client": client, "api": api, "ids": ids, "tokens": tokens, "csrf": csrf}
 
 
@@ -83,7 +86,7 @@ def endpoints(app):
 def url_of(rule, world) -> str:
     values = {name: world["ids"][name] for name in rule.arguments if name != "token"}
     if "token" in rule.arguments:
-        values["token"] = world["tokens"][rule.endpoint]
+        values["token"] = world["tokens"].get(rule.endpoint, "A" * 43)  # no live link: still gated
     return rule.build(values, append_unknown=False)[1]
 
 
@@ -143,8 +146,8 @@ class Watch:
 def check(response, where: str, api: bool, refused: bool = True):
     """A 4xx (or, where ``refused`` is False, anything but a 5xx), in the API's error shape."""
     low = 400 if refused else 100
-    assert low <= response.status_code < 500, f"{where}: {response.status_code} {response.text[:300]}"
-    assert "Traceback" not in response.text
+    assert low <= response.status_code < 500, f"{where}: {response.status_code} {response.data[:300]!r}"
+    assert b"Traceback" not in response.data  # bytes: files and zips answer too
     if api and response.status_code >= 400:
         error = response.json["error"]
         assert error["status"] == response.status_code and error["message"], where

@@ -151,3 +151,31 @@ def test_a_reply_is_applied_only_when_its_sender_is_the_attendee(configured, inv
     assert mailbox.read_replies().applied == 1
     db.session.expire_all()
     assert db.session.get(Invitation, invitation.id).response == "accepted"
+
+
+def test_the_answers_page_lists_the_replies_that_were_not_applied(configured, invitation, api, client):
+    from tests.test_pages import login
+
+    meeting = invitation.meeting
+    page = f"/meetings/{meeting.id}/board"
+    assert login(client, api.user.email, "correct horse battery").status_code == 302
+    assert "mallory" not in client.get(page).text  # none yet: no section
+    assert "Calendar replies not applied" not in client.get(page).text
+    deliver_raw(configured, mailed_reply(meeting, "DECLINED", sender="mallory@example.com"))
+    assert mailbox.read_replies().applied == 0
+    english = client.get(page).text
+    assert "Calendar replies not applied" in english
+    row = english[english.index("<tbody>", english.index('id="unapplied-replies"')):english.index("</section>")]
+    assert "sanne@example.nl" in row and "mallory@example.com" in row and "<td>declined</td>" in row
+    chinese = client.get(page, headers={"Accept-Language": "zh-CN,zh;q=0.9"}).text
+    if 'lang="zh-Hans"' not in chinese:  # the user's own language outranks the browser's
+        client.post("/account/language", data={"language": "zh_Hans", "csrf_token": _csrf(client, page)})
+        chinese = client.get(page).text
+    assert "未采用的日历回复" in chinese and "发件人" in chinese and "mallory@example.com" in chinese
+    assert "Calendar replies not applied" not in chinese
+
+
+def _csrf(client, page):
+    import re
+
+    return re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', client.get(page).text).group(1)
