@@ -21,9 +21,10 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from meetings.attendance import exports
+from meetings.attendance import services as attendance_services
 from meetings.core.errors import DomainError, InvalidInput
 from meetings.core.forms import FORM_ERROR_STATUS
 from meetings.core.roles import Role
@@ -97,6 +98,28 @@ def resend(meeting_id: int, invitation_id: int):
             dispatch.resend_invite(invitation)
             db.session.commit()
             flash(_("The invite goes to %(name)s again.", name=invitation.person.name), "success")
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+    return redirect(url_for("manage.board", meeting_id=meeting_id) + f"#invitation-{invitation_id}")
+
+
+@blueprint.route("/meetings/<int:meeting_id>/invitations/<int:invitation_id>/check-in", methods=["POST"])
+@login_required
+def manual_check_in(meeting_id: int, invitation_id: int):
+    """Check someone in by hand (a late list, a forgotten scan): at any time, kept in the audit
+    log; the same service as the API's ``method: manual``."""
+    meeting = load_meeting(meeting_id)
+    invitation = invitation_services.get_invitation(meeting, invitation_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            first = attendance_services.check_in(invitation, "manual", user=current_user)
+            db.session.commit()
+            if first:
+                flash(_("%(name)s is checked in.", name=invitation.person.name), "success")
+            else:
+                flash(_("%(name)s was already checked in; this check-in is kept in the log.",
+                        name=invitation.person.name), "success")
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")
