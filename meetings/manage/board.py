@@ -281,8 +281,29 @@ def attendance_bars(invitations: list[Invitation], key) -> list[dict]:
         counter["invited"] += 1
         counter["accepted"] += invitation.response.value == "accepted"
         counter["attended"] += invitation.checked_in_at is not None
-    return [{"label": label, **counter} for label, counter in
+    return [{"label": label, "lines": wrap_label(label), **counter} for label, counter in
             sorted(groups.items(), key=lambda pair: (-pair[1]["invited"], pair[0]))]
+
+
+def _columns(text: str) -> int:
+    return sum(2 if ord(char) >= 0x2E80 else 1 for char in text)
+
+
+def wrap_label(label: str, width: int = 26, most: int = 3) -> list[str]:
+    """``label`` in lines of at most ``width`` columns (a Chinese character takes two), broken
+    between words or Chinese characters, for the chart to show whole names ("渤汽车 Bohai
+    Automotive Parts") instead of cutting them; past ``most`` lines the last one ends with "…"."""
+    lines, line = [], ""
+    for token in re.findall(r"\s*(?:[\u2e80-\uffff]|[^\s\u2e80-\uffff]{1,%d})" % width, label):
+        if line and _columns(line + token.rstrip()) > width:
+            lines.append(line.strip())
+            line = token.lstrip()
+        else:
+            line += token
+    lines.append(line.strip())
+    if len(lines) > most:
+        lines = lines[:most - 1] + [lines[most - 1][:-1] + "…"]
+    return lines
 
 
 @blueprint.route("/meetings/<int:meeting_id>/attendance")
@@ -294,7 +315,19 @@ def attendance(meeting_id: int):
     by_site = attendance_bars(invitations, lambda i: i.venue.name if i.venue else _("Online"))
     by_unit = attendance_bars(invitations, lambda i: i.person.unit_name or _("No unit"))
     return render_template("manage/attendance.html", meeting=meeting, by_site=by_site, by_unit=by_unit,
-                           total=board_counts(invitations)["total"])
+                           total=board_counts(invitations)["total"], present=present_by_site(meeting, invitations))
+
+
+def present_by_site(meeting, invitations: list[Invitation]) -> list[dict]:
+    """Who is present at each site: people on the list checked in there, and the site's latest
+    head count of the others (a site host's roll call), as the XLSX's summary counts them."""
+    head_counts = attendance_services.latest_head_counts(meeting.id)
+    attended: Counter = Counter(i.venue.id if i.venue else None for i in invitations if i.checked_in_at)
+    rows = [{"name": site.name, "attended": attended[site.id], "others": head_counts.get(site.id, 0)}
+            for site in meeting.sites]
+    if attended[None]:
+        rows.append({"name": _("Online"), "attended": attended[None], "others": 0})
+    return rows
 
 
 
