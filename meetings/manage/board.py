@@ -27,6 +27,7 @@ from meetings.attendance import exports
 from meetings.attendance import services as attendance_services
 from meetings.core.errors import DomainError, InvalidInput
 from meetings.core.forms import FORM_ERROR_STATUS
+from meetings.core.i18n import zone_name
 from meetings.core.roles import Role
 from meetings.extensions import db
 from meetings.invitations import links
@@ -251,10 +252,12 @@ def calendar_fields(calendar: bytes | None) -> list[tuple[str, str]]:
     event = next(iter(icalendar.Calendar.from_ical(calendar).walk("VEVENT")), None)
     if event is None:
         return []
-    zone = event.decoded("DTSTART").tzinfo
+    start, end = event.decoded("DTSTART"), event.decoded("DTEND")
+    # The zone as the page's reader names it (北京时间, CEST), as everywhere else.
+    zone = zone_name(start, str(start.tzinfo)) if start.tzinfo is not None else "UTC"
     fields = [(_("Title"), str(event.get("SUMMARY", ""))),
-              (_("When"), "{} – {} ({})".format(event.decoded("DTSTART").strftime("%Y-%m-%d %H:%M"),
-                                                 event.decoded("DTEND").strftime("%Y-%m-%d %H:%M"), zone)),
+              (_("When"), "{} – {} ({})".format(start.strftime("%Y-%m-%d %H:%M"),
+                                                 end.strftime("%Y-%m-%d %H:%M"), zone)),
               (_("Where"), str(event.get("LOCATION", "")))]
     if event.get("URL"):
         fields.append((_("Link"), str(event.get("URL"))))
