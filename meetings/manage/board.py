@@ -21,11 +21,13 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from meetings.attendance import exports
+from meetings.attendance import services as attendance_services
 from meetings.core.errors import DomainError, InvalidInput
 from meetings.core.forms import FORM_ERROR_STATUS
+from meetings.core.i18n import zone_name
 from meetings.core.roles import Role
 from meetings.extensions import db
 from meetings.invitations import links, replies
@@ -103,6 +105,28 @@ def resend(meeting_id: int, invitation_id: int):
             dispatch.resend_invite(invitation)
             db.session.commit()
             flash(_("The invite goes to %(name)s again.", name=invitation.person.name), "success")
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+    return redirect(url_for("manage.board", meeting_id=meeting_id) + f"#invitation-{invitation_id}")
+
+
+@blueprint.route("/meetings/<int:meeting_id>/invitations/<int:invitation_id>/check-in", methods=["POST"])
+@login_required
+def manual_check_in(meeting_id: int, invitation_id: int):
+    """Check someone in by hand (a late list, a forgotten scan): at any time, kept in the audit
+    log; the same service as the API's ``method: manual``."""
+    meeting = load_meeting(meeting_id)
+    invitation = invitation_services.get_invitation(meeting, invitation_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            first = attendance_services.check_in(invitation, "manual", user=current_user)
+            db.session.commit()
+            if first:
+                flash(_("%(name)s is checked in.", name=invitation.person.name), "success")
+            else:
+                flash(_("%(name)s was already checked in; this check-in is kept in the log.",
+                        name=invitation.person.name), "success")
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")
@@ -234,10 +258,12 @@ def calendar_fields(calendar: bytes | None) -> list[tuple[str, str]]:
     event = next(iter(icalendar.Calendar.from_ical(calendar).walk("VEVENT")), None)
     if event is None:
         return []
-    zone = event.decoded("DTSTART").tzinfo
+    start, end = event.decoded("DTSTART"), event.decoded("DTEND")
+    # The zone as the page's reader names it (北京时间, CEST), as everywhere else.
+    zone = zone_name(start, str(start.tzinfo)) if start.tzinfo is not None else "UTC"
     fields = [(_("Title"), str(event.get("SUMMARY", ""))),
-              (_("When"), "{} – {} ({})".format(event.decoded("DTSTART").strftime("%Y-%m-%d %H:%M"),
-                                                 event.decoded("DTEND").strftime("%Y-%m-%d %H:%M"), zone)),
+              (_("When"), "{} – {} ({})".format(start.strftime("%Y-%m-%d %H:%M"),
+                                                 end.strftime("%Y-%m-%d %H:%M"), zone)),
               (_("Where"), str(event.get("LOCATION", "")))]
     if event.get("URL"):
         fields.append((_("Link"), str(event.get("URL"))))
@@ -264,8 +290,29 @@ def attendance_bars(invitations: list[Invitation], key) -> list[dict]:
         counter["invited"] += 1
         counter["accepted"] += invitation.response.value == "accepted"
         counter["attended"] += invitation.checked_in_at is not None
-    return [{"label": label, **counter} for label, counter in
+    return [{"label": label, "lines": wrap_label(label), **counter} for label, counter in
             sorted(groups.items(), key=lambda pair: (-pair[1]["invited"], pair[0]))]
+
+
+def _columns(text: str) -> int:
+    return sum(2 if ord(char) >= 0x2E80 else 1 for char in text)
+
+
+def wrap_label(label: str, width: int = 26, most: int = 3) -> list[str]:
+    """``label`` in lines of at most ``width`` columns (a Chinese character takes two), broken
+    between words or Chinese characters, for the chart to show whole names ("渤汽车 Bohai
+    Automotive Parts") instead of cutting them; past ``most`` lines the last one ends with "…"."""
+    lines, line = [], ""
+    for token in re.findall(r"\s*(?:[\u2e80-\uffff]|[^\s\u2e80-\uffff]{1,%d})" % width, label):
+        if line and _columns(line + token.rstrip()) > width:
+            lines.append(line.strip())
+            line = token.lstrip()
+        else:
+            line += token
+    lines.append(line.strip())
+    if len(lines) > most:
+        lines = lines[:most - 1] + [lines[most - 1][:-1] + "…"]
+    return lines
 
 
 @blueprint.route("/meetings/<int:meeting_id>/attendance")
@@ -277,7 +324,19 @@ def attendance(meeting_id: int):
     by_site = attendance_bars(invitations, lambda i: i.venue.name if i.venue else _("Online"))
     by_unit = attendance_bars(invitations, lambda i: i.person.unit_name or _("No unit"))
     return render_template("manage/attendance.html", meeting=meeting, by_site=by_site, by_unit=by_unit,
-                           total=board_counts(invitations)["total"])
+                           total=board_counts(invitations)["total"], present=present_by_site(meeting, invitations))
+
+
+def present_by_site(meeting, invitations: list[Invitation]) -> list[dict]:
+    """Who is present at each site: people on the list checked in there, and the site's latest
+    head count of the others (a site host's roll call), as the XLSX's summary counts them."""
+    head_counts = attendance_services.latest_head_counts(meeting.id)
+    attended: Counter = Counter(i.venue.id if i.venue else None for i in invitations if i.checked_in_at)
+    rows = [{"name": site.name, "attended": attended[site.id], "others": head_counts.get(site.id, 0)}
+            for site in meeting.sites]
+    if attended[None]:
+        rows.append({"name": _("Online"), "attended": attended[None], "others": 0})
+    return rows
 
 
 

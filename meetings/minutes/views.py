@@ -94,7 +94,10 @@ def step(meeting_id: int, step: str):
         elif step == "reopen":
             services.reopen(minutes, request.form.get("reason", ""))
         else:
-            services.set_approver(minutes, request.form.get("approver", "owner"), user=current_user)
+            # The page chooses the creator or the chair by name, or types an organizer's email.
+            kind = request.form.get("approver_kind")
+            approver = kind if kind in ("owner", "chair") else request.form.get("approver", "owner")
+            services.set_approver(minutes, approver, user=current_user)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()

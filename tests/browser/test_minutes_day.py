@@ -107,7 +107,7 @@ def test_the_secretarys_day(live_server, new_page, console, smtp):
     _saved(laptop)
 
     # The chair approves; the secretary names them and submits.
-    laptop.locator("#approver").fill("chair")
+    laptop.locator("#approver-kind").select_option("chair")
     laptop.locator("#set-approver").click()
     assert laptop.locator("#minutes-approver").inner_text() == "li.zhuren@example.com"
     laptop.locator("#submit-minutes").click()
