@@ -291,6 +291,7 @@ def test_the_mission_as_deployed(system, tmp_path):
     assert {mail.recipient for mail in cancels} >= coming
     time.sleep(3)  # a few more polls of both schedulers: nothing goes out twice
     assert m.duplicates(m.read(system.mailbox)) == {}
+    flows.reminded_once(system)
     clock.lap("cancellation")
 
     # The servers' logs hold no traceback.
