@@ -120,6 +120,8 @@ class Config:
         self.MATERIALS_MAX_BYTES = _int("MATERIALS_MAX_BYTES", 50 * 1024 * 1024)
         #: Hours before materials are due that speakers without one get their reminder.
         self.MATERIALS_REMINDER_HOURS = _int("MATERIALS_REMINDER_HOURS", 24)
+        #: How often the scheduler looks for materials reminders that have come due (seconds).
+        self.MATERIALS_REMINDER_CHECK_SECONDS = _int("MATERIALS_REMINDER_CHECK_SECONDS", 300)
         self.API_TITLE = "meetings"
         self.API_VERSION = "1"
         self.OPENAPI_VERSION = "3.0.3"

@@ -19,4 +19,5 @@ def init_app(app):
     # The update email mentions the materials changed since publishing (no email per upload).
     app.add_template_global(services.notices_for, "material_notices")
     register_renderer(services.REMINDER_KIND, emails.render_reminders)
-    register_housekeeping("materials-reminders", reminders.queue_reminders, seconds=300)
+    register_housekeeping("materials-reminders", reminders.queue_reminders,
+                          seconds=app.config["MATERIALS_REMINDER_CHECK_SECONDS"])

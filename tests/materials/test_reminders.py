@@ -112,3 +112,24 @@ def test_the_organizer_sets_the_due_date_and_the_reminder_follows(api, cast):
     late = api.client.put(url, json={"due": meeting.end_at.isoformat()}, headers=auth)
     assert late.status_code == 422 and "due" in late.json["error"]["fields"]
     assert api.client.put(url, json={"due": None}, headers=auth).status_code == 200
+
+
+def test_how_often_the_scheduler_looks_for_due_reminders_is_a_setting(app, database_url):
+    from meetings.outbox.scheduler import build_scheduler, register_housekeeping
+    from tests.conftest import make_test_app
+
+    def interval(application) -> float:
+        scheduler = build_scheduler(application)
+        scheduler.start(paused=True)
+        try:
+            return scheduler.get_job("materials-reminders").trigger.interval.total_seconds()
+        finally:
+            scheduler.shutdown(wait=False)
+
+    assert app.config["MATERIALS_REMINDER_CHECK_SECONDS"] == 300 and interval(app) == 300
+    try:
+        assert interval(make_test_app(database_url, MATERIALS_REMINDER_CHECK_SECONDS=2)) == 2
+    finally:
+        # The housekeeping jobs are registered process-wide: the other tests' apps keep theirs.
+        register_housekeeping("materials-reminders", reminders.queue_reminders,
+                              seconds=app.config["MATERIALS_REMINDER_CHECK_SECONDS"])

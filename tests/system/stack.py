@@ -180,7 +180,8 @@ def deployment(database: str, workdir: Path, *, hosts: int, schedulers: int, wor
         port = _free_port()
         url = f"http://127.0.0.1:{port}"
         env = app_env(database_url, smtp_port, BASE_URL=url, RATELIMIT_STORAGE_URI=redis_url,
-                      UPDATE_DELAY_SECONDS=1, WEB_CONCURRENCY=workers, TRUSTED_PROXY_HOPS=1)
+                      UPDATE_DELAY_SECONDS=1, WEB_CONCURRENCY=workers, TRUSTED_PROXY_HOPS=1,
+                      MATERIALS_REMINDER_CHECK_SECONDS=2)
         deployed = Deployment(database, database_url, url, [], mailbox, env, logs=[redis.log])
         deployed.flask(logs, "db", "upgrade")
         host_ports = [_free_port() for _ in range(hosts)]

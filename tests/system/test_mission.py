@@ -20,8 +20,9 @@ import openpyxl
 import pytest
 import requests
 
-from tests.processes import eventually
+from tests.system import flows
 from tests.system import mission as m
+from tests.system.flows import ok, wait_for_mail
 from tests.system.stack import client_from, deployment
 
 pytestmark = [pytest.mark.system, pytest.mark.slow]
@@ -54,20 +55,6 @@ class Clock:
         now = time.monotonic()
         self.timings[name] = now - self.last
         self.last = now
-
-
-def ok(response: requests.Response, status: int = 200) -> requests.Response:
-    assert response.status_code == status, f"{response.request.method} {response.url}: " \
-                                           f"{response.status_code} {response.text[:500]}"
-    return response
-
-
-def wait_for_mail(system, predicate, count: int, what: str, timeout: float = 90):
-    """The received emails matching ``predicate``, once ``count`` of them have arrived."""
-    def arrived():
-        mails = [mail for mail in m.read(system.mailbox) if predicate(mail)]
-        return mails if len(mails) >= count else None
-    return eventually(arrived, timeout, f"{count} {what}")
 
 
 def signed_in(system, address: str) -> requests.Session:
@@ -114,14 +101,14 @@ def test_the_mission_as_deployed(system, tmp_path):
                  {"name": "成都工厂", "kind": "remote", "timezone": "Asia/Shanghai", "location": "3号楼",
                   "host_email": "sun.lei@gears.example.cn"}):
         sites[site["name"]] = ok(api.post(f"{url}/api/meetings/{mid}/sites", json=site), 201).json()["id"]
-    ok(api.post(f"{url}/api/meetings/{mid}/agenda", json={
+    report = ok(api.post(f"{url}/api/meetings/{mid}/agenda", json={
         "title": "Half-year report", "kind": "speech", "start": start.strftime("%Y-%m-%dT%H:%M"),
         "duration_minutes": 40, "speakers": [
             {"email": "li.ming@hq.example.com", "topic": "The half year", "minutes": 25},
-            {"email": "pieter@roof.example.nl", "topic": "Roof systems", "minutes": 15}]}), 201)
-    ok(api.post(f"{url}/api/meetings/{mid}/agenda", json={
+            {"email": "pieter@roof.example.nl", "topic": "Roof systems", "minutes": 15}]}), 201).json()
+    discussion = ok(api.post(f"{url}/api/meetings/{mid}/agenda", json={
         "title": "Discussion", "kind": "discussion",
-        "start": (start + timedelta(minutes=40)).strftime("%Y-%m-%dT%H:%M"), "duration_minutes": 30}), 201)
+        "start": (start + timedelta(minutes=40)).strftime("%Y-%m-%dT%H:%M"), "duration_minutes": 30}), 201).json()
     clock.lap("rosters, meeting, sites, agenda")
 
     # Invitations by role, groups by tag (each placed at their enterprise's site).
@@ -136,6 +123,9 @@ def test_the_mission_as_deployed(system, tmp_path):
     assert invitations["lin.xiao@gears.example.cn"]["site_id"] == sites["成都工厂"]
     assert invitations["daan@roof.example.nl"]["role"] == "site_host"
     assert invitations["li.ming@hq.example.com"]["role"] == "speaker"
+
+    # Materials before publishing: the organizer's uploads by the API (Pieter's slot has none).
+    uploads = flows.organizer_uploads(api, url, mid, report, discussion)
 
     # Preview, in the organizer's browser, then publish.
     browser = signed_in(system, "127.0.0.3")
@@ -159,6 +149,9 @@ def test_the_mission_as_deployed(system, tmp_path):
         [attendee] = [a for a in event.attendee_list if a.value.lower() == f"mailto:{email}"]
         assert attendee.params["ROLE"] == [roles[invitations[email]["role"]]]
     clock.lap("invites delivered and read")
+
+    flows.materials_flow(system, api, mid, by_person, uploads)
+    clock.lap("materials: reminder, speaker's upload, link pages, ZIP, access log")
 
     # Answers from the emailed links, each person from their own address.
     sanne = client_from("127.0.0.4")
@@ -287,6 +280,9 @@ def test_the_mission_as_deployed(system, tmp_path):
     assert all(mail.calendar().vevent.dtstart.value == moved for mail in updates)
     clock.lap("update")
 
+    flows.minutes_flow(system, api, mid, [report, discussion], moved)
+    clock.lap("minutes, action by link, the next meeting")
+
     # The cancellation reaches everyone on the list.
     ok(api.post(f"{url}/api/meetings/{mid}/cancel"))
     cancels = wait_for_mail(system, lambda mail: (mail.calendar() is not None
@@ -295,6 +291,7 @@ def test_the_mission_as_deployed(system, tmp_path):
     assert {mail.recipient for mail in cancels} >= coming
     time.sleep(3)  # a few more polls of both schedulers: nothing goes out twice
     assert m.duplicates(m.read(system.mailbox)) == {}
+    flows.reminded_once(system)
     clock.lap("cancellation")
 
     # The servers' logs hold no traceback.
