@@ -18,7 +18,8 @@ from meetings.accounts.models import User
 from meetings.directory import services as directory
 from meetings.extensions import db
 from meetings.invitations import services as invitations
-from meetings.scheduling import agenda, services as scheduling, sites
+from meetings.scheduling import agenda, sites
+from meetings.scheduling import services as scheduling
 from meetings.scheduling.models import Meeting
 
 ADMIN_EMAIL = "admin@example.com"

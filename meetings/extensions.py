@@ -1,11 +1,11 @@
 """The extension objects, created unbound; `create_app` binds them to the app."""
 
+import flask_smorest
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
-import flask_smorest
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 

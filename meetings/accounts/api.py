@@ -6,11 +6,10 @@ from flask import abort, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from meetings.core.http import shows_secret
-from meetings.core.schemas import Count, Id
-
 from meetings.accounts import audit, services
 from meetings.accounts.auth import current_api_user, protect_api_blueprint
+from meetings.core.http import shows_secret
+from meetings.core.schemas import Count, Id
 from meetings.extensions import db
 
 blueprint = Blueprint("account_api", __name__, url_prefix="/api", description="API tokens and the audit log.")

@@ -33,7 +33,7 @@ def safe_next_url(target: str | None) -> str:
     if not target:
         return fallback
     form = target
-    for _ in range(_MAX_DECODINGS):
+    for _attempt in range(_MAX_DECODINGS):
         if not _is_plain_path(form):
             return fallback
         decoded = unquote(form)

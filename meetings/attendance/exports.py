@@ -27,14 +27,15 @@ import os
 import re
 import tempfile
 from collections.abc import Iterator
-from itertools import islice
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import BinaryIO
 
 import sqlalchemy as sa
 import xlsxwriter
 from flask import current_app
 
+from meetings.accounts import audit
 from meetings.attendance.models import CheckIn, CheckinMethod
 from meetings.attendance.services import latest_head_counts
 from meetings.core.database import write_intent
@@ -44,7 +45,6 @@ from meetings.core.roles import Role
 from meetings.core.timezones import get_zone, is_valid_zone
 from meetings.directory.models import Person, Unit
 from meetings.directory.services import unit_and_descendant_ids
-from meetings.accounts import audit
 from meetings.extensions import db
 from meetings.invitations.models import Invitation, Mode, Response
 from meetings.scheduling.models import Meeting, Site, SiteKind

@@ -86,7 +86,7 @@ def _render_join_page(token: str, error: str | None = None, status: int = 200):
     # per content version of the meeting (`meetings.core.pagecache`).
     agenda_html = pagecache.kept(
         ("join-agenda", page.meeting_id, page.meeting_uid, page.version, current_language(), zone),
-        lambda: Markup(render_template("conferencing/_agenda.html", items=page.agenda, zone=zone)))
+        lambda: Markup(render_template("conferencing/_agenda.html", items=page.agenda, zone=zone)))  # nosec B704: an autoescaped template's output
     return render_template("conferencing/join.html", page=page, agenda_html=agenda_html, token=token,
                            error=error), status
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase
@@ -25,7 +25,7 @@ class Base(DeclarativeBase):
 
 def utcnow() -> datetime:
     """The current time, aware, in UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UTCDateTime(sa.types.TypeDecorator):
@@ -43,7 +43,7 @@ class UTCDateTime(sa.types.TypeDecorator):
             return None
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError(f"naive datetime {value!r} given to a UTC column")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         if dialect.name == "sqlite":
             return value.replace(tzinfo=None)
         return value
@@ -52,8 +52,8 @@ class UTCDateTime(sa.types.TypeDecorator):
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 def utc_text(raw) -> str:
@@ -61,14 +61,14 @@ def utc_text(raw) -> str:
     exports read them): SQLite's stored text, or the aware datetime PostgreSQL returns."""
     if isinstance(raw, str):
         return raw[:19]  # SQLite keeps naive UTC as "YYYY-MM-DD HH:MM:SS.ffffff"
-    return raw.astimezone(timezone.utc).isoformat(" ", "seconds")[:19]
+    return raw.astimezone(UTC).isoformat(" ", "seconds")[:19]
 
 
 def utc_value(raw) -> datetime:
     """The aware UTC datetime of a `UTCDateTime` column read without its type (see `utc_text`)."""
     if isinstance(raw, str):
-        return datetime.fromisoformat(raw).replace(tzinfo=timezone.utc)
-    return raw.astimezone(timezone.utc)
+        return datetime.fromisoformat(raw).replace(tzinfo=UTC)
+    return raw.astimezone(UTC)
 
 
 def enum_column(enum_cls, name: str) -> sa.Enum:

@@ -12,7 +12,7 @@ import os
 import re
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 
 from babel import Locale
@@ -230,7 +230,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["zone_name"] = zone_name
     # A heading that names the reader's zone without a time of its own (当前: 北京时间, not
     # Asia/Shanghai): named as it is now.
-    app.jinja_env.globals["zone_name_now"] = lambda zone: zone_name(datetime.now(timezone.utc), zone)
+    app.jinja_env.globals["zone_name_now"] = lambda zone: zone_name(datetime.now(UTC), zone)
     from meetings.core.labels import label  # labels reads the language from here
 
     app.jinja_env.filters["label"] = label

@@ -7,7 +7,7 @@ hour repeated when they go back) are refused with a message that says which, rat
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 
 from meetings.core.errors import InvalidInput
 
-UTC = timezone.utc
+UTC = UTC
 
 
 _NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})

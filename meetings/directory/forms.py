@@ -3,8 +3,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms.fields.choices import SelectChoice
 from wtforms import HiddenField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 
 
 class PersonForm(FlaskForm):

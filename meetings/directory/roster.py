@@ -76,7 +76,7 @@ def read_rows(content: bytes, filename: str = "", content_type: str = "") -> lis
         if _is_blank(values):
             continue
         row = {}
-        for column, value in zip(columns, values):
+        for column, value in zip(columns, values, strict=False):
             if column:
                 row[column] = "" if value is None else str(value).strip()
         rows.append((number, row))

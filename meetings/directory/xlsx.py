@@ -14,8 +14,9 @@ import io
 import posixpath
 import re
 import zipfile
-from xml.etree import ElementTree
 
+from defusedxml import ElementTree
+from defusedxml.common import DefusedXmlException
 from flask_babel import gettext as _
 
 from meetings.core.errors import InvalidInput
@@ -66,7 +67,7 @@ def _first_sheet_path(archive: zipfile.ZipFile) -> str | None:
     try:
         workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
         relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    except (KeyError, ElementTree.ParseError, zipfile.BadZipFile, OSError):
+    except (KeyError, ElementTree.ParseError, DefusedXmlException, zipfile.BadZipFile, OSError):
         return None  # openpyxl names the damage below
     sheet = workbook.find(f"{_MAIN}sheets/{_MAIN}sheet")
     if sheet is None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Response as HttpResponse, current_app, request
+from flask import Response as HttpResponse
+from flask import current_app, request
 from flask_smorest import Blueprint
 
 from meetings.accounts.auth import current_api_caller, current_api_user, protect_api_blueprint

@@ -13,7 +13,7 @@ import re
 from calendar import monthrange
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,7 +24,7 @@ from icalendar.prop import vCalAddress, vDDDTypes, vDuration, vInt, vRecur, vTex
 
 from meetings.core.emails import EmailAddressError, normalize_email
 
-UTC = timezone.utc
+UTC = UTC
 ROLES = frozenset({"CHAIR", "REQ-PARTICIPANT", "OPT-PARTICIPANT", "NON-PARTICIPANT"})
 PARTSTATS = frozenset({"NEEDS-ACTION", "ACCEPTED", "TENTATIVE", "DECLINED", "DELEGATED"})
 STATUSES = frozenset({"CONFIRMED", "CANCELLED", "TENTATIVE"})

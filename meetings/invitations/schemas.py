@@ -3,7 +3,6 @@
 from marshmallow import Schema, fields
 
 from meetings.core.schemas import Id
-
 from meetings.core.timezones import isoformat_in
 
 _ROLES = ["chair", "speaker", "site_host", "participant", "observer"]

@@ -6,7 +6,8 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Response as HttpResponse, abort, redirect, render_template, request, url_for
+from flask import Response as HttpResponse
+from flask import abort, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from meetings.core import pagecache
@@ -17,8 +18,8 @@ from meetings.core.linkpages import link_pages_blueprint
 from meetings.directory.models import Person
 from meetings.extensions import db
 from meetings.invitations import calendars, links, services
-from meetings.invitations.rsvppage import load_rsvp_page
 from meetings.invitations.models import Invitation, LinkPurpose
+from meetings.invitations.rsvppage import load_rsvp_page
 from meetings.scheduling.models import Meeting, MeetingStatus
 
 blueprint = link_pages_blueprint("invitations", __name__)
@@ -50,7 +51,7 @@ def _render_rsvp(token: str, errors: dict | None = None, status: int = 200):
     # per content version of the meeting (`meetings.core.pagecache`).
     agenda_html = pagecache.kept(
         ("rsvp-agenda", page.meeting.id, page.meeting.uid, page.version, current_language(), zone),
-        lambda: Markup(render_template("invitations/_agenda.html", items=page.agenda.items, zone=zone)))
+        lambda: Markup(render_template("invitations/_agenda.html", items=page.agenda.items, zone=zone)))  # nosec B704: an autoescaped template's output
     return render_template(
         "invitations/rsvp.html", invitation=page.invitation, meeting=page.meeting, slots=page.slots,
         agenda_html=agenda_html, token=token, errors=errors or {}, done=request.args.get("done"), zone=zone), status

@@ -31,7 +31,7 @@ def _fill(form: AgendaItemForm, meeting, item) -> None:
     form.title_zh.data = item.title_zh
     form.start_time.data = localize(item.start_at, meeting.timezone).time()
     form.duration_minutes.data = item.duration_minutes
-    for row, slot in zip(form.speakers, item.speaker_slots):
+    for row, slot in zip(form.speakers, item.speaker_slots, strict=False):
         row.email.data, row.topic.data, row.minutes.data = slot.person.email, slot.topic, slot.minutes
 
 

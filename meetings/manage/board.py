@@ -303,7 +303,7 @@ def wrap_label(label: str, width: int = 26, most: int = 3) -> list[str]:
     between words or Chinese characters, for the chart to show whole names ("渤汽车 Bohai
     Automotive Parts") instead of cutting them; past ``most`` lines the last one ends with "…"."""
     lines, line = [], ""
-    for token in re.findall(r"\s*(?:[\u2e80-\uffff]|[^\s\u2e80-\uffff]{1,%d})" % width, label):
+    for token in re.findall(rf"\s*(?:[\u2e80-\uffff]|[^\s\u2e80-\uffff]{{1,{width}}})", label):
         if line and _columns(line + token.rstrip()) > width:
             lines.append(line.strip())
             line = token.lstrip()

@@ -21,7 +21,8 @@ from meetings.extensions import db
 from meetings.invitations import services as invitations
 from meetings.invitations.models import Invitation, Response
 from meetings.minutes.models import ActionItem, ActionStatus, MeetingSeries, SeriesMeeting
-from meetings.scheduling import agenda, services as scheduling, sites
+from meetings.scheduling import agenda, sites
+from meetings.scheduling import services as scheduling
 from meetings.scheduling.models import AgendaKind, Meeting
 
 #: Minutes each owner gets to report, and the review item's bounds.

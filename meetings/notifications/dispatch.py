@@ -17,8 +17,8 @@ from meetings.core import signals
 from meetings.core.bulk import among, chunks
 from meetings.core.db import utcnow
 from meetings.core.errors import Conflict
-from meetings.extensions import db
 from meetings.core.roles import Role
+from meetings.extensions import db
 from meetings.invitations.models import Invitation, Response
 from meetings.notifications import reminders
 from meetings.outbox import services as outbox

@@ -15,10 +15,10 @@ from collections import defaultdict
 from types import SimpleNamespace
 
 import sqlalchemy as sa
-from sqlalchemy import orm
 from flask import current_app
 from flask_babel import gettext
 from markupsafe import escape
+from sqlalchemy import orm
 
 from meetings.attendance import qr
 from meetings.core.db import utcnow
@@ -28,8 +28,9 @@ from meetings.directory.models import Person
 from meetings.extensions import db
 from meetings.invitations import calendars, ical
 from meetings.invitations.links import PendingLinks, link_url, roll_call_url
-from meetings.notifications import changes as changes_since, reminders
 from meetings.invitations.models import Invitation, LinkPurpose, Mode
+from meetings.notifications import changes as changes_since
+from meetings.notifications import reminders
 from meetings.outbox.delivery import RenderedEmail, Skip, register_renderer
 from meetings.outbox.mail import InlineImage
 from meetings.outbox.models import OutboxMessage
@@ -333,7 +334,7 @@ def _links(row: OutboxMessage, invitation: Invitation, pending: PendingLinks) ->
 
 
 #: The token of the links in a preview: they open nothing.
-PREVIEW_TOKEN = "EXAMPLE-only-real-emails-carry-working-links"
+PREVIEW_TOKEN = "EXAMPLE-only-real-emails-carry-working-links"  # nosec B105: a placeholder, not a secret
 
 
 def _example_links(row, invitation: Invitation) -> calendars.InviteLinks:

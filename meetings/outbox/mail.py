@@ -16,16 +16,16 @@ that Flask-Mail read at ``init_app``.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 import hashlib
 import os
 import re
 import smtplib
 import ssl
-from datetime import datetime, timezone
-import base64
-import binascii
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email import policy as email_policy
 from email.header import Header
 from email.headerregistry import Address
@@ -126,7 +126,7 @@ class EmailMessage(flask_mail.Message):
             b"To: " + _address_header(self.recipient_name,
                                       _mailbox(self.recipient, "recipient", bare=True).addr_spec, "To"),
             b"Subject: " + _text_header(self.subject, "Subject"),
-            b"Date: " + format_datetime(datetime.fromtimestamp(self.date, timezone.utc)).encode("ascii"),
+            b"Date: " + format_datetime(datetime.fromtimestamp(self.date, UTC)).encode("ascii"),
             b"Message-ID: " + self.msgId.encode("ascii"),
         ]
         if self.reply_to:
@@ -216,7 +216,7 @@ def build_message(*, sender: str, recipient: str, recipient_name: str | None, su
         if not isinstance(value, str) or _has_breaks(value, allow_tab=True):
             raise ValueError(f"The {name} header may not contain line breaks or control characters.")
     if date is None:
-        date = datetime.now(timezone.utc)
+        date = datetime.now(UTC)
     elif date.tzinfo is None or date.utcoffset() is None:
         raise ValueError("date must be timezone-aware.")
     if calendar is not None:

@@ -14,7 +14,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable
-from datetime import timezone
+from datetime import UTC
 
 import click
 import sqlalchemy as sa
@@ -105,7 +105,7 @@ def build_scheduler(app: Flask, stopping: threading.Event | None = None) -> Back
     from meetings.outbox.delivery import deliver_due
 
     stopping = stopping or threading.Event()
-    scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={
+    scheduler = BackgroundScheduler(timezone=UTC, job_defaults={
         "coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
     scheduler.add_job(_in_app(app, "deliver", functools.partial(deliver_due, should_stop=stopping.is_set)),
                       "interval", id="deliver", seconds=app.config["OUTBOX_POLL_SECONDS"])

@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from marshmallow import Schema, fields
 
-from meetings.core.schemas import Count, Id, MAX_INT, PartialSchemaMixin
-
+from meetings.core.schemas import MAX_INT, Count, Id, PartialSchemaMixin
 from meetings.core.timezones import isoformat_in
 from meetings.scheduling.services import effective_reminders
 
