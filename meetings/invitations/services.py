@@ -309,6 +309,11 @@ def delegate(invitation: Invitation, delegate_email: str, delegate_name: str | N
     invitation.response = Response.DELEGATED
     invitation.responded_at = utcnow()
     invitation.delegated_to_id = new.id
+    # The seat is the delegate's now: the delegator's own way in (their join link, their QR code)
+    # stops working, so it can no longer join the conference or check them in. Their RSVP link
+    # still shows that they handed the place on.
+    for purpose in (LinkPurpose.JOIN, LinkPurpose.CHECKIN):
+        links.revoke(purpose, invitation_id=invitation.id)
     db.session.flush()
     # Whoever takes the place gives the speech too; a delegate who speaks elsewhere at that time
     # is refused (InvalidInput, and the request's transaction is rolled back whole).

@@ -1,9 +1,9 @@
 """Where a person attends is one rule (`Invitation.venue`, `Invitation.conference_site`, and
-`attended_site` in SQL): a delegated online participant's own join link works and checks them in."""
+`attended_site` in SQL). A delegated online participant's seat is their delegate's: the
+delegate's join link works and checks them in; the delegator's own no longer opens."""
 
 from __future__ import annotations
 
-import pytest
 
 from meetings.extensions import db
 from meetings.invitations import services as invitations
@@ -11,13 +11,23 @@ from meetings.invitations.models import Invitation, Mode
 from tests.conferencing.helpers import invitation_of, personal_token, remote_meeting
 
 
-@pytest.mark.parametrize("whose", ["delegate", "delegator"])
-def test_a_delegated_online_participants_join_link_opens_and_checks_them_in(api, client, whose):
+def test_a_delegated_online_participants_own_join_link_no_longer_opens_nor_checks_them_in(api, client):
     meeting, _sites, people = remote_meeting(api.user)
     online = invitation_of(meeting, people["online"])
-    delegate = invitations.delegate(online, "joost@example.nl", "Joost Smit")
+    token = personal_token(online)  # the link their invite carried, before they delegated
+    invitations.delegate(online, "joost@example.nl", "Joost Smit")
     db.session.commit()
-    invitation = delegate if whose == "delegate" else online
+    assert client.get(f"/join/{token}").status_code == 404
+    assert client.post(f"/join/{token}").status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Invitation, online.id).checked_in_at is None
+
+
+def test_the_delegate_of_an_online_participant_joins_and_is_checked_in(api, client):
+    meeting, _sites, people = remote_meeting(api.user)
+    online = invitation_of(meeting, people["online"])
+    invitation = invitations.delegate(online, "joost@example.nl", "Joost Smit")
+    db.session.commit()
     assert invitation.mode == Mode.ONLINE and invitation.venue is None
     assert invitation.conference_site is meeting.main_site  # online: through the main venue's conference
     token = personal_token(invitation)
