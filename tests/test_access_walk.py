@@ -57,7 +57,8 @@ ACCESS = {
     "conferencing.roll_call_page": LINK,
     "conferencing_api.rotate_site_link": API_MEETING, "conferencing_api.site_link": API_MEETING,
     # directory
-    "directory.import_people": PAGE_CALLER, "directory.people": PAGE_CALLER, "directory.person": PAGE_PERSON,
+    "directory.import_people": PAGE_CALLER, "directory.people": PAGE_CALLER,
+    "directory.search_people": PAGE_CALLER, "directory.person": PAGE_PERSON,
     "people.create_person": API_CALLER, "people.import_people": API_CALLER, "people.list_people": API_CALLER,
     "people.get_person": API_PERSON_READ, "people.update_person": API_PERSON_CHANGE,
     "people.remove_person": API_PERSON_CHANGE,
@@ -73,6 +74,7 @@ ACCESS = {
     **{f"manage.{name}": PAGE_MEETING for name in (
         "agenda", "attendance", "board", "board_counts_json", "bulk_change", "cancel", "change_invitation",
         "delete", "details", "edit_item", "edit_site", "export_attendance", "invitations", "issued_links",
+        "manual_check_in",
         "material_file", "materials", "materials_due", "materials_zip", "meeting_page", "move_item", "preview",
         "publish", "reminders", "remove_item", "remove_site", "replace_material", "resend", "retry_email",
         "sites")},

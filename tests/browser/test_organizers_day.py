@@ -212,7 +212,9 @@ def _development_app(instance_path: str, tmp_path):
     try:
         config = Config(DEBUG=True, SECRET_KEY="development", SCHEDULER_ENABLED=False,
                         SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/development.db",
-                        TRUSTED_HOSTS=["127.0.0.1", "localhost"], RATELIMIT_ENABLED=False)
+                        TRUSTED_HOSTS=["127.0.0.1", "localhost"])
+        # (Rate limits stay on: the limiter is one object per process, and an app made with them
+        # off turned them off for every test after this one.)
         return create_app(config, instance_path=instance_path)
     finally:
         for name, value in saved.items():
