@@ -34,7 +34,9 @@ import urllib.request
 from datetime import timedelta
 from typing import Protocol
 from urllib.parse import urlencode, urlsplit
-from xml.etree.ElementTree import Element  # nosec B405: the type only; parsing is defusedxml's
+
+# The type only (bandit B405): parsing is defusedxml's.
+from xml.etree.ElementTree import Element  # nosec B405
 
 import jwt
 from defusedxml import ElementTree as SafeElementTree

@@ -84,9 +84,10 @@ def _render_join_page(token: str, error: str | None = None, status: int = 200):
     zone = page.agenda_zone
     # The agenda is the same for everyone who reads it in this language and zone: rendered once
     # per content version of the meeting (`meetings.core.pagecache`).
+    # Markup (bandit B704): the output of an autoescaped template.
     agenda_html = pagecache.kept(
         ("join-agenda", page.meeting_id, page.meeting_uid, page.version, current_language(), zone),
-        lambda: Markup(render_template("conferencing/_agenda.html", items=page.agenda, zone=zone)))  # nosec B704: an autoescaped template's output
+        lambda: Markup(render_template("conferencing/_agenda.html", items=page.agenda, zone=zone)))  # nosec B704
     return render_template("conferencing/join.html", page=page, agenda_html=agenda_html, token=token,
                            error=error), status
 

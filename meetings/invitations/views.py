@@ -49,9 +49,10 @@ def _render_rsvp(token: str, errors: dict | None = None, status: int = 200):
     zone = page.zone
     # The agenda is the same for everyone who reads it in this language and zone: rendered once
     # per content version of the meeting (`meetings.core.pagecache`).
+    # Markup (bandit B704): the output of an autoescaped template.
     agenda_html = pagecache.kept(
         ("rsvp-agenda", page.meeting.id, page.meeting.uid, page.version, current_language(), zone),
-        lambda: Markup(render_template("invitations/_agenda.html", items=page.agenda.items, zone=zone)))  # nosec B704: an autoescaped template's output
+        lambda: Markup(render_template("invitations/_agenda.html", items=page.agenda.items, zone=zone)))  # nosec B704
     return render_template(
         "invitations/rsvp.html", invitation=page.invitation, meeting=page.meeting, slots=page.slots,
         agenda_html=agenda_html, token=token, errors=errors or {}, done=request.args.get("done"), zone=zone), status

@@ -334,7 +334,8 @@ def _links(row: OutboxMessage, invitation: Invitation, pending: PendingLinks) ->
 
 
 #: The token of the links in a preview: they open nothing.
-PREVIEW_TOKEN = "EXAMPLE-only-real-emails-carry-working-links"  # nosec B105: a placeholder, not a secret
+#: (A placeholder, not a secret: bandit B105.)
+PREVIEW_TOKEN = "EXAMPLE-only-real-emails-carry-working-links"  # nosec B105
 
 
 def _example_links(row, invitation: Invitation) -> calendars.InviteLinks:
