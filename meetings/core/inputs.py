@@ -153,6 +153,31 @@ def _field_name(name) -> str:
     return _UNSTORABLE.sub("?", str(name))[:60] or "body"
 
 
+def _nesting(raw: bytes) -> int:
+    """How deep ``raw``'s brackets nest, strings skipped: read in one pass, no recursion."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_JSON_DEPTH:
+                    return deepest
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return deepest
+
+
 def _check_json(refuse) -> None:
     raw = request.get_data(cache=True)
     if not raw:
@@ -163,7 +188,13 @@ def _check_json(refuse) -> None:
         raise UnreadableBody(_("The body is nested too deeply (at most %(depth)d levels).",
                            depth=MAX_JSON_DEPTH)) from None
     except ValueError:
-        return  # not JSON at all: the schema's parser answers that, as it always has
+        # Not JSON: the schema's parser answers that, as it always has, unless it is nested
+        # deeply enough to exhaust the parser's recursion there (deeper in the stack than here,
+        # so a body this parser could still refuse as malformed can overflow that one).
+        if _nesting(raw) > MAX_JSON_DEPTH:
+            raise UnreadableBody(_("The body is nested too deeply (at most %(depth)d levels).",
+                                   depth=MAX_JSON_DEPTH)) from None
+        return
     # Walked with a stack, not recursion: the bound is checked before the walk goes deeper.
     stack = [(body, 0, None)]
     while stack:
