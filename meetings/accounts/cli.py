@@ -6,6 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from meetings.accounts import services
+from meetings.core.database import write_intent
 from meetings.core.errors import DomainError
 from meetings.extensions import db
 
@@ -21,9 +22,12 @@ users = AppGroup("users", help="Create users and API tokens.")
               help="Language of their pages (default: follow their browser).")
 def create_user_command(email: str, role: str, password: str, name: str, language: str | None) -> None:
     """Create a user who can log in."""
+    # A read then a write: on SQLite the write lock is taken up front (write_intent), or a
+    # scheduler's write in between fails the command at once with "database is locked".
     try:
-        user = services.create_user(email, role, password, name, language=language)
-        db.session.commit()
+        with write_intent():
+            user = services.create_user(email, role, password, name, language=language)
+            db.session.commit()
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(error.message) from None
@@ -36,8 +40,9 @@ def create_user_command(email: str, role: str, password: str, name: str, languag
 def token_command(email: str, name: str) -> None:
     """Print a new API token for EMAIL (the last line is the token)."""
     try:
-        raw = services.issue_api_token(email, name)
-        db.session.commit()
+        with write_intent():
+            raw = services.issue_api_token(email, name)
+            db.session.commit()
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(error.message) from None
