@@ -5,6 +5,7 @@ switch language for a reader whose browser asks for the other one."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from meetings.accounts.services import create_user
 from meetings.extensions import db
@@ -28,7 +29,7 @@ def test_an_organizer_works_in_chinese(live_server, new_page, console):
     page.get_by_label("邮箱").fill("zhao.min@example.com")
     page.get_by_label("密码").fill("organizer password")
     page.get_by_role("button", name="登录").click()
-    assert page.get_by_role("heading", name="即将召开").is_visible()
+    expect(page.get_by_role("heading", name="即将召开")).to_be_visible()
     page.get_by_role("link", name="新建会议").first.click()
 
     page.get_by_label("标题", exact=True).fill("Mid-year operation meeting")
@@ -41,9 +42,9 @@ def test_an_organizer_works_in_chinese(live_server, new_page, console):
     assert "结束时间必须晚于开始时间" in page.locator("#end_time-error").inner_text()  # at its field, in Chinese
     page.get_by_label("结束时间", exact=True).fill("17:30")
     page.get_by_role("button", name="创建草稿").click()
-    assert page.get_by_role("heading", name="会场", exact=True).is_visible()
-    assert page.get_by_text("会议已创建为草稿").is_visible()
-    assert page.locator(".meeting-line").get_by_text("年中经营工作会").is_visible()
+    expect(page.get_by_role("heading", name="会场", exact=True)).to_be_visible()
+    expect(page.get_by_text("会议已创建为草稿")).to_be_visible()
+    expect(page.locator(".meeting-line").get_by_text("年中经营工作会")).to_be_visible()
     assert f"{NEXT_YEAR}年7月15日 14:00–17:30 (北京时间)" in page.locator(".meeting-line").inner_text()
     assert db.session.query(Meeting).one().title_zh == "年中经营工作会"
     assert console.errors == []
@@ -60,25 +61,25 @@ def test_a_participant_answers_and_a_site_host_calls_the_roll_in_chinese(api, li
     participant = new_page(**PHONE)
     participant.goto(f"{live_server}/rsvp/{rsvp}")
     assert participant.locator("html").get_attribute("lang") == "zh-Hans"
-    assert participant.get_by_role("heading", name="年中经营工作会").is_visible()
-    assert participant.get_by_text("您是否参会？").is_visible()
+    expect(participant.get_by_role("heading", name="年中经营工作会")).to_be_visible()
+    expect(participant.get_by_text("您是否参会？")).to_be_visible()
     assert "(中欧夏令时间)" in participant.locator("#meeting-time").inner_text()  # Sanne lives in Amsterdam
     participant.get_by_role("button", name="接受").click()
-    assert participant.get_by_text("谢谢，您的回复已记录。").is_visible()
+    expect(participant.get_by_text("谢谢，您的回复已记录。")).to_be_visible()
     assert participant.locator("#current-answer").inner_text().strip().startswith("接受")
 
     host = new_page(**PHONE)
     host.goto(f"{live_server}/join/{site_token(sites['rotterdam'])}")
-    assert host.get_by_role("button", name="加入视频会议").is_visible()
+    expect(host.get_by_role("button", name="加入视频会议")).to_be_visible()
     assert "03:00–06:00 (中欧夏令时间)" in host.locator("#site-time").inner_text()
     assert "年" in host.locator("time.local-time").inner_text()  # the device's time, in the page's language
-    assert host.get_by_text("Sanne Visser").is_visible()
+    expect(host.get_by_text("Sanne Visser")).to_be_visible()
     host.get_by_role("link", name=re.compile("点名")).click()
     host.get_by_label(re.compile("Sanne Visser")).check()
     host.get_by_label("名单外到会人数").fill("2")
     host.get_by_role("button", name="保存点名结果").click()
-    assert host.get_by_text("已记录：新到 1 人。").is_visible()
-    assert host.get_by_text("名单外到会 2 人。").is_visible()
+    expect(host.get_by_text("已记录：新到 1 人。")).to_be_visible()
+    expect(host.get_by_text("名单外到会 2 人。")).to_be_visible()
 
     db.session.expire_all()
     sanne = db.session.get(Invitation, guest.id)
@@ -93,11 +94,11 @@ def test_a_reader_switches_a_link_page_to_the_other_language(api, live_server, n
     db.session.commit()
     page = new_page(viewport={"width": 390, "height": 844}, is_mobile=True, locale="en-GB")
     page.goto(f"{live_server}/rsvp/{rsvp}")
-    assert page.get_by_text("Will you attend?").is_visible()
+    expect(page.get_by_text("Will you attend?")).to_be_visible()
     page.get_by_role("link", name="中文").click()
-    assert page.get_by_text("您是否参会？").is_visible()
+    expect(page.get_by_text("您是否参会？")).to_be_visible()
     page.get_by_role("button", name="暂定").click()  # the answer keeps the page in Chinese
-    assert page.get_by_text("谢谢，您的回复已记录。").is_visible()
+    expect(page.get_by_text("谢谢，您的回复已记录。")).to_be_visible()
     page.get_by_role("link", name="English").click()
     assert page.locator("#current-answer").inner_text().strip().startswith("maybe")
     assert console.errors == []

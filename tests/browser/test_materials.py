@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from meetings.extensions import db
 from tests.factories import deliver
@@ -34,14 +35,14 @@ def test_a_speaker_uploads_from_the_emailed_link_on_a_phone(live_server, new_pag
     phone = new_page(**PHONE)
     phone.goto(rsvp)
     phone.get_by_role("link", name="Your materials: upload or replace").click()
-    assert phone.get_by_role("heading", name="Your materials").is_visible()
+    expect(phone.get_by_role("heading", name="Your materials")).to_be_visible()
     assert phone.locator("#due").inner_text().startswith("Please upload by")
-    assert phone.get_by_text("Nothing uploaded yet.").is_visible()
+    expect(phone.get_by_text("Nothing uploaded yet.")).to_be_visible()
     phone.get_by_label("Your file").set_input_files(str(report))
     phone.get_by_role("button", name="Upload").click()
-    assert phone.locator("#uploaded").is_visible()
+    expect(phone.locator("#uploaded")).to_be_visible()
     assert "上半年经营报告.pdf" in phone.locator(".uploaded").inner_text()
-    assert phone.get_by_role("button", name="Replace", exact=True).is_visible()
+    expect(phone.get_by_role("button", name="Replace", exact=True)).to_be_visible()
     # Fits the phone: nothing wider than the screen.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     SCREENS.mkdir(parents=True, exist_ok=True)
@@ -51,10 +52,10 @@ def test_a_speaker_uploads_from_the_emailed_link_on_a_phone(live_server, new_pag
     db.session.expire_all()
     chair = new_page(**PHONE)
     chair.goto(f"{live_server}/rsvp/{cast.rsvp_token(cast.chair)}")
-    assert chair.locator("#materials").get_by_text("Shanghai branch").is_visible()
+    expect(chair.locator("#materials").get_by_text("Shanghai branch")).to_be_visible()
     host = new_page(viewport={"width": 1280, "height": 800})
     host.goto(f"{live_server}/join/{cast.site_token()}")
-    assert host.get_by_role("heading", name="What Rotterdam shows").is_visible()
+    expect(host.get_by_role("heading", name="What Rotterdam shows")).to_be_visible()
     with host.expect_download() as download:
         host.locator("#materials").get_by_role("link", name="Shanghai branch").click()
     assert download.value.suggested_filename == "上半年经营报告.pdf"

@@ -135,7 +135,7 @@ def test_the_secretarys_day(live_server, new_page, console, smtp):
     assert owner_phone.locator("#action-title").inner_text() == "制定旧生产线关停方案"
     owner_phone.get_by_label("进展").fill("方案初稿已完成，正在征求意见")
     owner_phone.get_by_role("button", name="报告进展").click()
-    assert owner_phone.locator("#action-result").is_visible()
+    expect(owner_phone.locator("#action-result")).to_be_visible()
     assert "方案初稿已完成" in owner_phone.locator("#action-log").inner_text()
     assert owner_phone.evaluate("document.documentElement.scrollWidth") <= 390
 

@@ -6,6 +6,7 @@ import re
 
 import openpyxl
 import pytest
+from playwright.sync_api import expect
 
 from meetings.accounts.services import create_user
 from meetings.extensions import db
@@ -48,7 +49,7 @@ def test_build_publish_answer_and_roll_call(live_server, new_page, console, smtp
     page.get_by_label("Ends", exact=True).fill("17:30")
     page.get_by_label("Time zone").fill("Asia/Shanghai")
     page.get_by_role("button", name="Create the draft").click()
-    assert page.get_by_role("heading", name="Sites").is_visible()
+    expect(page.get_by_role("heading", name="Sites")).to_be_visible()
 
     page.get_by_label("Name").fill("Main hall, HQ 12F")
     page.get_by_label("Kind").select_option("main")
@@ -59,7 +60,7 @@ def test_build_publish_answer_and_roll_call(live_server, new_page, console, smtp
     page.get_by_label("Time zone").fill("Europe/Amsterdam")
     page.get_by_label("Host (email)").fill("daan@roof.example.nl")
     page.get_by_role("button", name="Add the site").click()
-    assert page.get_by_text("Europe/Amsterdam").first.is_visible()
+    expect(page.get_by_text("Europe/Amsterdam").first).to_be_visible()
     assert page.get_by_role("cell", name="08:00–11:30").count() == 0 or True
 
     page.get_by_role("link", name="Next: the agenda").click()
@@ -81,14 +82,14 @@ def test_build_publish_answer_and_roll_call(live_server, new_page, console, smtp
     page.get_by_role("button", name="Add the item").click()
     assert "overlaps" in page.locator("#start_time-error").inner_text()  # shown at its field
     page.goto(page.url.split("?")[0])
-    assert page.get_by_text("14:40–14:55").is_visible()
+    expect(page.get_by_text("14:40–14:55")).to_be_visible()
 
     page.get_by_role("link", name="Invitations").first.click()
     page.get_by_label("Role tags").fill("vice-director-and-above")
     page.get_by_role("button", name=re.compile("Invite")).click()
-    assert page.get_by_text("3 people match").is_visible()
+    expect(page.get_by_text("3 people match")).to_be_visible()
     page.get_by_role("button", name=re.compile("Invite these 3 people")).click()
-    assert page.get_by_text("3 invited or updated").is_visible()
+    expect(page.get_by_text("3 invited or updated")).to_be_visible()
 
     page.get_by_role("link", name="Preview").first.click()
     page.locator("select#role").select_option("site_host")
@@ -98,7 +99,7 @@ def test_build_publish_answer_and_roll_call(live_server, new_page, console, smtp
 
     page.get_by_role("link", name="Overview").click()
     page.get_by_role("button", name=re.compile("Publish: send 5 invitations")).click()
-    assert page.get_by_text("5 invitations are on their way").is_visible()
+    expect(page.get_by_text("5 invitations are on their way")).to_be_visible()
 
     deliver_due()
     mails = {m.rcpt_tos[0]: m for m in smtp.mailbox.wait_for(5)}
@@ -107,20 +108,20 @@ def test_build_publish_answer_and_roll_call(live_server, new_page, console, smtp
 
     participant = new_page(viewport={"width": 390, "height": 844}, is_mobile=True)  # a phone
     participant.goto(link_in(mails["wang.fang@example.com"], "rsvp"))
-    assert participant.get_by_text("participant").is_visible()
+    expect(participant.get_by_text("participant")).to_be_visible()
     participant.get_by_role("button", name="Accept").click()
-    assert participant.get_by_text("your answer is recorded").is_visible()
+    expect(participant.get_by_text("your answer is recorded")).to_be_visible()
     assert participant.locator("#current-answer").inner_text().strip().startswith("accepted")
 
     host = new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
     host.goto(link_in(mails["daan@roof.example.nl"], "join"))
-    assert host.get_by_text("08:00–11:30").first.is_visible()  # Rotterdam's own time, summer
-    assert host.get_by_text("Emma Visser").is_visible()  # expected at this site
+    expect(host.get_by_text("08:00–11:30").first).to_be_visible()  # Rotterdam's own time, summer
+    expect(host.get_by_text("Emma Visser")).to_be_visible()  # expected at this site
     host.get_by_role("link", name=re.compile("Roll call")).click()
     host.get_by_label(re.compile("Emma Visser")).check()
     host.get_by_label("Others present (not on the list)").fill("2")
     host.get_by_role("button", name="Save the roll call").click()
-    assert host.get_by_text("Recorded: 1 newly present").is_visible()
+    expect(host.get_by_text("Recorded: 1 newly present")).to_be_visible()
 
     db.session.expire_all()
     emma = db.session.query(Invitation).join(Invitation.person).filter_by(email="emma@roof.example.nl").one()
