@@ -46,13 +46,17 @@ run: $(STAMP) $(COMPILED)
 	$(BIN)/flask demo --if-empty
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-## chromium: Debian's chromium for the browser tests (they are skipped, saying so, without it)
+## chromium: Debian's chromium for the browser tests (they are skipped, saying so, without it), with
+## what they print and read through: poppler-utils (pdftoppm turns the printed minutes into a picture)
+## and fonts-noto-cjk (Chinese pages render in a real font, not boxes)
+BROWSER_PACKAGES := chromium poppler-utils fonts-noto-cjk
 chromium:
-	@command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || \
-	  (apt-get install -y -qq chromium >/dev/null 2>&1 || \
-	   (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1) || \
-	   sudo -n apt-get install -y -qq chromium >/dev/null 2>&1) || \
-	  echo "chromium could not be installed here: the browser tests will be skipped"
+	@(command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium) && command -v pdftoppm >/dev/null 2>&1 && \
+	  test -d /usr/share/fonts/opentype/noto || \
+	  (apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null 2>&1 || \
+	   (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null 2>&1) || \
+	   sudo -n apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null 2>&1) || \
+	  echo "chromium, poppler-utils or fonts-noto-cjk could not be installed here: the browser tests will be skipped or fail, saying so"
 
 ## nginx: Debian's nginx and redis-server for the system suite (tests/system), which starts the
 ## product as deployed; without them it fails, saying so
