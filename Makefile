@@ -75,10 +75,11 @@ test: $(STAMP) $(COMPILED) chromium nginx
 test-postgres: $(STAMP) $(COMPILED) chromium
 	$(BIN)/python -m tests.pg_suite $(PYTEST_ARGS)
 
-## check: the linter (ruff: pyflakes, import order, bugbear; ruff.toml) and the security linter
-## (bandit) over the code; each must report nothing
+## check: the linter (ruff: pyflakes, import order, bugbear; ruff.toml), the type checker (mypy;
+## mypy.ini) and the security linter (bandit) over the code; each must report nothing
 check: $(CI_STAMP)
 	$(BIN)/ruff check meetings
+	$(BIN)/mypy meetings
 	$(BIN)/bandit -q -r meetings
 
 ## audit: known vulnerabilities in the pinned dependencies. --strict: a dependency that cannot be

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from typing import cast
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from config import Config
 
@@ -44,8 +46,9 @@ def create_app(config: Config | None = None, instance_path: str | None = None) -
     from meetings.core.schemas import BoundedIntegerConverter
 
     app.url_map.converters["int"] = BoundedIntegerConverter
-    app.json.sort_keys = False
-    app.json.ensure_ascii = False
+    json = cast(DefaultJSONProvider, app.json)  # Flask's own provider: app.json_provider_class is not changed
+    json.sort_keys = False
+    json.ensure_ascii = False
     os.makedirs(app.instance_path, exist_ok=True)
     _configure_database_url(app)
     _configure_secret_key(app)
@@ -57,7 +60,7 @@ def create_app(config: Config | None = None, instance_path: str | None = None) -
     _trust_proxy(app)
     from meetings import devmail
 
-    devmail.init_app(app, serving=_is_serving_process(app) and app.config.get("SCHEDULER_ENABLED"))
+    devmail.init_app(app, serving=_is_serving_process(app) and bool(app.config.get("SCHEDULER_ENABLED")))
     if app.config.get("SCHEDULER_ENABLED") and _is_serving_process(app):
         from meetings.outbox.scheduler import start_in_process
 
@@ -96,7 +99,8 @@ def _trust_proxy(app: Flask) -> None:
     if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+        # Flask's documented way to add WSGI middleware; its stubs declare wsgi_app a plain method.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def _configure_database_url(app: Flask) -> None:

@@ -109,10 +109,10 @@ def demo_day(today: date) -> date:
 def load_demo(today: date | None = None) -> dict:
     """Load the demo group and meeting if they are missing; returns what was created."""
     created = {"people": 0, "users": 0, "meeting": False}
-    unit_by_name = {}
+    unit_by_name: dict = {}
     for name, kind, parent, zone in UNITS:
-        unit = directory.get_or_create_unit(name, kind=kind, parent=unit_by_name.get(parent), timezone=zone)
-        unit_by_name[name] = unit
+        unit_by_name[name] = directory.get_or_create_unit(name, kind=kind, parent=unit_by_name.get(parent),
+                                                          timezone=zone)
     for name, email, unit, title, tags, language in PEOPLE:
         if directory.get_person_by_email(email) is None:
             directory.create_person({"name": name, "email": email, "unit": unit, "title": title,

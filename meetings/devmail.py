@@ -118,7 +118,7 @@ def inline_images(mail: email.message.EmailMessage, html: str) -> str:
     for part in mail.walk():
         content_id = (part.get("Content-ID") or "").strip("<> ")
         if content_id and part.get_content_maintype() == "image" and f"cid:{content_id}" in html:
-            data = base64.b64encode(part.get_payload(decode=True)).decode("ascii")
+            data = base64.b64encode(part.get_content()).decode("ascii")
             html = html.replace(f"cid:{content_id}", f"data:{part.get_content_type()};base64,{data}")
     return html
 

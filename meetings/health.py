@@ -43,7 +43,7 @@ def readyz():
     """Ready to serve: database, schema and scheduler. 503 with the reasons otherwise."""
     from meetings.outbox.scheduler import latest_heartbeat
 
-    checks = {}
+    checks: dict[str, dict] = {}
     try:
         db.session.execute(sa.text("SELECT 1"))
         checks["database"] = {"ok": True}

@@ -10,7 +10,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meetings.core.db import UTCDateTime, enum_column, utcnow
-from meetings.extensions import db
+from meetings.extensions import Model
 
 
 class UserRole(enum.StrEnum):
@@ -20,7 +20,7 @@ class UserRole(enum.StrEnum):
     ORGANIZER = "organizer"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """Someone who logs in to organize meetings or administer the service."""
 
     __tablename__ = "users"
@@ -68,7 +68,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.email} {self.role}>"
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for the JSON API; only its SHA-256 is kept."""
 
     __tablename__ = "api_tokens"
@@ -93,7 +93,7 @@ class ApiToken(db.Model):
         return f"<ApiToken {self.id} of user {self.user_id}>"
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Something an organizer or admin did (or the system did for them): who, what, when."""
 
     __tablename__ = "audit_events"

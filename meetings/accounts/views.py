@@ -81,7 +81,7 @@ def login():
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        user = services.authenticate(form.email.data or "", form.password.data or "")  # both required
         if user is None:
             error = _("Wrong email or password.")
         else:

@@ -29,7 +29,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import sqlalchemy as sa
 import xlsxwriter
@@ -82,7 +82,9 @@ def parse_filters(meeting: Meeting, query: dict) -> Filters:
         if site_id not in site_ids:
             raise InvalidInput(f"The meeting has no site with id {site_id}.", "site")
         filters.site_ids.append(site_id)
-    for name, enum, target in (("role", Role, filters.roles), ("response", Response, filters.responses)):
+    enums: tuple[tuple[str, type[Role] | type[Response], list], ...] = (
+        ("role", Role, filters.roles), ("response", Response, filters.responses))
+    for name, enum, target in enums:
         for value in query.get(name) or []:
             try:
                 target.append(enum(value))
@@ -142,7 +144,7 @@ def headers() -> dict[str, str]:
 def value_words() -> dict[str, dict[str, str]]:
     """The words of the role, mode, response and check-in columns by stored value, in the
     language being rendered (`templates/_labels.txt`, which emails use too)."""
-    words = current_app.jinja_env.get_template("_labels.txt").module
+    words: Any = current_app.jinja_env.get_template("_labels.txt").module  # the template's macros
     return {"role": {role.value: str(words.role(role.value)) for role in Role},
             "mode": {mode.value: str(words.mode(mode.value)) for mode in Mode},
             "response": {response.value: str(words.response(response.value)) for response in Response},

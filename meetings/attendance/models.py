@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from meetings.core.db import UTCDateTime, enum_column, utcnow
-from meetings.extensions import db
+from meetings.extensions import Model
 
 
 class CheckinMethod(enum.StrEnum):
@@ -21,7 +21,7 @@ class CheckinMethod(enum.StrEnum):
     MANUAL = "manual"        # an organizer recorded it
 
 
-class CheckIn(db.Model):
+class CheckIn(Model):
     """One record of attendance. The first for an invitation counts (it sets the invitation's
     ``checked_in_at`` and is marked ``counted``); later ones are kept as a log. A row without an
     invitation is a site's: its room joined, or its host counted people who were not on the list

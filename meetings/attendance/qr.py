@@ -20,6 +20,7 @@ from __future__ import annotations
 import struct
 import zlib
 from functools import lru_cache
+from typing import Any
 
 import segno
 
@@ -31,7 +32,7 @@ MASK = 0
 BORDER = 4
 #: Pixels per module in the PNG: 8 makes each module one byte of a 1-bit row.
 SCALE = 8
-_FIXED = {"mode": "byte", "error": ERROR, "boost_error": False, "mask": MASK}
+_FIXED: dict[str, Any] = {"mode": "byte", "error": ERROR, "boost_error": False, "mask": MASK}
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # One module per byte in the matrices below (1 dark, 0 light); in a 1-bit grayscale PNG row a
 # byte of 8 pixels is 0x00 for dark and 0xFF for light.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -11,7 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from meetings.accounts import audit
 from meetings.attendance.models import CheckIn, CheckinMethod
-from meetings.core.db import utcnow
+from meetings.core.db import rowcount, utcnow
 from meetings.core.errors import Conflict, InvalidInput
 from meetings.core.i18n import format_when
 from meetings.extensions import db
@@ -85,9 +86,9 @@ def check_in(invitation: Invitation, method: CheckinMethod | str, *, at: datetim
         require_checkin_window(invitation.meeting, site.timezone if site is not None else None)
     at = at or utcnow()
     site_id = site.id if site is not None else invitation.site_id
-    first = db.session.execute(
+    first = rowcount(db.session.execute(
         sa.update(Invitation).where(Invitation.id == invitation.id, Invitation.checked_in_at.is_(None))
-        .values(checked_in_at=at).execution_options(synchronize_session=False)).rowcount == 1
+        .values(checked_in_at=at).execution_options(synchronize_session=False))) == 1
     db.session.add(CheckIn(meeting_id=invitation.meeting_id, invitation_id=invitation.id, site_id=site_id,
                            method=method, at=at, counted=first, recorded_by_user_id=user.id if user else None,
                            recorded_by_person_id=person.id if person else None))
@@ -107,10 +108,10 @@ def undo_roll_call(invitation: Invitation, *, person=None) -> bool:
     """Take back a roll-call tick (the host ticked the wrong name): the roll-call check-in that
     counted no longer counts, and the person is not checked in. Check-ins made otherwise (QR,
     join, an organizer) are not undone here. Returns whether anything was undone."""
-    undone = db.session.execute(
+    undone = rowcount(db.session.execute(
         sa.update(CheckIn).where(CheckIn.invitation_id == invitation.id, CheckIn.counted,
                                  CheckIn.method == CheckinMethod.ROLL_CALL)
-        .values(counted=False).execution_options(synchronize_session=False)).rowcount == 1
+        .values(counted=False).execution_options(synchronize_session=False))) == 1
     if undone:
         db.session.execute(sa.update(Invitation).where(Invitation.id == invitation.id)
                            .values(checked_in_at=None).execution_options(synchronize_session=False))
@@ -126,7 +127,7 @@ def counted_methods(invitation_ids: list[int]) -> dict[int, CheckinMethod]:
         return {}
     rows = db.session.execute(sa.select(CheckIn.invitation_id, CheckIn.method)
                               .where(CheckIn.invitation_id.in_(invitation_ids), CheckIn.counted))
-    return {invitation_id: method for invitation_id, method in rows}
+    return {invitation_id: method for invitation_id, method in rows if invitation_id is not None}
 
 
 def site_joined(site: Site, *, at: datetime | None = None) -> None:
@@ -153,7 +154,7 @@ def record_head_count(site: Site, count, *, person=None, user=None) -> CheckIn:
 
 
 def record_roll_call(site: Site, present: list[Invitation], head_count=None, *, person=None,
-                     absent: list[Invitation] = ()) -> int:
+                     absent: Sequence[Invitation] = ()) -> int:
     """A site host's roll call: ``present`` (people of ``site``) checked in, ``absent`` ones'
     roll-call ticks taken back (`undo_roll_call`), and the head count of the others when given
     (None or ""). Only in the check-in window. Returns how many were checked in for the first time."""
@@ -173,4 +174,4 @@ def latest_head_counts(meeting_id: int) -> dict[int, int]:
               .where(CheckIn.meeting_id == meeting_id, CheckIn.head_count.is_not(None))
               .group_by(CheckIn.site_id).subquery())
     rows = db.session.execute(sa.select(CheckIn.site_id, CheckIn.head_count).join(latest, latest.c.id == CheckIn.id))
-    return {site_id: count for site_id, count in rows}
+    return {site_id: count for site_id, count in rows if site_id is not None and count is not None}

@@ -55,12 +55,19 @@ class JoinContext:
     def is_site_link(self) -> bool:
         return self.link.purpose == LinkPurpose.SITE
 
+    @property
+    def link_site(self) -> Site:
+        """The site of a site link, which is always there (a person's may have none)."""
+        if self.site is None:
+            abort(404)
+        return self.site
+
     def expected(self) -> list[Invitation]:
         """Who is expected at the site (site links only: a personal link shows no one else)."""
         if not self.is_site_link:
             return []
         return list(db.session.scalars(
-            sa.select(Invitation).where(Invitation.site_id == self.site.id, Invitation.removed_at.is_(None))
+            sa.select(Invitation).where(Invitation.site_id == self.link_site.id, Invitation.removed_at.is_(None))
             .order_by(Invitation.id)))
 
 
@@ -109,7 +116,7 @@ def join(token: str):
     if context.invitation is not None:
         attendance.check_in(context.invitation, "join_link")
     else:
-        attendance.site_joined(context.site)
+        attendance.site_joined(context.link_site)
     db.session.commit()
     return redirect(target, code=303)
 
@@ -130,12 +137,12 @@ def roll_call_page(token: str):
 def _render_roll_call(context: JoinContext, token: str, *, head_count=None, errors=None, message=None,
                       saved=None, others=None, status: int = 200):
     if head_count is None:
-        head_count = attendance.latest_head_counts(context.meeting.id).get(context.site.id)
+        head_count = attendance.latest_head_counts(context.meeting.id).get(context.link_site.id)
     expected = context.expected()
     methods = attendance.counted_methods([invitation.id for invitation in expected])
     if message is None and request.method == "GET":
         try:
-            attendance.require_checkin_window(context.meeting, context.site.timezone)
+            attendance.require_checkin_window(context.meeting, context.link_site.timezone)
         except DomainError as error:  # said before anyone ticks a box
             message = error.message
     return render_template("conferencing/roll_call.html", ctx=context, meeting=context.meeting, site=context.site,
@@ -159,8 +166,8 @@ def roll_call(token: str):
     head_count = request.form.get("head_count", "").strip()
     try:
         undone = sum(invitation.checked_in_at is not None for invitation in absent)
-        newly = attendance.record_roll_call(context.site, [expected[i] for i in present], head_count,
-                                            person=context.site.host, absent=absent)
+        newly = attendance.record_roll_call(context.link_site, [expected[i] for i in present], head_count,
+                                            person=context.link_site.host, absent=absent)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()

@@ -47,7 +47,7 @@ def insert_rows(table: sa.Table, rows: Sequence[dict], *, key: str | None = None
         return {}
     options = options or {}
     names = list(rows[0])
-    ids = {}
+    ids: dict = {}
     for part in chunks(rows, CHUNK * 4):
         if on_postgresql():
             values = _arrays(table, part, names)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase
@@ -21,6 +22,16 @@ class Base(DeclarativeBase):
     """Declarative base for every model of the app."""
 
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    if TYPE_CHECKING:
+        # Every model here is mapped to a Table (none to a join or a select); DeclarativeBase types
+        # __table__ as any FromClause, which sa.insert and sa.update do not take.
+        __table__: ClassVar[sa.Table]
+
+
+def rowcount(result: sa.Result[Any]) -> int:
+    """The number of rows an UPDATE or DELETE run by `Session.execute` matched. For those statements
+    it returns a `CursorResult`, but its annotation says only `Result`, which has no rowcount."""
+    return cast(sa.CursorResult[Any], result).rowcount
 
 
 def utcnow() -> datetime:
@@ -93,7 +104,9 @@ def insert_ignoring_duplicates(model, conflict_columns: list[str]):
     from meetings.extensions import db
 
     if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(model).on_conflict_do_nothing(index_elements=conflict_columns)
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(model).on_conflict_do_nothing(index_elements=conflict_columns)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(model).on_conflict_do_nothing(index_elements=conflict_columns)

@@ -135,7 +135,8 @@ def register_error_handlers(app: Flask) -> None:
         data = getattr(error, "data", None)
         fields = _flatten_webargs_messages(data.get("messages") if isinstance(data, dict) else None)
         message = str(_STATUS_MESSAGES.get(status) or error.description or error.name)
-        if status == 429 and getattr(error, "limit", None) is not None and error.limit.error_message:
+        limit = getattr(error, "limit", None)  # Flask-Limiter's RateLimitExceeded carries its limit
+        if status == 429 and limit is not None and limit.error_message:
             message = str(error.description)  # the limit says why (Flask-Limiter resolved it)
         if fields.get("json") == ["Invalid JSON body."]:
             message, fields = _("The body is not valid JSON."), {}
@@ -146,8 +147,9 @@ def register_error_handlers(app: Flask) -> None:
         headers = {}
         if status == 401:
             headers["WWW-Authenticate"] = 'Bearer realm="meetings"'
-        if status == 405 and getattr(error, "valid_methods", None):
-            headers["Allow"] = ", ".join(error.valid_methods)
+        valid_methods = getattr(error, "valid_methods", None)  # MethodNotAllowed's, when it knows them
+        if status == 405 and valid_methods:
+            headers["Allow"] = ", ".join(valid_methods)
         if status == 429 and error.response is not None and "Retry-After" in error.response.headers:
             headers["Retry-After"] = error.response.headers["Retry-After"]
         return error_response(status, message, fields, headers)

@@ -38,7 +38,7 @@ def shows_secret(view: Callable) -> Callable:
         after_this_request(_no_store)
         return view(*args, **kwargs)
 
-    marked.shows_secret = True
+    vars(marked)["shows_secret"] = True  # a function attribute, which mypy cannot declare
     return marked
 
 
@@ -58,7 +58,7 @@ def init_app(app: Flask) -> None:
                 ("Permissions-Policy", "camera=(), microphone=(), geolocation=()")]
     if https:
         defaults.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
-    defaults = tuple((name.lower(), name, value) for name, value in defaults)
+    by_key = tuple((name.lower(), name, value) for name, value in defaults)
 
     @app.before_request
     def _start():
@@ -70,7 +70,7 @@ def init_app(app: Flask) -> None:
     def _finish(response):
         headers = response.headers
         present = {name.lower() for name, _ in headers.items()}
-        headers.extend([(name, value) for key, name, value in defaults if key not in present])
+        headers.extend([(name, value) for key, name, value in by_key if key not in present])
         request_id = g.get("request_id")
         if request_id:
             headers["X-Request-ID"] = request_id

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import Any
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_time, get_timezone_name
@@ -50,8 +51,8 @@ def select_locale() -> str:
         # and people without accounts, skip looking for a user.
         user = g.get("api_caller") or (current_user if request.cookies else None)
         chosen = getattr(user, "language", None) if user else None
-        if normalize_language(chosen):
-            return normalize_language(chosen)
+        if chosen_language := normalize_language(chosen):
+            return chosen_language
         for offered, _quality in request.accept_languages:
             language = normalize_language(offered)
             if language:
@@ -92,7 +93,7 @@ def current_language() -> str:
     return language
 
 
-def language_args() -> dict[str, str]:
+def language_args() -> dict[str, Any]:
     """This request's ``?lang=`` as ``url_for`` keywords, for the next link page's address: those
     pages keep no cookie, so a reader's switch travels in the URL (empty when there is none)."""
     asked = normalize_language(request.args.get("lang")) if has_request_context() else None
@@ -211,7 +212,9 @@ def init_app(app: Flask) -> None:
                           os.path.join(os.path.dirname(app.root_path), "translations"))
     babel.init_app(app, locale_selector=select_locale, default_locale=default)
     # The same callables Flask-Babel installs, reading the catalog found once per language.
-    app.jinja_env.install_gettext_callables(
+    # jinja2.ext.i18n (which Flask-Babel adds) sets this method on the Environment at run time;
+    # Environment's own annotations cannot declare it.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda string: _catalog().ugettext(string),
         ngettext=lambda singular, plural, n: _catalog().ungettext(singular, plural, n),
         pgettext=lambda context, string: _catalog().upgettext(context, string),

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from flask import Flask, Request, request
 from flask_babel import gettext as _
@@ -50,7 +51,9 @@ class BoundedParams(ImmutableMultiDict):
     `InvalidInput` naming the argument (422), as a bad JSON field is.
     """
 
-    def get(self, key, default=None, type=None):  # noqa: A002 (werkzeug's own parameter name)
+    # ``type`` is werkzeug's own parameter name. Its overloads put it second, where its get() takes
+    # ``default``: no signature that matches the real one satisfies them.
+    def get(self, key: Any, default: Any = None, type: Any = None) -> Any:  # type: ignore[override]  # noqa: A002
         """``MultiDict.get``, with ``type=int`` bounded to ``±MAX_INT``."""
         if type is int:
             return super().get(key, default, type=_bounded_int(key))

@@ -22,9 +22,10 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, Response, current_app, g, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.http import generate_etag
 
 _EXTENSION = "meetings_page_cache"
@@ -105,13 +106,15 @@ def json_answer(name: str, version: Hashable, dump: Callable[[], object]) -> Res
         # Read after ``version`` was: never older than it. (Newer, kept under the older version,
         # is only ever shown to requests that read that version while the change committed.)
         data = dump()
-        body = current_app.json.response(data).get_data()
+        # Flask's own provider, whose response() is annotated with Werkzeug's sans-IO Response
+        # but returns the app's response_class.
+        body = cast(Response, current_app.json.response(data)).get_data()
         return body, generate_etag(body)
 
     body, etag = kept((name, request.full_path, version), render)
     if etag in request.if_none_match:
         response = current_app.response_class(status=304)
     else:
-        response = current_app.response_class(body, mimetype=current_app.json.mimetype)
+        response = current_app.response_class(body, mimetype=cast(DefaultJSONProvider, current_app.json).mimetype)
     response.set_etag(etag)
     return response

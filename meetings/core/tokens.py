@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from typing import TypeGuard
 
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
 
@@ -24,6 +25,6 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-def plausible_token(raw: str | None) -> bool:
+def plausible_token(raw: str | None) -> TypeGuard[str]:
     """Whether ``raw`` could be one of ours at all; saves a query on junk."""
-    return bool(raw) and bool(_TOKEN_SHAPE.match(raw))
+    return bool(raw and _TOKEN_SHAPE.match(raw))

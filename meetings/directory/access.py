@@ -95,7 +95,7 @@ def person_access(action: str) -> Callable:
                 require_may_change(_caller(), get_person(person_id))
             return view(*args, **kwargs)
 
-        checked.person_access = action
+        vars(checked)["person_access"] = action  # a function attribute, which mypy cannot declare
         return checked
 
     return decorate

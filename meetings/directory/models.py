@@ -8,10 +8,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meetings.core.db import UTCDateTime, utcnow
-from meetings.extensions import db
+from meetings.extensions import Model
 
 
-class Unit(db.Model):
+class Unit(Model):
     """A part of the group: the headquarters, a member enterprise, a branch (a tree)."""
 
     __tablename__ = "units"
@@ -36,7 +36,7 @@ class Unit(db.Model):
         return f"<Unit {self.id} {self.name!r}>"
 
 
-class Person(db.Model):
+class Person(Model):
     """Someone who can be invited."""
 
     __tablename__ = "people"
@@ -81,7 +81,7 @@ class Person(db.Model):
         return f"<Person {self.id} {self.email}>"
 
 
-class PersonTag(db.Model):
+class PersonTag(Model):
     """One role tag of one person (``vice-director-and-above``, ``enterprise-representative``...)."""
 
     __tablename__ = "person_tags"

@@ -120,6 +120,7 @@ def plan_import(content: bytes, filename: str = "", content_type: str = "", *, u
     few thousand rows, not one per row). A row that would update someone ``user`` may not change
     (`meetings.directory.access`) is an error of that row."""
     rows = read_rows(content, filename, content_type)
+    seen: dict
     checked, errors, seen = [], {}, {}
     for number, data in rows:
         try:

@@ -60,7 +60,7 @@ def get_person_by_email(email: str) -> Person | None:
     return db.session.scalar(sa.select(Person).where(Person.email == comparable_email(email)))
 
 
-def require_person_by_email(email: str, field: str = "email") -> Person:
+def require_person_by_email(email: object, field: str = "email") -> Person:
     """The person with ``email``; `InvalidInput` naming ``field`` when there is none."""
     address = clean_email(email, field)
     person = get_person_by_email(address)
@@ -72,7 +72,7 @@ def require_person_by_email(email: str, field: str = "email") -> Person:
 
 def clean_person_fields(data: dict, *, partial: bool) -> dict:
     """Checked values for the fields present in ``data`` (all required ones unless ``partial``)."""
-    clean = {}
+    clean: dict = {}
     if not partial or "name" in data:
         clean["name"] = clean_text(data.get("name"), "name", required=True)
     if not partial or "email" in data:

@@ -85,7 +85,8 @@ def _count_sheet(archive: zipfile.ZipFile, path: str | None, max_rows: int, max_
         return
     rows = cells = 0
     tail = b""
-    row_tags = cell_tags = ()
+    row_tags: tuple[bytes, ...] = ()
+    cell_tags: tuple[bytes, ...] = ()
     try:
         with archive.open(path) as sheet:
             while chunk := sheet.read(_CHUNK):

@@ -135,6 +135,7 @@ class _TextList(vText):
     """A list of TEXT values (CATEGORIES), each escaped, joined by commas."""
 
     __slots__ = ("items",)
+    items: tuple[str, ...]
 
     def __new__(cls, items: Sequence[str]) -> _TextList:
         self = super().__new__(cls, ",".join(items))
@@ -205,7 +206,7 @@ def _transitions(tz: ZoneInfo, first_year: int, last_year: int) -> list[_Transit
     """The offset changes whose local date falls in the years given, to the second."""
 
     def offset(ts: int) -> timedelta:
-        return datetime.fromtimestamp(ts, tz).utcoffset()
+        return datetime.fromtimestamp(ts, tz).utcoffset() or timedelta(0)  # never None: it is aware
 
     start = int(datetime(first_year, 1, 1, tzinfo=UTC).timestamp()) - 86400
     stop = int(datetime(last_year + 1, 1, 1, tzinfo=UTC).timestamp()) + 86400
@@ -385,8 +386,8 @@ def _vevent(method: str, event: Event) -> VEvent:
     out.add("TRANSP", _one_of(event.transparency, TRANSPARENCIES, "TRANSP"))
     if categories := [c for c in map(_single_line, event.categories) if c]:
         out.add("CATEGORIES", _TextList(categories))
-    if event.url or event.join_url:
-        out.add("URL", _uri(event.url or event.join_url, "URL"))
+    if url := event.url or event.join_url:
+        out.add("URL", _uri(url, "URL"))
     if event.join_url:
         conference = _uri(event.join_url, "Join link")
         conference.params.update(VALUE="URI", FEATURE=["AUDIO", "VIDEO"])

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from meetings.core.db import utcnow
+from meetings.core.db import rowcount, utcnow
 from meetings.core.tokens import hash_token, new_token, plausible_token
 from meetings.core.urls import external_url
 from meetings.extensions import db
@@ -132,7 +132,7 @@ def revoke(purpose: LinkPurpose, **subject) -> int:
         .where(CapabilityLink.purpose == purpose, CapabilityLink.revoked_at.is_(None), *conditions)
         .values(revoked_at=utcnow())
     )
-    return result.rowcount or 0
+    return rowcount(result) or 0
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ def _connect() -> imaplib.IMAP4:
     timeout = config.get("MAIL_TIMEOUT", 30)
     context = ssl.create_default_context()
     if config["IMAP_USE_SSL"]:
-        client = imaplib.IMAP4_SSL(host, port, ssl_context=context, timeout=timeout)
+        client: imaplib.IMAP4 = imaplib.IMAP4_SSL(host, port, ssl_context=context, timeout=timeout)
     else:
         client = imaplib.IMAP4(host, port, timeout=timeout)
         if config["IMAP_STARTTLS"]:
@@ -65,7 +65,7 @@ def _connect() -> imaplib.IMAP4:
 def calendar_replies(raw: bytes) -> list[bytes]:
     """The METHOD:REPLY calendar parts of an email (body parts and .ics attachments)."""
     message = email.message_from_bytes(raw, policy=policy.default)
-    found = []
+    found: list[bytes] = []
     for part in message.walk():
         if part.is_multipart():
             continue
@@ -73,7 +73,7 @@ def calendar_replies(raw: bytes) -> list[bytes]:
         if part.get_content_type() not in ("text/calendar", "application/ics") and not filename.endswith(".ics"):
             continue
         payload = part.get_payload(decode=True) or b""
-        if b"METHOD:REPLY" in payload.upper() and payload not in found:
+        if isinstance(payload, bytes) and b"METHOD:REPLY" in payload.upper() and payload not in found:
             found.append(payload)
     return found
 
@@ -99,8 +99,8 @@ def read_replies() -> MailboxStats:
     client = _connect()
     try:
         client.select(current_app.config["IMAP_FOLDER"])
-        _, data = client.uid("search", None, "UNSEEN")
-        for uid in (data[0] or b"").split():
+        _, data = client.uid("search", "UNSEEN")
+        for uid in (data[0] or b"").decode("ascii").split():  # UIDs are digits
             _, parts = client.uid("fetch", uid, "(BODY.PEEK[])")
             raw = next((p[1] for p in parts if isinstance(p, tuple)), b"")
             stats.messages += 1

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from meetings.core.db import UTCDateTime, enum_column, utcnow
 from meetings.core.roles import Role
 from meetings.directory.models import Person  # noqa: F401  (the relationships name it)
-from meetings.extensions import db
+from meetings.extensions import Model
 from meetings.scheduling import versions  # noqa: F401  (its session hooks, wherever invitations are used)
 from meetings.scheduling.models import SiteKind
 
@@ -39,7 +39,7 @@ class Response(enum.StrEnum):
         return self.value.upper()
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     """A person invited to a meeting, in one role, at one site."""
 
     __tablename__ = "invitations"
@@ -145,7 +145,7 @@ class LinkPurpose(enum.StrEnum):
     FEED = "feed"        # a person's calendar of all their meetings
 
 
-class CapabilityLink(db.Model):
+class CapabilityLink(Model):
     """A secret link sent by email. Only the token's SHA-256 is stored.
 
     A fresh token is made for each email that carries one; all of them work until the link's
@@ -184,7 +184,7 @@ class CapabilityLink(db.Model):
         return f"<CapabilityLink {self.id} {self.purpose}>"
 
 
-class UnappliedReply(db.Model):
+class UnappliedReply(Model):
     """A calendar reply read from the organizer mailbox and not applied (its sender is not the
     attendee it answers for, or it breaks another rule): kept for the meeting's organizers to
     see, rather than dropped silently."""

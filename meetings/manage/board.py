@@ -60,11 +60,11 @@ def board_counts(invitations: list[Invitation]) -> dict:
     return {"by_site": dict(by_site), "by_role": dict(by_role), "total": total}
 
 
-def notifications_by_invitation(meeting_id: int) -> dict[int, list[OutboxMessage]]:
+def notifications_by_invitation(meeting_id: int) -> dict[int | None, list[OutboxMessage]]:
     """Each invitation's emails, newest first (one query)."""
     rows = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.meeting_id == meeting_id)
                               .order_by(OutboxMessage.due_at.desc(), OutboxMessage.id.desc()))
-    grouped: dict[int, list[OutboxMessage]] = defaultdict(list)
+    grouped: dict[int | None, list[OutboxMessage]] = defaultdict(list)
     for row in rows:
         grouped[row.invitation_id].append(row)
     return grouped

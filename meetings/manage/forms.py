@@ -16,7 +16,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; not in its stubs yet
 from wtforms.validators import InputRequired, Optional
 
 ROLE_CHOICES = [SelectChoice(value, label) for value, label in (
@@ -46,12 +46,15 @@ class MeetingForm(FlaskForm):
         """The service's input (times as wall times in the meeting's zone)."""
         day = self.date.data
         end_day = self.end_date.data or day
+        start, end = self.start_time.data, self.end_time.data
+        if day is None or end_day is None or start is None or end is None:
+            raise ValueError("to_data() of a form that did not validate")
         return {
             "title": self.title.data, "title_zh": self.title_zh.data, "description": self.description.data,
             "kind": self.kind.data,
             "timezone": (self.timezone.data or "").strip(),
-            "start": f"{day.isoformat()}T{self.start_time.data.strftime('%H:%M')}",
-            "end": f"{end_day.isoformat()}T{self.end_time.data.strftime('%H:%M')}",
+            "start": f"{day.isoformat()}T{start.strftime('%H:%M')}",
+            "end": f"{end_day.isoformat()}T{end.strftime('%H:%M')}",
         }
 
 
@@ -133,13 +136,13 @@ class InviteForm(FlaskForm):
     def to_data(self) -> dict:
         """The service's input."""
         data = {"role": self.role.data}
-        if (self.email.data or "").strip():
-            data["email"] = self.email.data.strip()
+        if email := (self.email.data or "").strip():
+            data["email"] = email
         tags = [t.strip() for t in (self.tags.data or "").replace(";", ",").split(",") if t.strip()]
         if tags:
             data["tags"] = tags
-        if (self.unit.data or "").strip():
-            data["unit"] = self.unit.data.strip()
+        if unit := (self.unit.data or "").strip():
+            data["unit"] = unit
         if self.online.data:
             data["mode"] = "online"
         elif self.site_id.data:

@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import login_required
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; not in its stubs yet
 
 from meetings.core.errors import DomainError
 from meetings.core.forms import FORM_ERROR_STATUS, show_errors
@@ -108,7 +108,7 @@ def change_invitation(meeting_id: int, invitation_id: int):
             invitation_services.remove_invitation(meeting, invitation)
             message = _("%(name)s is off the list.", name=invitation.person.name)
         else:
-            data = {"role": request.form.get("role")}
+            data: dict = {"role": request.form.get("role")}
             site = request.form.get("site_id", "")
             if site == "online":
                 data["mode"] = "online"
@@ -138,7 +138,7 @@ def bulk_change(meeting_id: int):
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("manage.invitations", meeting_id=meeting_id))
     selected = set(request.form.getlist("selected", type=int))
-    data = {}
+    data: dict = {}
     if request.form.get("role"):
         data["role"] = request.form["role"]
     site = request.form.get("site_id", "")
@@ -157,7 +157,8 @@ def bulk_change(meeting_id: int):
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        flash(_("%(name)s: %(why)s Nothing was changed.", name=current.person.name, why=error.message), "error")
+        flash(_("%(name)s: %(why)s Nothing was changed.", name=current.person.name if current else "",
+                why=error.message), "error")
     else:
         flash(ngettext("Changed %(num)d person.", "Changed %(num)d people.", len(chosen)), "success")
     return redirect(url_for("manage.invitations", meeting_id=meeting_id))

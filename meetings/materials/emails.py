@@ -20,7 +20,7 @@ def render_reminders(rows) -> dict:
     from meetings.core.urls import external_url
 
     pending = PendingLinks()
-    rendered = {}
+    rendered: dict[int, RenderedEmail | Skip] = {}
     now = utcnow()
     for row in rows:
         invitation = db.session.get(Invitation, row.invitation_id) if row.invitation_id else None

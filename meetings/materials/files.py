@@ -78,6 +78,9 @@ class _Sink:
     def flush(self) -> None:
         pass
 
+    def close(self) -> None:
+        pass  # a file object zipfile is given is the caller's to close (typeshed asks for the method)
+
     def take(self) -> bytes:
         data, self.parts = b"".join(self.parts), []
         return data

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meetings.core.db import UTCDateTime, enum_column, utcnow
-from meetings.extensions import db
+from meetings.extensions import Model
 
 
 class Audience(enum.StrEnum):
@@ -34,7 +34,7 @@ class AccessAction(enum.StrEnum):
     DOWNLOAD = "download"  # saved as a file (an attachment, or inside the meeting's ZIP)
 
 
-class MaterialBlob(db.Model):
+class MaterialBlob(Model):
     """The bytes of one stored file (the database storage of `meetings.materials.storage`)."""
 
     __tablename__ = "material_blobs"
@@ -54,7 +54,7 @@ class MaterialBlob(db.Model):
         return f"<MaterialBlob {self.id} {self.size}B>"
 
 
-class Material(db.Model):
+class Material(Model):
     """A document of a meeting: a report, slides, a table, an image."""
 
     __tablename__ = "materials"
@@ -109,7 +109,7 @@ class Material(db.Model):
         return f"<Material {self.id} {self.title!r} v{self.current_version}>"
 
 
-class MaterialVersion(db.Model):
+class MaterialVersion(Model):
     """One uploaded file of a material: never changed, never overwritten."""
 
     __tablename__ = "material_versions"
@@ -152,7 +152,7 @@ class MaterialVersion(db.Model):
         return f"<MaterialVersion {self.material_id}.{self.number} {self.filename!r}>"
 
 
-class MaterialAccess(db.Model):
+class MaterialAccess(Model):
     """One view or download of a material: who, when, through which link or account."""
 
     __tablename__ = "material_accesses"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -214,7 +215,7 @@ def add_version(material: Material, data: bytes, filename: str | None, *, user=N
                                 .where(MaterialVersion.material_id == material.id)) or 0) + 1
     _store(material, number, data, checked, user, invitation)
     material.current_version = number
-    _changed(material, db.session.get(Meeting, material.meeting_id))
+    _changed(material, db.session.get_one(Meeting, material.meeting_id))
     return material
 
 
@@ -312,7 +313,7 @@ def record_access(material: Material, action: AccessAction, via: str, viewer: Vi
                                   site_id=viewer.site_id if viewer.kind == "site" else None))
 
 
-def access_log(meeting_id: int, limit: int = 500) -> list:
+def access_log(meeting_id: int, limit: int = 500) -> Sequence[sa.Row]:
     """The latest accesses to the meeting's materials (newest first, at most ``limit``), with
     who: the user's email, the invited person's name, or the site's name."""
     from meetings.accounts.models import User
@@ -385,7 +386,7 @@ def change(material: Material, data: dict) -> Material:
     audience after publishing is told in the next update email, as a new version is."""
     from meetings.core.validation import clean_text
 
-    meeting = db.session.get(Meeting, material.meeting_id)
+    meeting = db.session.get_one(Meeting, material.meeting_id)
     if data.get("title") is not None:
         material.title = clean_text(data["title"], "title", required=True, max_length=200)
     if "audience" in data:

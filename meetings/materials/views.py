@@ -46,7 +46,7 @@ def speaker_page(token: str):
 
 def _render(token: str, errors: dict | None = None, status: int = 200):
     _viewer, invitation = _invitee(token)
-    meeting = db.session.get(Meeting, invitation.meeting_id)
+    meeting = db.get_or_404(Meeting, invitation.meeting_id)
     slots = [(slot, services.material_for_slot(slot)) for slot in services.speaker_slots(invitation)]
     return render_template("materials/speaker.html", token=token, meeting=meeting, invitation=invitation,
                            slots=slots, due=services.due_at(meeting), zone=invitation.person.timezone,
@@ -58,7 +58,7 @@ def _render(token: str, errors: dict | None = None, status: int = 200):
 def speaker_upload(token: str):
     """Upload (or replace) the material of one of the person's own slots (``slot_id``, ``file``)."""
     _viewer, invitation = _invitee(token)
-    meeting = db.session.get(Meeting, invitation.meeting_id)
+    meeting = db.get_or_404(Meeting, invitation.meeting_id)
     own = {slot.id: slot for slot in services.speaker_slots(invitation)}
     try:
         slot_id = int(request.form.get("slot_id", ""))

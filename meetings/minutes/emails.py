@@ -44,7 +44,7 @@ def _email(folder: str, person: Person, context: dict) -> RenderedEmail:
 
 def render_rows(rows: list[OutboxMessage]) -> dict[int, RenderedEmail | Skip | Exception]:
     """Render a batch of the minutes' rows (one failure does not hold back the others)."""
-    people = {p.id: p for p in db.session.scalars(sa.select(Person).where(
+    people: dict[int | None, Person] = {p.id: p for p in db.session.scalars(sa.select(Person).where(
         Person.id.in_({row.person_id for row in rows if row.person_id})))}
     rendered: dict[int, RenderedEmail | Skip | Exception] = {}
     for row in rows:
@@ -63,9 +63,9 @@ def render_rows(rows: list[OutboxMessage]) -> dict[int, RenderedEmail | Skip | E
 
 def _minutes(row: OutboxMessage, person: Person) -> RenderedEmail | Skip:
     minutes = db.session.get(Minutes, row.payload["minutes_id"])
-    version = minutes and db.session.scalar(sa.select(MinutesVersion).where(
+    version = None if minutes is None else db.session.scalar(sa.select(MinutesVersion).where(
         MinutesVersion.minutes_id == minutes.id, MinutesVersion.number == row.payload["version"]))
-    if version is None:
+    if minutes is None or version is None:
         return Skip("the minutes are gone")
     content = version.content
     open_now = {a.id for a in minutes.actions if a.is_open}

@@ -39,8 +39,8 @@ def _link(token: str, purpose: MinutesLinkPurpose):
 def approve_page(token: str):
     """The chair reads the submitted minutes and approves them."""
     link = _link(token, MinutesLinkPurpose.APPROVE)
-    minutes = db.session.get(Minutes, link.minutes_id)
-    person = db.session.get(Person, link.person_id)
+    minutes = db.get_or_404(Minutes, link.minutes_id)
+    person = db.get_or_404(Person, link.person_id)
     error = None
     if request.method == "POST":
         try:
@@ -61,7 +61,7 @@ def action_page(token: str):
     """An action's owner: the action, its log, and what they can do about it."""
     link = _link(token, MinutesLinkPurpose.ACTION)
     action = db.session.get(ActionItem, link.action_id)
-    person = db.session.get(Person, link.person_id)
+    person = db.get_or_404(Person, link.person_id)
     if action is None or action.owner_person_id != person.id:
         abort(404)  # the action went to someone else since
     error = None
@@ -89,7 +89,7 @@ def confirm_page(token: str):
     """The chair confirms that an action its owner reported done is done (or sends it back open)."""
     link = _link(token, MinutesLinkPurpose.CONFIRM)
     action = db.session.get(ActionItem, link.action_id)
-    person = db.session.get(Person, link.person_id)
+    person = db.get_or_404(Person, link.person_id)
     if action is None or actions.chair_person_id(action.minutes.meeting) != person.id:
         abort(404)  # no longer the chair
     error = None

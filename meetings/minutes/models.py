@@ -16,7 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meetings.core.db import UTCDateTime, enum_column, utcnow
-from meetings.extensions import db
+from meetings.extensions import Model
 
 
 class MinutesState(enum.StrEnum):
@@ -64,7 +64,7 @@ class MinutesLinkPurpose(enum.StrEnum):
     CONFIRM = "confirm"  # the chair confirms an action its owner reported done
 
 
-class Minutes(db.Model):
+class Minutes(Model):
     """The minutes of one meeting: state, approver, and the number of the last published version."""
 
     __tablename__ = "minutes"
@@ -116,7 +116,7 @@ class Minutes(db.Model):
         return f"<Minutes {self.id} meeting {self.meeting_id} {self.state} v{self.version}>"
 
 
-class MinutesVersion(db.Model):
+class MinutesVersion(Model):
     """One published version: what was published, to whom, and what changed since the one before.
     Immutable once written (an update raises)."""
 
@@ -152,7 +152,7 @@ def _versions_are_immutable(mapper, connection, target):
     raise ValueError("a published minutes version is never changed; publish a new one")
 
 
-class MinutesNote(db.Model):
+class MinutesNote(Model):
     """The notes taken on one agenda item (or on the meeting as a whole)."""
 
     __tablename__ = "minutes_notes"
@@ -173,7 +173,7 @@ class MinutesNote(db.Model):
         return f"<MinutesNote {self.id} item {self.agenda_item_id}>"
 
 
-class Decision(db.Model):
+class Decision(Model):
     """A decision the meeting took."""
 
     __tablename__ = "minutes_decisions"
@@ -194,7 +194,7 @@ class Decision(db.Model):
         return f"<Decision {self.id}>"
 
 
-class ActionItem(db.Model):
+class ActionItem(Model):
     """Something a person (or a unit, through a responsible person) must do by a date (督办)."""
 
     __tablename__ = "action_items"
@@ -259,7 +259,7 @@ class ActionItem(db.Model):
         return f"<ActionItem {self.id} {self.status} due {self.due_on}>"
 
 
-class ActionUpdate(db.Model):
+class ActionUpdate(Model):
     """One entry in an action item's log: progress, a request for more time, done, confirmed."""
 
     __tablename__ = "action_updates"
@@ -283,7 +283,7 @@ class ActionUpdate(db.Model):
         return f"<ActionUpdate {self.action_id} {self.kind}>"
 
 
-class ActionEvidence(db.Model):
+class ActionEvidence(Model):
     """A file the owner attached to show what was done; its bytes are behind a storage reference."""
 
     __tablename__ = "action_evidence"
@@ -307,7 +307,7 @@ class ActionEvidence(db.Model):
         return f"<ActionEvidence {self.id} {self.filename!r}>"
 
 
-class MinutesLink(db.Model):
+class MinutesLink(Model):
     """A secret link sent by email to an approver or an action's owner; only the token's SHA-256 is kept."""
 
     __tablename__ = "minutes_links"
@@ -339,7 +339,7 @@ class MinutesLink(db.Model):
         return f"<MinutesLink {self.id} {self.purpose}>"
 
 
-class MeetingSeries(db.Model):
+class MeetingSeries(Model):
     """Meetings copied from one another (the monthly operation meeting)."""
 
     __tablename__ = "meeting_series"
@@ -349,7 +349,7 @@ class MeetingSeries(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
 
-class SeriesMeeting(db.Model):
+class SeriesMeeting(Model):
     """A meeting's place in its series."""
 
     __tablename__ = "series_meetings"

@@ -8,6 +8,8 @@ and publishing again freezes a new version with what changed.
 
 from __future__ import annotations
 
+from typing import Literal, overload
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
@@ -37,6 +39,10 @@ def blank(meeting: Meeting) -> Minutes:
                    submissions=0, correction_reason="", updated_at=utcnow())
 
 
+@overload
+def minutes_of(meeting: Meeting, *, create: Literal[True] = True) -> Minutes: ...
+@overload
+def minutes_of(meeting: Meeting, *, create: bool) -> Minutes | None: ...
 def minutes_of(meeting: Meeting, *, create: bool = True) -> Minutes | None:
     """The meeting's minutes, made (as an empty draft) the first time they are asked for."""
     minutes = db.session.scalar(sa.select(Minutes).where(Minutes.meeting_id == meeting.id))
@@ -162,7 +168,8 @@ def approver_label(minutes: Minutes) -> dict:
         person = db.session.get(Person, minutes.approver_person_id)
         return {"kind": "chair", "email": person.email if person else None}
     if minutes.approver_user_id is not None:
-        return {"kind": "organizer", "email": db.session.get(User, minutes.approver_user_id).email}
+        user = db.session.get(User, minutes.approver_user_id)
+        return {"kind": "organizer", "email": user.email if user else None}
     return {"kind": "owner", "email": minutes.meeting.owner.email}
 
 

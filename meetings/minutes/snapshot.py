@@ -15,9 +15,9 @@ def attendance(meeting: Meeting) -> list[dict]:
     """Per site (main venue first): who was present, excused (declined or sent someone) and absent."""
     invitations = db.session.scalars(sa.select(Invitation).where(
         Invitation.meeting_id == meeting.id, Invitation.removed_at.is_(None)).order_by(Invitation.id)).all()
-    sites = [{"site": site.name, "site_id": site.id, "present": [], "excused": [], "absent": []}
+    sites: list[dict] = [{"site": site.name, "site_id": site.id, "present": [], "excused": [], "absent": []}
              for site in meeting.sites]
-    online = {"site": "", "site_id": None, "present": [], "excused": [], "absent": []}
+    online: dict = {"site": "", "site_id": None, "present": [], "excused": [], "absent": []}
     by_id = {entry["site_id"]: entry for entry in sites}
     for invitation in invitations:
         venue = invitation.venue
@@ -95,7 +95,7 @@ def audience_people(meeting: Meeting, kind: str, roles: list[str], site_ids: lis
         statement = statement.where(Invitation.role.in_(roles))
     if site_ids:
         main = meeting.main_site
-        condition = Invitation.site_id.in_(site_ids)
+        condition: sa.ColumnElement[bool] = Invitation.site_id.in_(site_ids)
         if main is not None and main.id in site_ids:
             condition = sa.or_(condition, Invitation.site_id.is_(None))
         statement = statement.where(condition)

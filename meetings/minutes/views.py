@@ -212,7 +212,7 @@ def action_decision(action_id: int):
         flash(error.message, "error")
     else:
         flash(_("Saved."), "success")
-    return redirect(request.form.get("back") if (request.form.get("back") or "").startswith("/actions")
+    return redirect(request.form.get("back", "") if (request.form.get("back") or "").startswith("/actions")
                     else url_for("minutes_pages.actions_page"), 303)
 
 

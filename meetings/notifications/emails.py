@@ -13,6 +13,7 @@ import logging
 import secrets
 from collections import defaultdict
 from types import SimpleNamespace
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -95,7 +96,7 @@ def render_invitation_emails(rows: list[OutboxMessage]) -> dict[int, RenderedEma
     rendered: dict[int, RenderedEmail | Skip | Exception] = {}
     told: dict[int, tuple[Invitation, dict]] = {}
     for row in rows:
-        invitation = invitations.get(row.invitation_id)
+        invitation = invitations.get(row.invitation_id) if row.invitation_id else None
         try:
             rendered[row.id] = _render(row, invitation, slots, merge, pending, told)
         except Exception as error:  # one broken row must not hold back the others
@@ -103,7 +104,7 @@ def render_invitation_emails(rows: list[OutboxMessage]) -> dict[int, RenderedEma
             rendered[row.id] = error
     pending.flush()
     _record_sent_sequences(invitations[row.invitation_id] for row in rows
-                           if isinstance(rendered.get(row.id), RenderedEmail))
+                           if row.invitation_id and isinstance(rendered.get(row.id), RenderedEmail))
     # Kept with the rendering, in the delivery's transaction: a copy that fails to send is
     # rendered again, from the same snapshot, on its retry.
     changes_since.record_snapshots(told[row.id] for row in rows
@@ -122,7 +123,7 @@ def render_reminders(rows: list[OutboxMessage]) -> dict[int, RenderedEmail | Ski
     offsets: dict[tuple[int, Role], tuple[int, ...]] = {}  # per meeting and role, not per row
     rendered: dict[int, RenderedEmail | Skip | Exception] = {}
     for row in rows:
-        invitation = invitations.get(row.invitation_id)
+        invitation = invitations.get(row.invitation_id) if row.invitation_id else None
         try:
             my_slots, mine = [], None
             if invitation is not None:
@@ -133,8 +134,8 @@ def render_reminders(rows: list[OutboxMessage]) -> dict[int, RenderedEmail | Ski
                     mine = offsets[key] = reminder_offsets(invitation.meeting, invitation.role)
             reason = reminders.reason_not_to_send(row, invitation, my_slots[0].start_at if my_slots else None, now,
                                                   mine)
-            if reason is not None:
-                rendered[row.id] = Skip(reason)
+            if reason is not None or invitation is None:  # (a missing invitation always has a reason)
+                rendered[row.id] = Skip(reason or "the invitation no longer exists")
             else:
                 rendered[row.id] = merge.email(row, invitation, my_slots, _links(row, invitation, pending))
         except Exception as error:  # one broken row must not hold back the others
@@ -169,7 +170,7 @@ def _render(row, invitation, slots, merge: MailMerge, pending, told: dict) -> Re
             return Skip("the site is gone, or they no longer host it")
     my_slots = slots.get((meeting.id, invitation.person_id), [])
     links = _links(row, invitation, pending)
-    changed = ()
+    changed: tuple[changes_since.Change, ...] = ()
     if row.kind in SNAPSHOT_KINDS:
         now = changes_since.snapshot(invitation, my_slots)
         if row.kind == "update":
@@ -227,7 +228,7 @@ class MailMerge:
             calendar_values.update((self.urls[kind], getattr(links, kind) or "") for kind in self.urls)
             calendar = ical.fold_lines([_fill(line, calendar_values) for line in lines])
         html_values = {placeholder: str(escape(value)) for placeholder, value in values.items()}
-        images = ()
+        images: tuple[InlineImage, ...] = ()
         if links.checkin:
             images = (InlineImage(CHECKIN_CODE_ID, qr.png(links.checkin), "image/png", "checkin.png"),)
         return RenderedEmail(recipient=person.email, recipient_name=person.name,
@@ -244,8 +245,8 @@ class MailMerge:
     def _render_variant_in_language(self, row, invitation: Invitation, slots, links, changes) -> tuple:
         meeting = invitation.meeting
         changed = changes_since.lines(changes, invitation.person.timezone)
-        stand_in_links = calendars.InviteLinks(**{kind: (self.urls[kind] if getattr(links, kind) else None)
-                                                  for kind in self.urls})
+        stand_ins: dict[str, Any] = {kind: (self.urls[kind] if getattr(links, kind) else None) for kind in self.urls}
+        stand_in_links = calendars.InviteLinks(**stand_ins)
         person = SimpleNamespace(name=self.name, email=self.email_address, timezone=invitation.person.timezone,
                                  language=invitation.person.language)
         recipient = calendars.attendee(invitation, email=self.email_address, name=self.name)
@@ -360,7 +361,7 @@ def preview_for(invitation: Invitation) -> RenderedEmail:
     row = SimpleNamespace(kind=preview_kind(invitation), payload={})
     meeting = invitation.meeting
     slots = calendars.speaker_slots(meeting, invitation.person_id)
-    changed = ()
+    changed: tuple[changes_since.Change, ...] = ()
     if row.kind == "update":
         changed = changes_since.differences(invitation.sent_snapshot, changes_since.snapshot(invitation, slots))
     return MailMerge().email(row, invitation, slots, _example_links(row, invitation), changes=changed)

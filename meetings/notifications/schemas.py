@@ -50,7 +50,9 @@ class NotificationSchema(Schema):
 class _InMeetingZone(fields.Nested):
     """The notifications, their times in the meeting's zone (marshmallow 4 has no schema context)."""
 
-    def _serialize(self, value, attr, obj, **kwargs):
+    # marshmallow's Nested calls the first parameter ``nested_obj``, its base Field ``value``: no
+    # name fits both of its signatures.
+    def _serialize(self, value, attr, obj, **kwargs):  # type: ignore[override]
         return NotificationSchema(many=True, zone=obj.invitation.meeting.timezone).dump(value)
 
 

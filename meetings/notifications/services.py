@@ -30,7 +30,7 @@ def notifications_of(meeting: Meeting, statuses=DEFAULT_STATUSES) -> list[Person
     cancellation) with its emails in ``statuses``, by invitation, then by due time; two queries."""
     invitations = db.session.scalars(
         sa.select(Invitation).where(Invitation.meeting_id == meeting.id).order_by(Invitation.id))
-    by_invitation: dict[int, list[OutboxMessage]] = defaultdict(list)
+    by_invitation: dict[int | None, list[OutboxMessage]] = defaultdict(list)  # None: the meeting's own
     messages = db.session.scalars(
         sa.select(OutboxMessage).where(OutboxMessage.meeting_id == meeting.id,
                                        OutboxMessage.status.in_([OutboxStatus(s) for s in statuses]))

@@ -49,7 +49,9 @@ def deliver_command() -> None:
 @with_appcontext
 def scheduler_command() -> None:
     """Run the scheduler (email delivery and housekeeping) until SIGTERM or Ctrl-C."""
-    app = current_app._get_current_object()
+    # The app behind the current_app proxy (LocalProxy's public method, which Flask's annotation
+    # of current_app as a Flask object hides).
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     stop = threading.Event()
     scheduler = build_scheduler(app, stopping=stop)
 

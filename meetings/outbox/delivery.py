@@ -86,8 +86,8 @@ class Skip:
     reason: str
 
 
-#: kind -> function(rows) -> {row id: RenderedEmail | Skip}
-Renderer = Callable[[list[OutboxMessage]], dict[int, "RenderedEmail | Skip"]]
+#: kind -> function(rows) -> {row id: RenderedEmail | Skip, or the Exception a row failed with}
+Renderer = Callable[[list[OutboxMessage]], dict[int, "RenderedEmail | Skip | Exception"]]
 _renderers: dict[str, Renderer] = {}
 
 
@@ -301,7 +301,7 @@ class Ledger:
 
     def __init__(self, worker: str):
         self.worker = worker
-        self.connection = None
+        self.connection: sa.Connection  # opened by __enter__
         self._opened = contextlib.ExitStack()
 
     def __enter__(self) -> Ledger:

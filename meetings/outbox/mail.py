@@ -77,6 +77,11 @@ class EmailMessage(flask_mail.Message):
     ``flask_mail.Connection.send`` accepts it too; `as_bytes` renders the same bytes every time.
     """
 
+    # Always set by __init__, narrower than Flask-Mail's Message lets them be.
+    sender: str
+    reply_to: str | None
+    date: float
+
     def __init__(self, *, sender: str, recipient: str, recipient_name: str, subject: str,
                  text: str, html: str | None, calendar: bytes | None, method: str | None,
                  message_id: str, reply_to: str | None, headers: dict[str, str],
@@ -158,9 +163,9 @@ class EmailMessage(flask_mail.Message):
             if self.calendar is not None:
                 # The same file as an attachment, for clients that only offer "open invite.ics". Not
                 # text/calendar, so that no client sees a second iTIP object in the message.
-                name = self.attachment_name.encode("ascii") if self.attachment_name.isascii() else b"invite.ics"
-                attached = _base64_part(b'application/ics; name="' + name + b'"', self.calendar,
-                                        b'Content-Disposition: attachment; filename="' + name + b'"')
+                file_name = self.attachment_name.encode("ascii") if self.attachment_name.isascii() else b"invite.ics"
+                attached = _base64_part(b'application/ics; name="' + file_name + b'"', self.calendar,
+                                        b'Content-Disposition: attachment; filename="' + file_name + b'"')
                 body = _multipart(b"mixed", f"=_mixed_{digest}".encode("ascii"), [body, attached])
         head, _, rest = body.partition(b"\r\n\r\n")
         if self.calendar is not None and self.method in ("REQUEST", "CANCEL"):
@@ -283,7 +288,9 @@ class SmtpSession:
     """
 
     def __init__(self, app: Flask | None = None, *, timeout: float | None = None):
-        self.app = app or current_app._get_current_object()
+        # The app behind the current_app proxy (LocalProxy's public method, which Flask's annotation
+        # of current_app as a Flask object hides).
+        self.app = app or current_app._get_current_object()  # type: ignore[attr-defined]
         settings = self.app.extensions["mail"]  # the MAIL_* values Flask-Mail read at init_app
         self.host: str = settings.server
         self.port: int = int(settings.port)
@@ -308,13 +315,13 @@ class SmtpSession:
     def __exit__(self, *exc_info) -> None:
         self.close()
 
-    def open(self) -> None:
+    def open(self) -> smtplib.SMTP:
         """Connect now (`send` does it when needed); `TemporaryDeliveryError` if that fails."""
         if self._smtp is not None and self.alive:
-            return
+            return self._smtp
         if not self.alive:
             raise TemporaryDeliveryError("The SMTP connection of this session is closed.")
-        smtp = None
+        smtp: smtplib.SMTP | None = None
         try:
             # A verifying context: smtplib's default (what Flask-Mail uses) checks nothing.
             context = (_tls_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
@@ -337,6 +344,7 @@ class SmtpSession:
                 f"Cannot open an SMTP session with {self.host}:{self.port}: {_describe(error)}",
                 code=getattr(error, "smtp_code", None), reply=_reply_text(error)) from error
         self._smtp = smtp
+        return smtp
 
     def send(self, message: flask_mail.Message) -> None:
         """Deliver ``message`` to its one recipient; raises a `DeliveryError` subclass if not."""
@@ -350,9 +358,9 @@ class SmtpSession:
             raw = message.as_bytes()
         except ValueError as error:
             raise PermanentDeliveryError(f"This message cannot be sent: {error}") from error
-        self.open()
+        smtp = self.open()
         try:
-            self._smtp.sendmail(sender, recipients, raw)
+            smtp.sendmail(sender, recipients, raw)
         except smtplib.SMTPRecipientsRefused as error:
             code, reply = next(iter(error.recipients.values()))
             raise self._refused(code, reply, f"Recipient {recipients[0]} refused") from error

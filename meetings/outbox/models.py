@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from meetings.core.db import UTCDateTime, enum_column, utcnow
-from meetings.extensions import db
+from meetings.extensions import Model
 
 
 class OutboxStatus(enum.StrEnum):
@@ -28,7 +28,7 @@ class OutboxStatus(enum.StrEnum):
 WAITING = "status IN ('pending', 'sending')"
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """An email that must go out: invite, update, cancellation, reminder, confirmation.
 
     Its content is rendered when it is delivered, from the state of things at that moment, so a
@@ -80,7 +80,7 @@ class OutboxMessage(db.Model):
         return f"<OutboxMessage {self.id} {self.key} {self.status}>"
 
 
-class SchedulerHeartbeat(db.Model):
+class SchedulerHeartbeat(Model):
     """A running scheduler process says it is alive (readiness checks look for a recent one)."""
 
     __tablename__ = "scheduler_heartbeats"

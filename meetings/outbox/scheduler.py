@@ -76,12 +76,12 @@ def heartbeat(worker: str, started_at) -> None:
 
     import sqlalchemy as sa
 
-    from meetings.core.db import utcnow
+    from meetings.core.db import rowcount, utcnow
     from meetings.outbox.models import SchedulerHeartbeat
 
     now = utcnow()
-    if db.session.execute(sa.update(SchedulerHeartbeat).where(SchedulerHeartbeat.worker == worker)
-                          .values(seen_at=now)).rowcount == 0:
+    if rowcount(db.session.execute(sa.update(SchedulerHeartbeat).where(SchedulerHeartbeat.worker == worker)
+                                   .values(seen_at=now))) == 0:
         db.session.add(SchedulerHeartbeat(worker=worker, started_at=started_at, seen_at=now))
     db.session.execute(sa.delete(SchedulerHeartbeat).where(SchedulerHeartbeat.seen_at < now - timedelta(days=1)))
 

@@ -10,7 +10,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from meetings.core.db import UTCDateTime, insert_ignoring_duplicates, utcnow
+from meetings.core.db import UTCDateTime, insert_ignoring_duplicates, rowcount, utcnow
 from meetings.core.errors import Conflict, NotFound
 from meetings.extensions import db
 from meetings.outbox.models import OutboxMessage, OutboxStatus
@@ -45,9 +45,9 @@ def enqueue_coalesced(kind: str, *, invitation_id: int, meeting_id: int | None =
     rendered when it is sent (a confirmation shows the answer as it is then) so carries the last
     change, however many came in a burst.
     """
-    gone = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(
+    gone = db.session.execute(sa.select(sa.func.count()).select_from(OutboxMessage).where(
         OutboxMessage.invitation_id == invitation_id, OutboxMessage.kind == kind,
-        OutboxMessage.status != OutboxStatus.PENDING))
+        OutboxMessage.status != OutboxStatus.PENDING)).scalar_one()
     enqueue(f"{kind}:{invitation_id}:{gone + 1}", kind, meeting_id=meeting_id, invitation_id=invitation_id,
             person_id=person_id)
 
@@ -100,7 +100,7 @@ def requeue_cancelled_for(recipients: sa.Select, *, key_prefix: str, key_suffix:
         .values(status=OutboxStatus.PENDING, due_at=due_at, attempts=0, last_error=None, claimed_by=None,
                 claimed_until=None)
         .execution_options(synchronize_session=False))
-    return result.rowcount or 0
+    return rowcount(result) or 0
 
 
 def pending_exists(invitation_id, kinds: tuple[str, ...]) -> sa.Exists:
@@ -129,7 +129,7 @@ def cancel_pending(*where, kinds: tuple[str, ...] | None = None, reason: str = "
         sa.update(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING, *conditions)
         .values(status=OutboxStatus.CANCELLED, last_error=reason or None)
         .execution_options(synchronize_session=False))
-    return result.rowcount or 0
+    return rowcount(result) or 0
 
 
 def retry(message_id: int) -> OutboxMessage:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meetings.core.db import UTCDateTime, enum_column, utcnow
 from meetings.core.roles import MAX_REMINDER_MINUTES, Role
-from meetings.extensions import db
+from meetings.extensions import Model
 
 
 class MeetingStatus(enum.StrEnum):
@@ -56,7 +56,7 @@ class AgendaKind(enum.StrEnum):
 SEQUENCE_CHANGES = frozenset({"time", "place", "agenda", "status", "join_link"})
 
 
-class Meeting(db.Model):
+class Meeting(Model):
     """An operation meeting: when, where, what, and in which state."""
 
     __tablename__ = "meetings"
@@ -152,7 +152,7 @@ class Meeting(db.Model):
         return f"<Meeting {self.id} {self.title!r} {self.status}>"
 
 
-class MeetingShare(db.Model):
+class MeetingShare(Model):
     """Another organizer who may see and change a meeting."""
 
     __tablename__ = "meeting_shares"
@@ -163,7 +163,7 @@ class MeetingShare(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
 
 
-class ReminderPolicy(db.Model):
+class ReminderPolicy(Model):
     """One reminder a role gets, when the meeting overrides the defaults."""
 
     __tablename__ = "reminder_policies"
@@ -185,7 +185,7 @@ class ReminderPolicy(db.Model):
         return f"<ReminderPolicy {self.role} -{self.before_minutes}min>"
 
 
-class Site(db.Model):
+class Site(Model):
     """Where people attend: the main venue, or a remote room on the videoconference."""
 
     __tablename__ = "sites"
@@ -225,7 +225,7 @@ class Site(db.Model):
         return f"<Site {self.id} {self.kind} {self.name!r}>"
 
 
-class AgendaItem(db.Model):
+class AgendaItem(Model):
     """An ordered block of the meeting: a report, a block of speeches, a discussion, a break."""
 
     __tablename__ = "agenda_items"
@@ -265,7 +265,7 @@ class AgendaItem(db.Model):
         return f"<AgendaItem {self.id} {self.kind} {self.title!r}>"
 
 
-class SpeakerSlot(db.Model):
+class SpeakerSlot(Model):
     """One speaker's turn inside an agenda item: who, on what, for how long, in which order."""
 
     __tablename__ = "speaker_slots"

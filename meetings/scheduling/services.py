@@ -20,7 +20,7 @@ from meetings.accounts import audit
 from meetings.accounts.models import User
 from meetings.core import signals
 from meetings.core.database import request_reads
-from meetings.core.db import utcnow
+from meetings.core.db import rowcount, utcnow
 from meetings.core.errors import Conflict, InvalidInput, NotFound
 from meetings.core.labels import label
 from meetings.core.roles import MAX_REMINDER_MINUTES, MAX_REMINDERS_PER_ROLE, Role
@@ -352,7 +352,7 @@ def set_reminders(meeting: Meeting, reminders) -> bool:
         if not isinstance(entry, dict):
             raise InvalidInput(f"Reminder {index + 1} must be an object with role and before_minutes.", "reminders")
         try:
-            role = Role(entry.get("role"))
+            role = Role(entry.get("role", ""))
         except ValueError:
             raise InvalidInput(
                 f"Reminder {index + 1}: unknown role {entry.get('role')!r}; use one of "
@@ -458,4 +458,4 @@ def finish_past_meetings(now: datetime | None = None) -> int:
         .values(status=MeetingStatus.FINISHED, updated_at=now, content_version=versions.moved_version())
         .execution_options(**versions.MOVED)
     )
-    return result.rowcount or 0
+    return rowcount(result) or 0

@@ -26,28 +26,29 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
+from meetings.core.db import Base
 from meetings.directory.models import Person
 from meetings.scheduling.models import AgendaItem, Meeting, ReminderPolicy, Site, SpeakerSlot
 
 #: The execution option of a statement that moved the versions it concerns itself.
 MOVED = {"content_version": "moved"}
 
-_direct: dict[type, Callable[[Any], int | None]] = {}
-_through: dict[type, tuple[Callable[[Any], int | None], Callable[[list[int]], sa.Select]]] = {}
+_direct: dict[type[Base], Callable[[Any], int | None]] = {}
+_through: dict[type[Base], tuple[Callable[[Any], int | None], Callable[[list[int]], sa.Select]]] = {}
 _inserts_free: set[str] = set()
 _TOUCHED = "meetings_content_touched"
 _meetings = Meeting.__table__
 
 
-def touches(model: type, meeting_id: Callable[[Any], int | None]) -> None:
+def touches(model: type[Base], meeting_id: Callable[[Any], int | None]) -> None:
     """Declare that a change to a row of ``model`` (added, changed or deleted) changes what the
     pages of meeting ``meeting_id(row)`` show."""
     _direct[model] = meeting_id
 
 
-def touches_through(model: type, key: Callable[[Any], int | None],
+def touches_through(model: type[Base], key: Callable[[Any], int | None],
                     meetings_of: Callable[[list[int]], sa.Select], *, new_rows_matter: bool = True) -> None:
     """Declare that a change to a row of ``model`` changes the pages of the meetings that
     ``meetings_of(keys)`` selects, given the ``key(row)`` of each changed row (a person's
@@ -65,7 +66,7 @@ def moved_version():
     return Meeting.content_version + 1
 
 
-def changed(session: Session, meeting_ids=(), *, through: type | None = None, keys=()) -> None:
+def changed(session: Session | scoped_session, meeting_ids=(), *, through: type | None = None, keys=()) -> None:
     """Note a change made outside the ORM's unit of work (a bulk INSERT or UPDATE, run with
     ``.execution_options(**MOVED)``): the versions of ``meeting_ids``, and of the meetings that
     `touches_through` finds for the rows of model ``through`` with these ``keys``, move when the
