@@ -20,7 +20,7 @@ from meetings.core import pagecache
 from meetings.core.errors import DomainError
 from meetings.core.forms import FORM_ERROR_STATUS
 from meetings.core.i18n import current_language, language_args
-from meetings.core.linkpages import link_pages_blueprint
+from meetings.core.linkpages import link_pages_blueprint, unknown_link
 from meetings.extensions import db
 from meetings.invitations import links
 from meetings.invitations.models import Invitation, LinkPurpose
@@ -39,12 +39,12 @@ class JoinContext:
         if link.purpose == LinkPurpose.SITE:
             self.site = db.session.get(Site, link.site_id)
             if self.site is None:
-                abort(404)
+                unknown_link()
             self.meeting: Meeting = self.site.meeting
         else:
             self.invitation = db.session.get(Invitation, link.invitation_id)
             if self.invitation is None or not self.invitation.is_active:
-                abort(404)
+                unknown_link()
             self.meeting = self.invitation.meeting
             self.site = self.invitation.conference_site
         self.zone = self.site.timezone if self.site else self.meeting.timezone
@@ -67,7 +67,7 @@ class JoinContext:
 def _context(token: str) -> JoinContext:
     link = links.resolve(token, LinkPurpose.JOIN, LinkPurpose.SITE)
     if link is None:
-        abort(404)
+        unknown_link()
     return JoinContext(link)
 
 
@@ -80,7 +80,7 @@ def join_page(token: str):
 def _render_join_page(token: str, error: str | None = None, status: int = 200):
     page = load_join_page(token)
     if page is None:
-        abort(404)
+        unknown_link()
     zone = page.agenda_zone
     # The agenda is the same for everyone who reads it in this language and zone: rendered once
     # per content version of the meeting (`meetings.core.pagecache`).
@@ -175,5 +175,5 @@ def roll_call(token: str):
 def _site_context(token: str) -> JoinContext:
     context = _context(token)
     if not context.is_site_link:
-        abort(404)
+        unknown_link()
     return context

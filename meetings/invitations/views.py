@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Response as HttpResponse
-from flask import abort, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from meetings.core import pagecache
 from meetings.core.errors import DomainError
 from meetings.core.forms import FORM_ERROR_STATUS
 from meetings.core.i18n import current_language, language_args
-from meetings.core.linkpages import link_pages_blueprint
+from meetings.core.linkpages import link_pages_blueprint, unknown_link
 from meetings.directory.models import Person
 from meetings.extensions import db
 from meetings.invitations import calendars, links, services
@@ -28,10 +28,10 @@ blueprint = link_pages_blueprint("invitations", __name__)
 def _invitation_for(token: str) -> Invitation:
     link = links.resolve(token, LinkPurpose.RSVP)
     if link is None or link.invitation_id is None:
-        abort(404)
+        unknown_link()
     invitation = db.session.get(Invitation, link.invitation_id)
     if invitation is None:
-        abort(404)
+        unknown_link()
     return invitation
 
 
@@ -45,7 +45,7 @@ def _render_rsvp(token: str, errors: dict | None = None, status: int = 200):
     # One statement, no ORM objects (see `rsvppage`): the page every invited person opens.
     page = load_rsvp_page(token)
     if page is None:
-        abort(404)
+        unknown_link()
     zone = page.zone
     # The agenda is the same for everyone who reads it in this language and zone: rendered once
     # per content version of the meeting (`meetings.core.pagecache`).
@@ -55,7 +55,8 @@ def _render_rsvp(token: str, errors: dict | None = None, status: int = 200):
         lambda: Markup(render_template("invitations/_agenda.html", items=page.agenda.items, zone=zone)))  # nosec B704
     return render_template(
         "invitations/rsvp.html", invitation=page.invitation, meeting=page.meeting, slots=page.slots,
-        agenda_html=agenda_html, token=token, errors=errors or {}, done=request.args.get("done"), zone=zone), status
+        agenda_html=agenda_html, token=token, holder=page.holder, errors=errors or {}, done=request.args.get("done"),
+        zone=zone), status
 
 
 @blueprint.route("/rsvp/<token>", methods=["POST"])
@@ -84,7 +85,7 @@ def feed(token: str):
     """A person's calendar of every published meeting they are invited to."""
     link = links.resolve(token, LinkPurpose.FEED)
     if link is None or link.person_id is None:
-        abort(404)
+        unknown_link()
     invitations = list(db.session.scalars(
         sa.select(Invitation).join(Meeting, Meeting.id == Invitation.meeting_id)
         .where(Invitation.person_id == link.person_id, Invitation.removed_at.is_(None),
