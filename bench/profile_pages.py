@@ -92,6 +92,7 @@ def main(kinds: list[str]) -> None:
             _, bad = _drive(app, environs)
             profile.disable()
             count = len(environs)
+            run_statements = statements[0]
             redis_trips = _calls(profile, "send_packed_command")
             # CPU without the profiler's own cost: the same requests again, timed only.
             cpu = min(_drive(app, environs)[0] for _ in range(2)) / count
@@ -99,7 +100,7 @@ def main(kinds: list[str]) -> None:
                 baseline = cpu
             ratio = f", {baseline / cpu:.2f}x ok" if baseline and kind != "ok" else ""
             print(f"{kind:5} {count} requests: CPU {cpu * 1e3:.2f} ms/request{ratio}; "
-                  f"{statements[0] / count:.2f} SQL statements and {redis_trips / count:.2f} Redis round trips "
+                  f"{run_statements / count:.2f} SQL statements and {redis_trips / count:.2f} Redis round trips "
                   f"per request; non-200: {bad}", flush=True)
             top = int(os.environ.get("PROFILE_TOP", "0"))
             if top:
