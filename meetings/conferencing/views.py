@@ -82,14 +82,19 @@ def _render_join_page(token: str, error: str | None = None, status: int = 200):
     if page is None:
         unknown_link()
     zone = page.agenda_zone
-    # The agenda is the same for everyone who reads it in this language and zone: rendered once
-    # per content version of the meeting (`meetings.core.pagecache`).
-    # Markup (bandit B704): the output of an autoescaped template.
+    # The agenda and the meeting's times are the same for everyone who reads them in this
+    # language and zone(s): rendered once per content version of the meeting and kept
+    # (`meetings.core.pagecache`); each request renders the person's own part.
+    # Markup (bandit B704): the output of autoescaped templates.
+    version = (page.meeting_id, page.meeting_uid, page.version, current_language())
     agenda_html = pagecache.kept(
-        ("join-agenda", page.meeting_id, page.meeting_uid, page.version, current_language(), zone),
+        ("join-agenda", *version, zone),
         lambda: Markup(render_template("conferencing/_agenda.html", items=page.agenda, zone=zone)))  # nosec B704
-    return render_template("conferencing/join.html", page=page, agenda_html=agenda_html, token=token,
-                           error=error), status
+    times_html = pagecache.kept(
+        ("join-times", *version, page.site_name, page.site_zone, page.zone),
+        lambda: Markup(render_template("conferencing/_join_times.html", page=page)))  # nosec B704
+    return render_template("conferencing/join.html", page=page, agenda_html=agenda_html, times_html=times_html,
+                           token=token, error=error), status
 
 
 @blueprint.route("/join/<token>", methods=["POST"])

@@ -47,16 +47,25 @@ def _render_rsvp(token: str, errors: dict | None = None, status: int = 200):
     if page is None:
         unknown_link()
     zone = page.zone
-    # The agenda is the same for everyone who reads it in this language and zone: rendered once
-    # per content version of the meeting (`meetings.core.pagecache`).
-    # Markup (bandit B704): the output of an autoescaped template.
+    meeting, language = page.meeting, current_language()
+    # What is the same for everyone who reads the page in this language and zone (the meeting's
+    # head, its agenda) is rendered once per content version of the meeting, the forms once per
+    # language, and kept (`meetings.core.pagecache`): each request renders the person's own part.
+    # Markup (bandit B704): the output of autoescaped templates.
+    version = (meeting.id, meeting.uid, page.version, language, zone)
+    meeting_html = pagecache.kept(
+        ("rsvp-meeting", *version),
+        lambda: Markup(render_template("invitations/_rsvp_meeting.html", meeting=meeting, zone=zone)))  # nosec B704
     agenda_html = pagecache.kept(
-        ("rsvp-agenda", page.meeting.id, page.meeting.uid, page.version, current_language(), zone),
+        ("rsvp-agenda", *version),
         lambda: Markup(render_template("invitations/_agenda.html", items=page.agenda.items, zone=zone)))  # nosec B704
+    forms_html = None if errors else pagecache.kept(
+        ("rsvp-forms", language),
+        lambda: Markup(render_template("invitations/_rsvp_forms.html", errors={})))  # nosec B704
     return render_template(
-        "invitations/rsvp.html", invitation=page.invitation, meeting=page.meeting, slots=page.slots,
-        agenda_html=agenda_html, token=token, holder=page.holder, errors=errors or {}, done=request.args.get("done"),
-        zone=zone), status
+        "invitations/rsvp.html", invitation=page.invitation, meeting=meeting, slots=page.slots,
+        meeting_html=meeting_html, agenda_html=agenda_html, forms_html=forms_html, token=token, holder=page.holder,
+        errors=errors or {}, done=request.args.get("done"), zone=zone), status
 
 
 @blueprint.route("/rsvp/<token>", methods=["POST"])
