@@ -237,10 +237,12 @@ def _kept_parts():
     it is kept by on every request)."""
     from meetings.conferencing import joinpage
     from meetings.invitations import rsvppage
+    from meetings.materials import links as materials_links
     from meetings.scheduling import agendaview, services
 
     return {
         "agenda": (agendaview.AGENDA, [rsvppage.PAGE, joinpage.PAGE]),
+        "materials": (materials_links.MEETING_MATERIALS, [rsvppage.PAGE, joinpage.PAGE]),
         "meeting JSON": (services._READ_MEETING, [services._MEETING_VERSION]),
         "meeting JSON (organizer)": (services._READ_MEETING_FOR_ORGANIZER, [services._MEETING_VERSION_FOR_ORGANIZER]),
     }
@@ -254,7 +256,7 @@ def _unwatched(statement, key_statements) -> set[str]:
     return _tables_read(statement) - watched - live
 
 
-@pytest.mark.parametrize("part", ["agenda", "meeting JSON", "meeting JSON (organizer)"])
+@pytest.mark.parametrize("part", ["agenda", "materials", "meeting JSON", "meeting JSON (organizer)"])
 def test_every_table_a_kept_part_reads_moves_its_version_or_is_read_on_every_request(part):
     statement, keys = _kept_parts()[part]
     assert _tables_read(statement), "no table found: the walk is broken"

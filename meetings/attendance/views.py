@@ -21,7 +21,7 @@ from wtforms import ValidationError
 from meetings.attendance import qr, services
 from meetings.core.errors import DomainError, NotFound
 from meetings.core.i18n import language_args
-from meetings.core.linkpages import link_pages_blueprint
+from meetings.core.linkpages import link_pages_blueprint, unknown_link
 from meetings.extensions import db
 from meetings.invitations import links
 from meetings.invitations.models import Invitation, LinkPurpose
@@ -36,7 +36,7 @@ def _invitation_for(token: str) -> Invitation:
     link = links.resolve(token, LinkPurpose.CHECKIN)
     invitation = db.session.get(Invitation, link.invitation_id) if link and link.invitation_id else None
     if invitation is None or not invitation.is_active:
-        abort(404)
+        unknown_link()
     return invitation
 
 

@@ -17,6 +17,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from meetings.core.database import request_reads
+from meetings.core.linkpages import LinkHolder
 from meetings.core.tokens import hash_token, plausible_token
 from meetings.directory.models import Person
 from meetings.extensions import db
@@ -59,6 +60,8 @@ class JoinPage:
     version: int = 0
     agenda: tuple[ItemView, ...] = ()
     expected: list[ExpectedView] = field(default_factory=list)
+    #: Who holds the link (what their materials are chosen by).
+    holder: LinkHolder | None = None
 
     @property
     def is_site_link(self) -> bool:
@@ -76,11 +79,13 @@ _meeting = Meeting.__table__
 _site = Site.__table__
 _invitation = Invitation.__table__
 _person = Person.__table__
+_venue = Site.__table__.alias("venue")
 _expected = Invitation.__table__.alias("expected")
 _expected_person = Person.__table__.alias("expected_person")
 
 #: The live join or site link ``token_hash`` with its meeting, its site (a site link's own; a
-#: person's `Invitation.conference_site`) and the person (personal links): at most one row.
+#: person's `Invitation.conference_site`), the person and where they attend (`Invitation.venue`,
+#: what their materials are chosen by) for personal links: at most one row.
 PAGE = (
     sa.select(
         _link.c.purpose, _meeting.c.id.label("meeting_id"), _meeting.c.uid.label("meeting_uid"),
@@ -90,7 +95,8 @@ PAGE = (
         _meeting.c.content_version.label("version"),
         _site.c.id.label("site_id"), _site.c.name.label("site_name"), _site.c.timezone.label("site_zone"),
         _site.c.location.label("site_location"), _invitation.c.id.label("invitation_id"),
-        _invitation.c.removed_at, _person.c.name.label("person_name"), _person.c.timezone.label("person_zone"),
+        _invitation.c.removed_at, _invitation.c.role, _invitation.c.person_id, _venue.c.id.label("venue_id"),
+        _person.c.name.label("person_name"), _person.c.timezone.label("person_zone"),
     )
     .select_from(_link)
     .join(_meeting, _meeting.c.id == _link.c.meeting_id)
@@ -99,6 +105,7 @@ PAGE = (
     .outerjoin(_site, sa.and_(_site.c.meeting_id == _meeting.c.id, sa.or_(
         sa.and_(_link.c.site_id.is_not(None), _site.c.id == _link.c.site_id),
         sa.and_(_link.c.site_id.is_(None), attended_site(_site, _invitation, conference=True)))))
+    .outerjoin(_venue, attended_site(_venue, _invitation))
     .where(*links.live_conditions(sa.bindparam("token_hash"), LinkPurpose.JOIN, LinkPurpose.SITE))
 )
 
@@ -142,6 +149,12 @@ def _load(connection, raw: str) -> JoinPage | None:
         zone=row.person_zone if purpose == LinkPurpose.JOIN else (row.site_zone or row.meeting_zone),
         title_zh=row.meeting_title_zh or "", version=row.version,
         agenda=kept_agenda(connection, row.meeting_id, row.meeting_uid, row.version).items)
+    if purpose == LinkPurpose.SITE:
+        page.holder = LinkHolder(purpose, row.meeting_id, row.meeting_uid, row.version, site_id=row.site_id)
+    else:
+        page.holder = LinkHolder(purpose, row.meeting_id, row.meeting_uid, row.version,
+                                 invitation_id=row.invitation_id, person_id=row.person_id, role=row.role,
+                                 site_id=row.venue_id)
     if purpose == LinkPurpose.SITE:
         page.expected = [ExpectedView(name, person_title or "", response) for name, person_title, response
                          in connection.execute(EXPECTED, {"site_id": row.site_id})]

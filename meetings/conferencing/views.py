@@ -20,7 +20,7 @@ from meetings.core import pagecache
 from meetings.core.errors import DomainError
 from meetings.core.forms import FORM_ERROR_STATUS
 from meetings.core.i18n import current_language, language_args
-from meetings.core.linkpages import link_pages_blueprint
+from meetings.core.linkpages import link_pages_blueprint, unknown_link
 from meetings.extensions import db
 from meetings.invitations import links
 from meetings.invitations.models import Invitation, LinkPurpose
@@ -39,12 +39,12 @@ class JoinContext:
         if link.purpose == LinkPurpose.SITE:
             self.site = db.session.get(Site, link.site_id)
             if self.site is None:
-                abort(404)
+                unknown_link()
             self.meeting: Meeting = self.site.meeting
         else:
             self.invitation = db.session.get(Invitation, link.invitation_id)
             if self.invitation is None or not self.invitation.is_active:
-                abort(404)
+                unknown_link()
             self.meeting = self.invitation.meeting
             self.site = self.invitation.conference_site
         self.zone = self.site.timezone if self.site else self.meeting.timezone
@@ -74,7 +74,7 @@ class JoinContext:
 def _context(token: str) -> JoinContext:
     link = links.resolve(token, LinkPurpose.JOIN, LinkPurpose.SITE)
     if link is None:
-        abort(404)
+        unknown_link()
     return JoinContext(link)
 
 
@@ -87,16 +87,21 @@ def join_page(token: str):
 def _render_join_page(token: str, error: str | None = None, status: int = 200):
     page = load_join_page(token)
     if page is None:
-        abort(404)
+        unknown_link()
     zone = page.agenda_zone
-    # The agenda is the same for everyone who reads it in this language and zone: rendered once
-    # per content version of the meeting (`meetings.core.pagecache`).
-    # Markup (bandit B704): the output of an autoescaped template.
+    # The agenda and the meeting's times are the same for everyone who reads them in this
+    # language and zone(s): rendered once per content version of the meeting and kept
+    # (`meetings.core.pagecache`); each request renders the person's own part.
+    # Markup (bandit B704): the output of autoescaped templates.
+    version = (page.meeting_id, page.meeting_uid, page.version, current_language())
     agenda_html = pagecache.kept(
-        ("join-agenda", page.meeting_id, page.meeting_uid, page.version, current_language(), zone),
+        ("join-agenda", *version, zone),
         lambda: Markup(render_template("conferencing/_agenda.html", items=page.agenda, zone=zone)))  # nosec B704
-    return render_template("conferencing/join.html", page=page, agenda_html=agenda_html, token=token,
-                           error=error), status
+    times_html = pagecache.kept(
+        ("join-times", *version, page.site_name, page.site_zone, page.zone),
+        lambda: Markup(render_template("conferencing/_join_times.html", page=page)))  # nosec B704
+    return render_template("conferencing/join.html", page=page, agenda_html=agenda_html, times_html=times_html,
+                           token=token, error=error), status
 
 
 @blueprint.route("/join/<token>", methods=["POST"])
@@ -182,5 +187,5 @@ def roll_call(token: str):
 def _site_context(token: str) -> JoinContext:
     context = _context(token)
     if not context.is_site_link:
-        abort(404)
+        unknown_link()
     return context

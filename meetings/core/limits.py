@@ -2,9 +2,12 @@
 
 Every limit of the app counts by the same key, `client_address` (set as Flask-Limiter's
 ``key_func`` in `meetings.extensions`). Many people of one site often share one address (a
-company's NAT), so what is limited hard on the pages behind links is failed lookups (a 404 is a
-wrong or guessed token); ordinary use only has a generous cap. The counting is Flask-Limiter's,
-through its public ``limit`` decorator: its storage (``RATELIMIT_STORAGE_URI``: Redis in
+company's NAT), so what is limited hard on the pages behind links is wrong links (a token that
+opens nothing: unknown, revoked, expired); actions (a POST: an answer, a join, a check-in) have
+a generous cap; reading a page through a good link costs no counting at all, so opening a link
+makes no round trip to the limits' storage. The counting is Flask-Limiter's, through its public
+``limit`` used as a context manager (documented since Flask-Limiter 2.9: a limit for a block
+inside a view, hit when the block is entered): its storage (``RATELIMIT_STORAGE_URI``: Redis in
 production, so that every worker and host counts together; ``memory://`` counts per process),
 its windows, ``RATELIMIT_ENABLED``. A refusal is Flask-Limiter's ``RateLimitExceeded``, which
 the app's error handler answers in the reader's language: JSON for the API, a page for pages.
@@ -14,6 +17,10 @@ from __future__ import annotations
 
 from flask import current_app, request
 from flask_babel import gettext as _
+
+#: The limits of link pages, made once (`_link_limits`): Flask-Limiter keeps the limits it has
+#: seen by where they were entered.
+_limits: dict[str, object] = {}
 
 
 def client_address() -> str:
@@ -36,16 +43,32 @@ def _link_miss_limit() -> str:
     return current_app.config["LINK_MISS_LIMIT"]
 
 
-def _missed(response) -> bool:
-    return response.status_code == 404
+def _link_limits():
+    if not _limits:
+        from meetings.extensions import limiter
+
+        # Shared limits: one count per address across every link page (a guesser moving from
+        # /rsvp/ to /join/ is the same guesser), whatever view counts it.
+        _limits["misses"] = limiter.shared_limit(_link_miss_limit, "link-misses", key_func=client_address,
+                                                 error_message=too_many_wrong_links)
+        _limits["actions"] = limiter.shared_limit(_link_limit, "link-actions", key_func=client_address)
+    return _limits
+
+
+def count_wrong_link() -> None:
+    """Count a wrong link against the client's address (`meetings.core.linkpages.unknown_link`);
+    once ``LINK_MISS_LIMIT`` is spent, Flask-Limiter's ``RateLimitExceeded`` (a 429) instead."""
+    with _link_limits()["misses"]:
+        pass
 
 
 def limit_link_pages(blueprint) -> None:
-    """Rate-limit every route of ``blueprint`` by client address: ``LINK_LIMIT`` requests, and
-    ``LINK_MISS_LIMIT`` wrong links (only 404s are counted; once spent, every link page of the
-    blueprint is refused to that address until the window ends)."""
-    from meetings.extensions import limiter
+    """Cap the actions (POSTs) on ``blueprint``'s pages at ``LINK_LIMIT`` per client address.
+    Wrong links are counted by the views that find them (`count_wrong_link`); a page read
+    through a good link is not counted."""
 
-    limiter.limit(_link_miss_limit, key_func=client_address, deduct_when=_missed,
-                  error_message=too_many_wrong_links, scope=f"link-misses:{blueprint.name}")(blueprint)
-    limiter.limit(_link_limit, key_func=client_address, scope=f"link-pages:{blueprint.name}")(blueprint)
+    @blueprint.before_request
+    def _count_action():
+        if request.method == "POST":
+            with _link_limits()["actions"]:
+                pass

@@ -7,16 +7,42 @@ keep none), and are cheaper at the minute everyone joins. They send ``Referrer-P
 no-referrer`` and are never cached, so the token does not leak through a link or a shared cache.
 
 A 256-bit token cannot be guessed, but a client that keeps trying wrong ones is still stopped
-(`meetings.core.limits`): failed lookups are limited hard, ordinary use generously, because the
-people of one site often share one address.
+(`meetings.core.limits`): a view that finds no live link answers with `unknown_link`, which counts
+it (hard limit); actions are capped generously, because the people of one site often share one
+address; reading a page through a good link is not counted (no round trip to the limits' storage).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint
+from dataclasses import dataclass
+from typing import NoReturn
 
-from meetings.core.limits import limit_link_pages
+from flask import Blueprint, abort
+
+from meetings.core.limits import count_wrong_link, limit_link_pages
 from meetings.extensions import csrf
+
+
+@dataclass(frozen=True)
+class LinkHolder:
+    """Who holds a live link, as a link page's one statement read it: what the parts of a page
+    that depend on the reader (the materials they may see) are chosen by, without reading the
+    link again."""
+
+    #: The link's purpose (``rsvp``, ``join``, ``site``).
+    purpose: str
+    meeting_id: int
+    #: The meeting's uid and content version: what the meeting-wide parts are kept by.
+    meeting_uid: str
+    version: int
+    #: A person's link: their invitation, person, role, and where they attend (`Invitation.venue`).
+    invitation_id: int | None = None
+    person_id: int | None = None
+    role: str | None = None
+    #: The venue of a person (None: online), or a site link's own site.
+    site_id: int | None = None
+    #: False once the person was taken off the list.
+    active: bool = True
 
 
 def link_pages_blueprint(name: str, import_name: str) -> Blueprint:
@@ -26,6 +52,14 @@ def link_pages_blueprint(name: str, import_name: str) -> Blueprint:
     blueprint.after_request(_private)
     limit_link_pages(blueprint)
     return blueprint
+
+
+def unknown_link() -> NoReturn:
+    """Answer a link that opens nothing (unknown, revoked, expired, or no longer its holder's):
+    a 404, counted against the client's address as a wrong link; once ``LINK_MISS_LIMIT`` is
+    spent, a 429 in the reader's language (`meetings.core.limits.count_wrong_link`)."""
+    count_wrong_link()
+    abort(404)
 
 
 def exempt_link_pages(blueprint: Blueprint) -> None:

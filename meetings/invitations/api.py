@@ -7,7 +7,9 @@ from flask import current_app, request
 from flask_smorest import Blueprint
 
 from meetings.accounts.auth import current_api_caller, current_api_user, protect_api_blueprint
+from meetings.core import pagecache
 from meetings.core.errors import InvalidInput
+from meetings.core.i18n import current_language
 from meetings.extensions import db, limiter
 from meetings.invitations import calendars, links, replies, services
 from meetings.invitations.schemas import (
@@ -20,7 +22,7 @@ from meetings.invitations.schemas import (
     RevokeLinksSchema,
     UnappliedReplySchema,
 )
-from meetings.scheduling.services import get_meeting_for
+from meetings.scheduling.services import get_meeting_for, meeting_version_for
 
 blueprint = Blueprint("invitations_api", __name__, url_prefix="/api",
                       description="Invitations, calendar replies and calendar files.")
@@ -74,10 +76,15 @@ def remove_invitation(meeting_id, invitation_id):
 @blueprint.response(200, content_type="text/calendar", description="An iCalendar file (METHOD:PUBLISH).")
 def meeting_calendar(meeting_id):
     """The meeting as an iCalendar file (METHOD:PUBLISH), with the full agenda."""
-    meeting = _meeting(meeting_id)
-    body = calendars.publish_calendar(meeting)
+    # Fetched by calendars again and again, whatever the size of the meeting: who may see it
+    # and its content version are read in one small statement, and the file is built once per
+    # version and language (it shows no one's own part: no attendees) and kept.
+    caller = current_api_caller()
+    version = meeting_version_for(caller, meeting_id)
+    body = pagecache.kept(("meeting.ics", meeting_id, *version, current_language()),
+                          lambda: calendars.publish_calendar(_meeting(meeting_id)))
     return HttpResponse(body, mimetype="text/calendar", headers={
-        "Content-Disposition": f'attachment; filename="meeting-{meeting.id}.ics"'})
+        "Content-Disposition": f'attachment; filename="meeting-{meeting_id}.ics"'})
 
 
 @blueprint.route("/replies", methods=["POST"])

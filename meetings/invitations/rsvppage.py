@@ -17,6 +17,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from meetings.core.database import request_reads
+from meetings.core.linkpages import LinkHolder
 from meetings.core.roles import Role
 from meetings.core.tokens import hash_token, plausible_token
 from meetings.directory.models import Person, Unit
@@ -103,6 +104,15 @@ class RsvpPage:
     @property
     def zone(self) -> str:
         return self.invitation.person.timezone
+
+    @property
+    def holder(self) -> LinkHolder:
+        """Who holds the link (what their materials are chosen by)."""
+        invitation = self.invitation
+        return LinkHolder(LinkPurpose.RSVP, self.meeting.id, self.meeting.uid, self.version,
+                          invitation_id=invitation.id, person_id=invitation.person.id, role=invitation.role,
+                          site_id=invitation.venue.id if invitation.venue is not None else None,
+                          active=invitation.is_active)
 
     @property
     def slots(self) -> list[SlotView]:

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Response as HttpResponse
-from flask import abort, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from meetings.core import pagecache
 from meetings.core.errors import DomainError
 from meetings.core.forms import FORM_ERROR_STATUS
 from meetings.core.i18n import current_language, language_args
-from meetings.core.linkpages import link_pages_blueprint
+from meetings.core.linkpages import link_pages_blueprint, unknown_link
 from meetings.directory.models import Person
 from meetings.extensions import db
 from meetings.invitations import calendars, links, services
@@ -28,10 +28,10 @@ blueprint = link_pages_blueprint("invitations", __name__)
 def _invitation_for(token: str) -> Invitation:
     link = links.resolve(token, LinkPurpose.RSVP)
     if link is None or link.invitation_id is None:
-        abort(404)
+        unknown_link()
     invitation = db.session.get(Invitation, link.invitation_id)
     if invitation is None:
-        abort(404)
+        unknown_link()
     return invitation
 
 
@@ -45,17 +45,27 @@ def _render_rsvp(token: str, errors: dict | None = None, status: int = 200):
     # One statement, no ORM objects (see `rsvppage`): the page every invited person opens.
     page = load_rsvp_page(token)
     if page is None:
-        abort(404)
+        unknown_link()
     zone = page.zone
-    # The agenda is the same for everyone who reads it in this language and zone: rendered once
-    # per content version of the meeting (`meetings.core.pagecache`).
-    # Markup (bandit B704): the output of an autoescaped template.
+    meeting, language = page.meeting, current_language()
+    # What is the same for everyone who reads the page in this language and zone (the meeting's
+    # head, its agenda) is rendered once per content version of the meeting, the forms once per
+    # language, and kept (`meetings.core.pagecache`): each request renders the person's own part.
+    # Markup (bandit B704): the output of autoescaped templates.
+    version = (meeting.id, meeting.uid, page.version, language, zone)
+    meeting_html = pagecache.kept(
+        ("rsvp-meeting", *version),
+        lambda: Markup(render_template("invitations/_rsvp_meeting.html", meeting=meeting, zone=zone)))  # nosec B704
     agenda_html = pagecache.kept(
-        ("rsvp-agenda", page.meeting.id, page.meeting.uid, page.version, current_language(), zone),
+        ("rsvp-agenda", *version),
         lambda: Markup(render_template("invitations/_agenda.html", items=page.agenda.items, zone=zone)))  # nosec B704
+    forms_html = None if errors else pagecache.kept(
+        ("rsvp-forms", language),
+        lambda: Markup(render_template("invitations/_rsvp_forms.html", errors={})))  # nosec B704
     return render_template(
-        "invitations/rsvp.html", invitation=page.invitation, meeting=page.meeting, slots=page.slots,
-        agenda_html=agenda_html, token=token, errors=errors or {}, done=request.args.get("done"), zone=zone), status
+        "invitations/rsvp.html", invitation=page.invitation, meeting=meeting, slots=page.slots,
+        meeting_html=meeting_html, agenda_html=agenda_html, forms_html=forms_html, token=token, holder=page.holder,
+        errors=errors or {}, done=request.args.get("done"), zone=zone), status
 
 
 @blueprint.route("/rsvp/<token>", methods=["POST"])
@@ -84,7 +94,7 @@ def feed(token: str):
     """A person's calendar of every published meeting they are invited to."""
     link = links.resolve(token, LinkPurpose.FEED)
     if link is None or link.person_id is None:
-        abort(404)
+        unknown_link()
     invitations = list(db.session.scalars(
         sa.select(Invitation).join(Meeting, Meeting.id == Invitation.meeting_id)
         .where(Invitation.person_id == link.person_id, Invitation.removed_at.is_(None),

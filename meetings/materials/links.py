@@ -1,28 +1,30 @@
 """Materials behind capability links: who a link is (`Viewer`), and the list a link page shows.
 
 The RSVP and join pages call `materials_for_link` from their templates (a template global set
-by `init_app`): their loaders stay as they are, and the lower domains do not import this one.
-A new material or version moves the meeting's content version, so kept pages are rendered anew.
+by `init_app`) with the `LinkHolder` their one statement read, so the lower domains do not import
+this one. The meeting's list is kept per content version: a new material, version or audience
+moves the version, so the next view reads it anew.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import url_for
 
+from meetings.core import pagecache
+from meetings.core.database import request_reads
 from meetings.core.i18n import language_args
+from meetings.core.linkpages import LinkHolder
 from meetings.core.roles import Role
-from meetings.core.tokens import hash_token, plausible_token
 from meetings.extensions import db
 from meetings.invitations import links
-from meetings.invitations.models import CapabilityLink, Invitation, LinkPurpose, Mode
+from meetings.invitations.models import Invitation, LinkPurpose
 from meetings.materials import services
 from meetings.materials.models import Audience, Material, MaterialVersion
-from meetings.scheduling.models import AgendaItem, Meeting, Site, SiteKind
+from meetings.scheduling.models import AgendaItem
 
 #: The link purposes whose holders may see materials, and the page each one's files are under.
 PURPOSES = (LinkPurpose.RSVP, LinkPurpose.JOIN, LinkPurpose.SITE)
@@ -72,68 +74,79 @@ def file_endpoint(purpose: LinkPurpose) -> str:
     return "materials_links.rsvp_file" if purpose == LinkPurpose.RSVP else "materials_links.join_file"
 
 
-_link, _invitation, _site = CapabilityLink.__table__, Invitation.__table__, Site.__table__
 _material, _version, _item = Material.__table__, MaterialVersion.__table__, AgendaItem.__table__
-_main = _site.alias("main_site")
 
-# The live link with who holds it (its invitation's role and venue, or its site) and, one row
-# each, the meeting's materials with their current version, in agenda order: one statement.
-_LINK_MATERIALS = (
+#: The materials of meeting ``meeting_id`` with their current version, in agenda order: what the
+#: link pages list, read once per content version of the meeting (a new material, version or
+#: audience moves it: `meetings.materials.models`) and chosen per reader (`services.may_see`).
+MEETING_MATERIALS = (
     sa.select(
-        _link.c.purpose, _link.c.meeting_id, _link.c.invitation_id, _link.c.site_id, Meeting.__table__.c.end_at,
-        _invitation.c.person_id, _invitation.c.role, _invitation.c.removed_at,
-        # `Invitation.venue`: their site; for in-person attendees without one, the main venue.
-        sa.func.coalesce(_invitation.c.site_id, sa.case((_invitation.c.mode == Mode.IN_PERSON, _main.c.id))),
         _material.c.id, _material.c.title, _material.c.audience, _material.c.audience_roles,
         _material.c.audience_site_ids, _material.c.speaker_person_id, _material.c.confidential,
         _material.c.current_version, _material.c.updated_at, _version.c.filename, _version.c.content_type,
         _version.c.size)
-    .select_from(_link)
-    .join(Meeting.__table__, Meeting.__table__.c.id == _link.c.meeting_id)
-    .outerjoin(_invitation, _invitation.c.id == _link.c.invitation_id)
-    .outerjoin(_main, sa.and_(_main.c.meeting_id == _link.c.meeting_id, _main.c.kind == SiteKind.MAIN))
-    .outerjoin(_material, _material.c.meeting_id == _link.c.meeting_id)
-    .outerjoin(_version, sa.and_(_version.c.material_id == _material.c.id,
-                                 _version.c.number == _material.c.current_version))
+    .select_from(_material)
+    .join(_version, sa.and_(_version.c.material_id == _material.c.id,
+                            _version.c.number == _material.c.current_version))
     .outerjoin(_item, _item.c.id == _material.c.agenda_item_id)
-    .where(*links.live_conditions(sa.bindparam("token_hash"), *PURPOSES))
+    .where(_material.c.meeting_id == sa.bindparam("meeting_id"))
     .order_by(*services.agenda_order(_material, _item))
 )
 
 
-def materials_for_link(token: str) -> list[LinkMaterial]:
-    """The materials the holder of ``token`` may see (`services.may_see`), in agenda order, with
-    the address of each under the link; [] for a link that is not live. One statement: the link
-    pages call it when they render (once per content version, see `meetings.scheduling.versions`)."""
-    if not plausible_token(token):
+@dataclass(frozen=True)
+class _Listed:
+    """One material as kept for a meeting's link pages (what `may_see` and the list need)."""
+
+    meeting_id: int
+    id: int
+    title: str
+    audience: Audience
+    audience_roles: list
+    audience_site_ids: list
+    speaker_person_id: int | None
+    confidential: bool
+    version: int
+    updated_at: datetime
+    filename: str
+    content_type: str
+    size: int
+
+
+def _read_materials(meeting_id: int) -> tuple[_Listed, ...]:
+    rows = request_reads(db.engine).execute(MEETING_MATERIALS, {"meeting_id": meeting_id})
+    return tuple(_Listed(meeting_id, row.id, row.title, Audience(row.audience), row.audience_roles or [],
+                         row.audience_site_ids or [], row.speaker_person_id, bool(row.confidential),
+                         row.current_version, row.updated_at, row.filename, row.content_type, row.size)
+                 for row in rows)
+
+
+def _viewer(holder: LinkHolder) -> services.Viewer | None:
+    if holder.invitation_id is not None:
+        return services.Viewer("invitee", holder.meeting_id, invitation_id=holder.invitation_id,
+                               person_id=holder.person_id, role=Role(holder.role), site_id=holder.site_id,
+                               active=holder.active)
+    if holder.site_id is not None:
+        return services.Viewer.site(holder.meeting_id, holder.site_id)
+    return None
+
+
+def materials_for_link(token: str, holder: LinkHolder | None) -> list[LinkMaterial]:
+    """The materials the ``holder`` of live link ``token`` may see (`services.may_see`), in agenda
+    order, with the address of each under the link. The meeting's list is read once per content
+    version and kept (`meetings.core.pagecache.kept`); each reader's choice from it costs no
+    statement: the link pages call this when they render, with the holder their one statement read."""
+    viewer = _viewer(holder) if holder is not None else None
+    if viewer is None:
         return []
-    rows = db.session.execute(_LINK_MATERIALS, {"token_hash": hash_token(token)}).all()
-    if not rows:
+    listed = pagecache.kept(("materials", holder.meeting_id, holder.meeting_uid, holder.version),
+                            lambda: _read_materials(holder.meeting_id))
+    if not listed:
         return []
-    purpose, meeting_id, invitation_id, site_id, end_at, person_id, role, removed_at, venue_id = rows[0][:9]
-    purpose = LinkPurpose(purpose)
-    if links.is_expired(purpose, end_at):
-        return []
-    if invitation_id is not None:
-        viewer = services.Viewer("invitee", meeting_id, invitation_id=invitation_id, person_id=person_id,
-                                 role=Role(role), site_id=venue_id, active=removed_at is None)
-    elif site_id is not None:
-        viewer = services.Viewer.site(meeting_id, site_id)
-    else:
-        return []
-    endpoint = file_endpoint(purpose)
-    shown = []
-    for (*_, material_id, title, audience, roles, site_ids, speaker_id, confidential, number, updated_at, filename,
-         content_type, size) in rows:
-        if material_id is None or filename is None:
-            continue
-        material = SimpleNamespace(meeting_id=meeting_id, audience=Audience(audience), audience_roles=roles or [],
-                                   audience_site_ids=site_ids or [], speaker_person_id=speaker_id,
-                                   confidential=bool(confidential))
-        if not services.may_see(material, viewer):
-            continue
-        shown.append(LinkMaterial(
-            material_id, title, filename, content_type, size, number, updated_at, bool(confidential),
-            services.may_download(material, viewer), services.viewable_inline(content_type),
-            url_for(endpoint, token=token, material_id=material_id, **language_args())))
-    return shown
+    endpoint = file_endpoint(LinkPurpose(holder.purpose))
+    language = language_args()
+    return [LinkMaterial(material.id, material.title, material.filename, material.content_type, material.size,
+                         material.version, material.updated_at, material.confidential,
+                         services.may_download(material, viewer), services.viewable_inline(material.content_type),
+                         url_for(endpoint, token=token, material_id=material.id, **language))
+            for material in listed if services.may_see(material, viewer)]

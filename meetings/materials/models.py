@@ -188,10 +188,14 @@ class MaterialAccess(Model):
 
 def _register_versions() -> None:
     # The link pages (RSVP, join) list a meeting's materials: a new one, a new version or a new
-    # audience moves the meeting's content version, so kept pages are rendered again.
+    # audience moves the meeting's content version, so kept pages are rendered again. (A new
+    # version also changes its material's ``current_version``; its own row is registered too, so
+    # that what the pages read of it is covered by itself.)
     from meetings.scheduling import versions
 
     versions.touches(Material, lambda material: material.meeting_id)
+    versions.touches_through(MaterialVersion, lambda version: version.material_id,
+                             lambda materials: sa.select(Material.meeting_id).where(Material.id.in_(materials)))
 
 
 _register_versions()

@@ -13,7 +13,7 @@ from flask import abort, current_app, redirect, render_template, request, url_fo
 from meetings.core.errors import DomainError
 from meetings.core.forms import FORM_ERROR_STATUS
 from meetings.core.i18n import language_args
-from meetings.core.linkpages import link_pages_blueprint
+from meetings.core.linkpages import link_pages_blueprint, unknown_link
 from meetings.extensions import db
 from meetings.invitations.models import LinkPurpose
 from meetings.materials import files, services
@@ -34,7 +34,7 @@ def _allow_uploads():
 def _invitee(token: str):
     found = viewer_for_link(token, LinkPurpose.RSVP)
     if found is None or found[1] is None:
-        abort(404)
+        unknown_link()
     return found
 
 
@@ -91,7 +91,7 @@ def join_file(token: str, material_id: int):
     """A material's current file, for a site's room (its host) or a person's own join link."""
     found = viewer_for_link(token, LinkPurpose.SITE, LinkPurpose.JOIN)
     if found is None:
-        abort(404)
+        unknown_link()
     return _send(found[0], material_id, "site_link" if found[0].kind == "site" else "join_link")
 
 

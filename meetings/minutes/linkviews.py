@@ -14,7 +14,7 @@ from flask import Response, abort, redirect, render_template, request, url_for
 
 from meetings.core.errors import DomainError
 from meetings.core.i18n import language_args
-from meetings.core.linkpages import link_pages_blueprint
+from meetings.core.linkpages import link_pages_blueprint, unknown_link
 from meetings.directory.models import Person
 from meetings.extensions import db
 from meetings.minutes import actions, evidence, links, services, snapshot
@@ -31,7 +31,7 @@ ACCESS = {"minutes_links.approve_page": "link:approve", "minutes_links.action_pa
 def _link(token: str, purpose: MinutesLinkPurpose):
     link = links.resolve(token, purpose)
     if link is None:
-        abort(404)
+        unknown_link()
     return link
 
 

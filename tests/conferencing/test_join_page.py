@@ -87,9 +87,9 @@ def test_the_join_page_is_one_or_two_sql_statements_and_the_agenda_once_per_vers
     """One statement for the link, its meeting and version (a site link: one more for who is
     expected, whose answers change at any time); the agenda once per version, then kept."""
     meeting, sites, people = summer
-    # Each also reads the materials its link may see (`materials.links.materials_for_link`).
-    for token, count in ((site_token(sites["rotterdam"]), 3),  # plus who is expected at the site
-                         (personal_token(invitation_of(meeting, people["online"])), 2)):
+    # The meeting's materials are kept with the agenda (`materials.links.materials_for_link`).
+    for token, count in ((site_token(sites["rotterdam"]), 2),  # plus who is expected at the site
+                         (personal_token(invitation_of(meeting, people["online"])), 1)):
         with counted_statements() as statements:
             first = client.get(f"/join/{token}")
         assert first.status_code == 200

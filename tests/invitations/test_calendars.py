@@ -32,6 +32,29 @@ def test_the_meeting_downloads_as_publish(api, meeting):
     assert "Half-year report" in calendar.vevent.description.value
 
 
+def test_the_kept_download_shows_each_change_at_the_next_fetch(api, meeting):
+    """The file is built once per content version of the meeting and language, and kept: a
+    change to the meeting, its agenda or a speaker shows at the next fetch."""
+    def description(**headers):
+        response = api.get(f"/api/meetings/{meeting.id}.ics", headers=headers)
+        assert response.status_code == 200
+        return vobject.readOne(response.get_data(as_text=True)).vevent.description.value
+
+    assert description() == description() and "Closing remarks" not in description()
+    agenda.add_item(meeting, {"title": "Closing remarks", "duration_minutes": 20, "title_zh": "闭幕讲话"})
+    db.session.commit()
+    assert "Closing remarks" in description()
+    assert "闭幕讲话" in description(**{"Accept-Language": "zh-CN"})
+    assert api.patch(f"/api/meetings/{meeting.id}", json={"title": "Renamed meeting"}).status_code == 200
+    assert "Renamed meeting" in description()
+    speaker = factories.person("Speaker Wang", email="wang@example.com")
+    factories.agenda_item(meeting, title="Speeches", kind="speech",
+                          speakers=[{"email": speaker.email, "topic": "Results", "minutes": 20}])
+    assert "Speaker Wang" in description()
+    assert api.patch(f"/api/people/{speaker.id}", json={"name": "Wang Jianguo"}).status_code == 200
+    assert "Wang Jianguo" in description() and "Speaker Wang" not in description()
+
+
 def test_the_download_is_not_for_others(other_api, meeting):
     assert other_api.get(f"/api/meetings/{meeting.id}.ics").status_code == 404
 

@@ -10,6 +10,8 @@ import sqlalchemy as sa
 import time_machine
 
 from meetings.extensions import db
+from meetings.invitations import links
+from meetings.invitations.models import LinkPurpose
 from meetings.materials import services
 from meetings.materials.models import MaterialAccess
 from tests.materials import samples
@@ -121,3 +123,30 @@ def test_links_to_materials_end_with_the_meetings_links(client, api, cast):
 def test_the_speaker_page_in_chinese(client, cast):
     page = client.get(f"/rsvp/{cast.rsvp_token(cast.speaker)}/materials?lang=zh_Hans").text
     assert "您的材料" in page and "尚未上传" in page and "请在" in page
+
+
+def test_the_kept_list_shows_each_change_at_the_next_view(client, api, cast):
+    """The link pages keep a meeting's materials per content version and choose each reader's
+    from it: a new material, a new version or a new audience shows at the next view of every
+    page, and each reader still sees only their own."""
+    guest = cast.rsvp_token(cast.remote_guest)
+    participant = cast.rsvp_token(cast.participant)
+    personal = links.mint(LinkPurpose.JOIN, meeting_id=cast.meeting.id, invitation_id=cast.remote_guest.id)
+    db.session.commit()
+    pages = (f"/rsvp/{guest}", f"/rsvp/{participant}", f"/join/{personal}")
+    for _ in range(2):  # read, then kept
+        assert all("Budget" not in client.get(url).text for url in pages)
+    budget = add(cast, api, "Budget", audience=[str(cast.remote.id)])
+    shown = {url: "Budget" in client.get(url).text for url in pages}
+    # Meant for the Rotterdam site: its guest sees it on both their pages (their venue), the
+    # participant at the main venue does not.
+    assert shown == {pages[0]: True, pages[1]: False, pages[2]: True}
+    changed = api.patch(f"/api/meetings/{cast.meeting.id}/materials/{budget.id}", json={"audience": "all"})
+    assert changed.status_code == 200, changed.text
+    assert "Budget" in client.get(pages[1]).text
+    speaker = cast.rsvp_token(cast.speaker)
+    assert speaker_upload(client, speaker, cast.slot.id, samples.pdf(seed=b"one"), "first.pdf").status_code == 303
+    assert "first.pdf" in client.get(pages[0]).text
+    assert speaker_upload(client, speaker, cast.slot.id, samples.pdf(seed=b"two"), "second.pdf").status_code == 303
+    page = client.get(pages[0]).text
+    assert "second.pdf" in page and "first.pdf" not in page
