@@ -122,7 +122,7 @@ def _read_materials(meeting_id: int) -> tuple[_Listed, ...]:
 
 
 def _viewer(holder: LinkHolder) -> services.Viewer | None:
-    if holder.invitation_id is not None:
+    if holder.invitation_id is not None and holder.role is not None:
         return services.Viewer("invitee", holder.meeting_id, invitation_id=holder.invitation_id,
                                person_id=holder.person_id, role=Role(holder.role), site_id=holder.site_id,
                                active=holder.active)
@@ -136,11 +136,14 @@ def materials_for_link(token: str, holder: LinkHolder | None) -> list[LinkMateri
     order, with the address of each under the link. The meeting's list is read once per content
     version and kept (`meetings.core.pagecache.kept`); each reader's choice from it costs no
     statement: the link pages call this when they render, with the holder their one statement read."""
-    viewer = _viewer(holder) if holder is not None else None
+    if holder is None:
+        return []
+    viewer = _viewer(holder)
     if viewer is None:
         return []
-    listed = pagecache.kept(("materials", holder.meeting_id, holder.meeting_uid, holder.version),
-                            lambda: _read_materials(holder.meeting_id))
+    meeting_id = holder.meeting_id
+    listed = pagecache.kept(("materials", meeting_id, holder.meeting_uid, holder.version),
+                            lambda: _read_materials(meeting_id))
     if not listed:
         return []
     endpoint = file_endpoint(LinkPurpose(holder.purpose))
