@@ -10,4 +10,4 @@ def init_app(app):
 
     rest.register_blueprint(api.blueprint)
     app.register_blueprint(views.blueprint)
-    register_housekeeping("remove-stale-rosters", uploads.remove_stale, seconds=600)
+    register_housekeeping("remove-expired-rosters", uploads.remove_expired, seconds=600)

@@ -10,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from meetings.core.db import UTCDateTime, utcnow
 from meetings.extensions import Model
 
+#: The largest roster the import page keeps between its two steps: the app's request bound.
+PENDING_ROSTER_MAX_BYTES = 10 * 1024 * 1024
+
 
 class Unit(Model):
     """A part of the group: the headquarters, a member enterprise, a branch (a tree)."""
@@ -93,3 +96,36 @@ class PersonTag(Model):
 
     def __repr__(self) -> str:
         return f"<PersonTag {self.person_id} {self.tag}>"
+
+
+class PendingRoster(db.Model):
+    """A roster checked on the import page and waiting for its import (the page's second step).
+
+    Kept in the database, not on the disk of the app host that checked it, so the confirmation
+    may land on any host behind the proxy. Only the user who uploaded it may import it; it
+    expires after `meetings.directory.uploads.MAX_AGE` (the scheduler's housekeeping deletes it).
+    """
+
+    __tablename__ = "pending_rosters"
+    __table_args__ = (
+        sa.CheckConstraint(f"size >= 0 AND size <= {PENDING_ROSTER_MAX_BYTES}", name="size_bounded"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: SHA-256 (hex) of the random id the import page carries to its second step; not the id itself.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
+    #: Who uploaded it: the only user who may import it.
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    #: The file's name as uploaded (its extension tells CSV from XLSX).
+    filename: Mapped[str] = mapped_column(sa.String(255), nullable=False, default="")
+    #: The content type the browser sent with it.
+    content_type: Mapped[str] = mapped_column(sa.String(255), nullable=False, default="")
+    #: Length of ``data`` in bytes (at most `PENDING_ROSTER_MAX_BYTES`).
+    size: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    #: The file as uploaded: checked again, against the directory as it is then, when imported.
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)
+    #: When it was checked; it expires `uploads.MAX_AGE` later.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, index=True)
+
+    def __repr__(self) -> str:
+        return f"<PendingRoster {self.id} user {self.user_id} {self.size}B>"

@@ -3,9 +3,7 @@ preview (nothing is imported until the whole file is right)."""
 
 from __future__ import annotations
 
-import os
 import re
-import secrets
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -91,10 +89,6 @@ def person(person_id: int | None = None):
                            zones=sorted(all_zone_names())), status
 
 
-def _upload_path(upload_id: str) -> str:
-    return uploads.upload_path(upload_id)
-
-
 @blueprint.errorhandler(RequestEntityTooLarge)
 def _too_large(error):
     # Past MAX_CONTENT_LENGTH: the import page again, saying so, rather than an error page (the
@@ -116,24 +110,23 @@ def import_people():
     if not form.validate_on_submit():
         return render_template("directory/import.html", form=form, result=None), 200
     upload_id = form.upload.data or ""
-    if upload_id:  # the second step: import the file checked in the first
-        if not _UPLOAD_ID.match(upload_id) or not os.path.exists(_upload_path(upload_id)):
-            flash(_("That upload is gone; choose the file again."), "error")
-            return redirect(url_for("directory.import_people"))
-        path = _upload_path(upload_id)
-        with open(path, "rb") as handle:
-            content = handle.read()
-        name = request.form.get("filename", "")
-        db.session.commit()  # no write lock held while the file is read and checked (see the API's import)
+    if upload_id:  # the second step: import the file checked in the first (on whichever host)
         try:
-            result = roster.import_roster(content, name, user=current_user)
+            if not _UPLOAD_ID.match(upload_id):
+                raise InvalidInput(_("That upload is gone; choose the file again."), "file")
+            claimed = uploads.claim(upload_id, current_user.id)
+            # Taken (deleted) and committed before the file is read and checked: no write lock is
+            # held meanwhile (see the API's import), and a second click finds nothing to import.
+            db.session.commit()
+            result = roster.import_roster(claimed.content, claimed.filename, claimed.content_type, user=current_user)
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
+            if "file" in error.fields:  # the upload itself: gone, expired, someone else's
+                show_errors(form, error)
+                return render_template("directory/import.html", form=form, result=None), FORM_ERROR_STATUS
             return render_template("directory/import.html", form=form, result=None, errors=error.fields,
                                    message=error.message), FORM_ERROR_STATUS
-        finally:
-            os.remove(path)
         flash(_("Imported: %(created)d added, %(updated)d updated.", created=result.created,
                 updated=result.updated), "success")
         return redirect(url_for("directory.people"))
@@ -141,8 +134,10 @@ def import_people():
     if upload is None or not upload.filename:
         form.file.errors = [_("Choose a CSV or XLSX file.")]
         return render_template("directory/import.html", form=form, result=None), FORM_ERROR_STATUS
-    content = upload.read()
+    content = upload.read(uploads.MAX_BYTES + 1)  # bounded, whatever the request's limit
+    db.session.commit()  # no write lock held while the file is read and checked (see the API's import)
     try:
+        uploads.require_within_bound(content)
         result = roster.plan_import(content, upload.filename, upload.mimetype or "", user=current_user)
     except DomainError as error:
         show_errors(form, error)
@@ -153,9 +148,6 @@ def import_people():
                                                 "is corrected.", "%(num)d rows have errors; nothing can be "
                                                 "imported until the file is corrected.", len(result.errors))
                                ), FORM_ERROR_STATUS
-    uploads.remove_stale()  # this host's leftovers, if no scheduler runs here
-    upload_id = secrets.token_urlsafe(24)
-    with open(_upload_path(upload_id), "wb") as handle:
-        handle.write(content)
-    form.upload.data = upload_id
-    return render_template("directory/import.html", form=form, result=result, filename=upload.filename), 200
+    form.upload.data = uploads.keep(current_user.id, content, upload.filename, upload.mimetype or "")
+    db.session.commit()
+    return render_template("directory/import.html", form=form, result=result), 200

@@ -170,3 +170,80 @@ def test_adding_back_someone_who_left_is_a_change_under_the_same_rule(app, clien
         form, csrf_token=page_csrf_token(mine.get("/people/new").text))).status_code == 302
     db.session.expire_all()
     assert db.session.get(Person, person.id).removed_at is None
+
+
+def _statements(run) -> int:
+    """How many statements ``run()`` sends to the database."""
+    import sqlalchemy as sa
+
+    count = 0
+
+    def counted(*_args, **_kwargs):
+        nonlocal count
+        count += 1
+
+    sa.event.listen(db.engine, "before_cursor_execute", counted)
+    try:
+        run()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", counted)
+    return count
+
+
+def test_a_rosters_rule_is_one_question_for_all_its_known_people(app, cast):
+    """Each way of holding a person counts (invited, hosting a site, speaking, the invitation
+    withdrawn does not), and the statements the check sends do not grow with the rows."""
+    import sqlalchemy as sa
+
+    from meetings.directory import roster
+    from meetings.invitations.models import Invitation
+    from meetings.scheduling import sites
+    from meetings.scheduling.services import share_meeting
+
+    users, meeting = cast
+    host = factories.person("Host", email="host@example.com")
+    speaker = factories.person("Speaker", email="speaker@example.com")
+    withdrawn = factories.person("Withdrawn", email="withdrawn@example.com")
+    shared_guest = factories.person("Shared", email="shared.guest@example.com")
+    sites.add_site(meeting, {"name": "Remote", "kind": "remote", "host_email": host.email})
+    factories.agenda_item(meeting, kind="speech", minutes=30,
+                          speakers=[{"email": speaker.email, "topic": "Plans", "minutes": 10}])
+    factories.invite(meeting, withdrawn)
+    # Only the site and the slot hold the host and the speaker; the withdrawn guest, nothing.
+    db.session.execute(sa.update(Invitation).values(removed_at=sa.func.current_timestamp()))
+    shared = factories.meeting(users["organizer"], title="Shared with the other")
+    share_meeting(shared, users["other"])
+    db.session.commit()
+    factories.invite(shared, shared_guest)
+    held_emails = factories.crowd(meeting, 40, prefix="held")
+    free_emails = [f"free{n}@example.com" for n in range(40)]
+    for email in free_emails:
+        factories.person(email=email, commit=False)
+    db.session.commit()
+
+    def plan(count: int):
+        emails = ([host.email, speaker.email, withdrawn.email, shared_guest.email]
+                  + held_emails[:count] + free_emails[:count] + [f"new{n}@example.com" for n in range(count)])
+        content = ("name,email\n" + "".join(f"Someone,{email}\n" for email in emails)).encode()
+        result = None
+
+        assert not users["other"].is_admin  # loaded before counting (the test's commits expired it)
+
+        def run():
+            nonlocal result
+            result = roster.plan_import(content, "roster.csv", user=users["other"])
+
+        statements = _statements(run)
+        flagged = {emails[int(row.split()[1]) - 2] for row in result.errors}  # "row N": the header is row 1
+        return statements, flagged
+
+    few, flagged_few = plan(2)
+    many, flagged_many = plan(40)
+    assert flagged_few == {host.email, speaker.email, *held_emails[:2]}
+    assert flagged_many == {host.email, speaker.email, *held_emails}
+    assert few == many <= 3, (few, many)  # the people of the file, then who holds them
+    # The same rule, one person at a time (the person pages and the API).
+    from meetings.directory.access import may_change_person
+
+    assert not may_change_person(users["other"], host.id) and may_change_person(users["other"], withdrawn.id)
+    assert may_change_person(users["organizer"], host.id) and may_change_person(users["admin"], host.id)

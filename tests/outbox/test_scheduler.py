@@ -26,7 +26,7 @@ def jobs(app):
 
 def test_one_delivery_job_coalesced_one_at_a_time_and_the_housekeeping(app, api):
     before = jobs(app)
-    assert set(before) == {"deliver", "finish-meetings", "remove-stale-rosters", "heartbeat", "materials-reminders",
+    assert set(before) == {"deliver", "finish-meetings", "remove-expired-rosters", "heartbeat", "materials-reminders",
                            "chase_overdue_actions"}
     deliver = before["deliver"]
     assert deliver.coalesce is True and deliver.max_instances == 1

@@ -232,3 +232,34 @@ def minutes_flow(system, api, mid: int, items: list[dict], moved) -> None:
         assert "Plan for the old line" in review["description"]
         assert [s["email"] for s in review["speakers"]] == ["sanne@roof.example.nl"]
         assert ok(requests.get(f"{host}/api/meetings/{copied['id']}", headers=api.headers)).json()["id"] == copied["id"]
+
+
+# --- the roster import page, its two steps on any host (issue 14) -------------------------------
+
+def roster_page_flow(system, browser: requests.Session, api) -> None:
+    """The organizer checks a roster on the import page and confirms it: through nginx, and with
+    the check on each app host and the confirmation on each (on PostgreSQL: both pairs across
+    the two hosts, which failed when the checked file stayed on one host's disk). The people of
+    each file arrive; a confirmation sent twice imports once."""
+    url = system.url
+    rounds = [(url, url)] + [(check, confirm) for check in system.hosts for confirm in system.hosts]
+    for number, (check_at, confirm_at) in enumerate(rounds):
+        tag = f"page-import-{number}"
+        emails = [f"page{number}.{n}@import.example.com" for n in range(3)]
+        content = m.roster_csv([[f"Page {number}.{n}", email, "Page Import Co", "", tag, "Asia/Shanghai", "en"]
+                                for n, email in enumerate(emails)])
+        page = ok(browser.get(f"{check_at}/people/import")).text
+        preview = ok(browser.post(f"{check_at}/people/import", data={"csrf_token": m.csrf_token(page)},
+                                  files={"file": ("roster.csv", content, "text/csv")})).text
+        assert "Ready: 3 to add, 0 to update" in preview, preview[-2000:]
+        form = re.search(r'<form method="post">.*?</form>', preview, re.DOTALL).group(0)
+        fields = hidden_fields(form)
+        assert fields.get("upload"), form
+        done = ok(browser.post(f"{confirm_at}/people/import", data=fields))
+        assert done.url.endswith("/people") and "Imported: 3 added, 0 updated." in done.text, done.text[-2000:]
+        arrived = ok(api.get(f"{url}/api/people", params={"tag": tag})).json()
+        assert sorted(person["email"] for person in arrived) == emails, (check_at, confirm_at, arrived)
+        if number == 0:
+            again = ok(browser.post(f"{confirm_at}/people/import", data=fields)).text
+            assert "That upload is gone; choose the file again." in again
+            assert len(ok(api.get(f"{url}/api/people", params={"tag": tag})).json()) == 3

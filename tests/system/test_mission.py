@@ -134,6 +134,10 @@ def test_the_mission_as_deployed(system, tmp_path):
     ok(api.post(f"{url}/api/meetings/{mid}/publish"))
     clock.lap("invitations, preview, publish")
 
+    # A roster through the import page: checked on one host, confirmed on the other.
+    flows.roster_page_flow(system, browser, api)
+    clock.lap("roster by the import page, on each host")
+
     # Every invite arrives, once, and reads as a calendar client reads it.
     invites = wait_for_mail(system, lambda mail: m.calendar_key(mail) == (mail.recipient, "REQUEST", 0),
                             len(invitations), "invites")
