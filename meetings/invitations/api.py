@@ -7,6 +7,7 @@ from flask import current_app, request
 from flask_smorest import Blueprint
 
 from meetings.accounts.auth import current_api_caller, current_api_user, protect_api_blueprint
+from meetings.core.access import CALLER, MEETING, access, loaded
 from meetings.core.errors import InvalidInput
 from meetings.extensions import db, limiter
 from meetings.invitations import calendars, links, replies, services
@@ -20,7 +21,6 @@ from meetings.invitations.schemas import (
     RevokeLinksSchema,
     UnappliedReplySchema,
 )
-from meetings.scheduling.services import get_meeting_for
 
 blueprint = Blueprint("invitations_api", __name__, url_prefix="/api",
                       description="Invitations, calendar replies and calendar files.")
@@ -28,10 +28,11 @@ protect_api_blueprint(blueprint)
 
 
 def _meeting(meeting_id: int):
-    return get_meeting_for(current_api_caller(), meeting_id)
+    return loaded(meeting_id)  # loaded by @access(MEETING)
 
 
 @blueprint.route("/meetings/<int:meeting_id>/invitations", methods=["POST"])
+@access(MEETING)
 @blueprint.arguments(InvitationInSchema)
 @blueprint.response(201, InvitationSchema(many=True))
 def invite(data, meeting_id):
@@ -44,6 +45,7 @@ def invite(data, meeting_id):
 
 
 @blueprint.route("/meetings/<int:meeting_id>/invitations", methods=["GET"])
+@access(MEETING)
 @blueprint.response(200, InvitationSchema(many=True))
 def list_invitations(meeting_id):
     """Everyone invited, with their answer and attendance."""
@@ -51,6 +53,7 @@ def list_invitations(meeting_id):
 
 
 @blueprint.route("/meetings/<int:meeting_id>/invitations/<int:invitation_id>", methods=["PATCH"])
+@access(MEETING)
 @blueprint.arguments(InvitationPatchSchema)
 @blueprint.response(200, InvitationSchema)
 def update_invitation(data, meeting_id, invitation_id):
@@ -62,6 +65,7 @@ def update_invitation(data, meeting_id, invitation_id):
 
 
 @blueprint.route("/meetings/<int:meeting_id>/invitations/<int:invitation_id>", methods=["DELETE"])
+@access(MEETING)
 @blueprint.response(204)
 def remove_invitation(meeting_id, invitation_id):
     """Take someone off the list (they are sent a cancellation if they had an invite)."""
@@ -71,6 +75,7 @@ def remove_invitation(meeting_id, invitation_id):
 
 
 @blueprint.route("/meetings/<int:meeting_id>.ics", methods=["GET"])
+@access(MEETING)
 @blueprint.response(200, content_type="text/calendar", description="An iCalendar file (METHOD:PUBLISH).")
 def meeting_calendar(meeting_id):
     """The meeting as an iCalendar file (METHOD:PUBLISH), with the full agenda."""
@@ -81,6 +86,7 @@ def meeting_calendar(meeting_id):
 
 
 @blueprint.route("/replies", methods=["POST"])
+@access(CALLER)
 @limiter.limit(lambda: current_app.config["REPLY_LIMIT"], key_func=lambda: f"replies:{current_api_caller().id}")
 @blueprint.response(200, ReplyResultSchema)
 def calendar_reply():
@@ -100,6 +106,7 @@ def calendar_reply():
 
 
 @blueprint.route("/meetings/<int:meeting_id>/replies/unapplied", methods=["GET"])
+@access(MEETING)
 @blueprint.response(200, UnappliedReplySchema(many=True))
 def unapplied_replies(meeting_id):
     """Calendar replies from the organizer mailbox that were not applied (a sender who is not
@@ -108,6 +115,7 @@ def unapplied_replies(meeting_id):
 
 
 @blueprint.route("/meetings/<int:meeting_id>/links", methods=["GET"])
+@access(MEETING)
 @blueprint.response(200, IssuedLinksSchema(many=True))
 def issued_links(meeting_id):
     """Every link the meeting has sent, by purpose and by person or site."""
@@ -115,6 +123,7 @@ def issued_links(meeting_id):
 
 
 @blueprint.route("/meetings/<int:meeting_id>/links/revoke", methods=["POST"])
+@access(MEETING)
 @blueprint.arguments(RevokeLinksSchema)
 @blueprint.response(200, RevokedLinksSchema)
 def revoke_links(data, meeting_id):
