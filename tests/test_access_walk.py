@@ -109,6 +109,18 @@ def test_an_endpoint_without_a_declaration_stops_the_app():
     assert "open" not in str(refused.value).replace("nothing-to-load", "")
 
 
+def test_the_development_app_starts_with_its_mailbox_declared(tmp_path, monkeypatch):
+    """`make run`'s app has the development mailbox's pages too: they declare themselves, or the
+    app would not start."""
+    from config import TestConfig
+    from meetings import create_app
+
+    monkeypatch.delenv("MAIL_SERVER", raising=False)  # the mailbox exists only without a real server
+    app = create_app(TestConfig(TESTING=False, DEBUG=True, SCHEDULER_ENABLED=False), instance_path=str(tmp_path))
+    mailbox = {endpoint: kind for endpoint, kind in _kinds(app).items() if endpoint.startswith("devmail.")}
+    assert mailbox and set(mailbox.values()) == {PUBLIC}, mailbox
+
+
 @pytest.fixture()
 def world(api):
     """Organizer A's published meeting with a site, an agenda item, an invitee, a material, and
