@@ -229,6 +229,18 @@ def test_anonymous_callers_get_nothing(app, world):
     assert not faults, "\n".join(map(str, faults))
 
 
+def test_a_pages_script_signed_out_gets_a_401_it_can_read(app, world):
+    """The minutes editor's autosave, after the session ended: a 401 (the page keeps its text and
+    asks to sign in again), not the sign-in page's HTML; a browser's form is sent to sign in."""
+    client = app.test_client()
+    csrf = _csrf(client, "/login")
+    url = f"/meetings/{world['meeting_id']}/minutes/content"
+    script = client.put(url, json={"notes": []}, headers={"X-CSRFToken": csrf, "Accept": "application/json"})
+    assert script.status_code == 401 and script.json["error"]["status"] == 401
+    form = client.post(f"/meetings/{world['meeting_id']}/publish", data={"csrf_token": csrf})
+    assert form.status_code == 302 and "/login" in form.headers["Location"]
+
+
 def _as(client, rule, method, url, token, world, csrf):
     if _is_api(rule):
         return _api(client, method, url, token, rule.endpoint, world)
