@@ -1,7 +1,8 @@
 """Attendance API: check-ins recorded by organizers, and the attendance exports.
 
-Organizers of the meeting (and admins) only: each handler loads the meeting through
-`get_meeting_for` (404 for anyone else's), calls one service, and answers.
+Organizers of the meeting (and admins) only: each handler's ``@access(MEETING)``
+(`meetings.core.access`) loads the meeting through `get_meeting_for` (404 for anyone else's); the
+handler calls one service and answers.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Site links API: ``/api/meetings/{id}/sites/{site_id}/link`` and ``.../rotate-link``.
 
-For the organizer's page: load the meeting (404 unless the caller manages it) and the site,
-call one service, commit, answer with the URL.
+For the organizer's page: the meeting is loaded by ``@access(MEETING)`` (`meetings.core.access`;
+404 unless the caller manages it); load the site, call one service, commit, answer with the URL.
 """
 
 from __future__ import annotations

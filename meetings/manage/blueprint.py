@@ -1,4 +1,5 @@
-"""The organizer pages' blueprint and what every one of its handlers starts with."""
+"""The organizer pages' blueprint and what every one of its handlers starts with: ``@access``
+(`meetings.core.access`) under its route, and the meeting that loaded."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Materials API: ``/api/meetings/<id>/materials``, organizers only (the meeting's rule:
-`scheduling.services.get_meeting_for`; anyone else's meeting is a 404).
+"""Materials API: ``/api/meetings/<id>/materials``, organizers only (``@access(MEETING)``,
+`meetings.core.access`, with the meeting's rule `scheduling.services.get_meeting_for`; anyone
+else's meeting is a 404).
 
 Each handler loads (404), checks with `services.may_see`, calls one service, commits, answers.
 """

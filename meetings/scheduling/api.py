@@ -1,6 +1,8 @@
 """Meetings API: ``/api/meetings`` with their sites and agenda.
 
-Each handler loads (404 when missing or not the caller's), calls one service, commits, answers.
+Each handler declares who may call it (`meetings.core.access`); a meeting's is loaded by its
+``@access(MEETING)`` (404 when missing or not the caller's). The handler calls one service,
+commits, answers.
 """
 
 from __future__ import annotations
