@@ -29,7 +29,8 @@ DOMAINS = (
 
 
 def create_app(config: Config | None = None, instance_path: str | None = None) -> Flask:
-    """Build the application: settings, extensions, domains, error handlers, commands.
+    """Build the application: settings, extensions, domains, error handlers, commands; then
+    refuse it if any endpoint does not declare who may use it (`check_access`).
 
     ``instance_path`` (default: ``instance/`` beside the code) holds the SQLite database and the
     development secret key.
@@ -65,7 +66,19 @@ def create_app(config: Config | None = None, instance_path: str | None = None) -
         from meetings.outbox.scheduler import start_in_process
 
         start_in_process(app)
+    check_access(app)
     return app
+
+
+def check_access(app: Flask) -> None:
+    """Every endpoint declares who may use it (`meetings.core.access`): the extensions' own are
+    declared here; an endpoint that declares nothing stops the app from starting."""
+    from meetings.core import access
+
+    for endpoint in list(app.view_functions):
+        if endpoint.startswith("api-docs.") and access.declared(app.view_functions[endpoint]) is None:
+            access.declare_endpoint(app, endpoint, access.PUBLIC)  # the OpenAPI spec (flask-smorest)
+    access.check_declarations(app)
 
 
 def _is_serving_process(app: Flask) -> bool:

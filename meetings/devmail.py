@@ -19,6 +19,7 @@ from email import policy
 
 from flask import Blueprint, Flask, Response, abort, current_app, render_template
 
+from meetings.core.access import PUBLIC, access
 from meetings.core.http import shows_secret
 
 blueprint = Blueprint("devmail", __name__, url_prefix="/dev/mail")
@@ -93,12 +94,14 @@ def _message(name: str) -> email.message.EmailMessage:
 
 
 @blueprint.route("/")
+@access(PUBLIC)  # development only: the blueprint exists only under FLASK_DEBUG
 def inbox():
     """Every email the app sent, newest first."""
     return render_template("devmail/inbox.html", messages=_messages())
 
 
 @blueprint.route("/<name>")
+@access(PUBLIC)
 @shows_secret
 def message(name: str):
     """One email: its headers, its HTML and text, and its calendar part."""
@@ -124,6 +127,7 @@ def inline_images(mail: email.message.EmailMessage, html: str) -> str:
 
 
 @blueprint.route("/<name>/invite.ics")
+@access(PUBLIC)
 @shows_secret
 def calendar_file(name: str):
     """The email's calendar part, to open in a calendar program."""

@@ -12,6 +12,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify
 
+from meetings.core.access import PUBLIC, access
 from meetings.core.db import utcnow
 from meetings.extensions import db
 
@@ -22,6 +23,7 @@ HEARTBEAT_LIMIT = timedelta(seconds=90)
 
 
 @blueprint.route("/healthz")
+@access(PUBLIC)
 def healthz():
     """The process is up."""
     return jsonify({"status": "ok"})
@@ -39,6 +41,7 @@ def _migrations_current() -> tuple[bool, str]:
 
 
 @blueprint.route("/readyz")
+@access(PUBLIC)
 def readyz():
     """Ready to serve: database, schema and scheduler. 503 with the reasons otherwise."""
     from meetings.outbox.scheduler import latest_heartbeat

@@ -1,10 +1,13 @@
 """Every URL of the app, every method, walked as anonymous, as another organizer and as an admin.
 
-Who may use each endpoint is declared once, in `ACCESS` below; the walk asserts that each one
-answers exactly that. An endpoint missing from `ACCESS` fails the first test: a new URL must say
-who may use it before it ships. The domain walks (tests/materials/test_access.py,
-tests/minutes/test_access.py, tests/directory/test_person_access.py) keep their finer checks
-(a link of another purpose, the approver rule's reasons, the person rule's holders).
+Who may use each endpoint is declared on its handler (``@access(KIND)``, `meetings.core.access`,
+which also enforces it); the walk reads each endpoint's kind from the app and asserts that it
+answers what that kind implies. An endpoint that declares nothing fails the first test (and
+``create_app`` refuses it). What anyone may reach without signing in is also listed here, by
+hand (`SIGNED_OUT`): widening access by editing a declaration fails a test. The domain walks
+(tests/materials/test_access.py, tests/minutes/test_access.py, tests/directory/test_person_access.py)
+keep their finer checks (a link of another purpose, the approver rule's reasons, the person rule's
+holders).
 """
 
 from __future__ import annotations
@@ -14,9 +17,12 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 from flask.testing import FlaskClient
 
 from meetings.accounts.models import ApiToken
+from meetings.core import access
+from meetings.core.access import ADMIN, APPROVER, MEETING, OWN, PERSON_CHANGE, PUBLIC
 from meetings.extensions import db
 from meetings.materials import services as materials
 from meetings.minutes.models import ActionItem
@@ -24,83 +30,33 @@ from tests import factories
 from tests.manage.conftest import sign_in
 from tests.materials import samples
 
-# Kinds of access. API ones answer 401 to a caller without a token; page ones send anyone not
-# signed in to the sign-in page.
-PUBLIC = "public"          # anyone
-LINK = "link"              # whoever holds a live link: a wrong token is a 404
-API_MEETING = "api:meeting"    # the meeting's organizers and admins; others get a 404 (no ids learnt)
-API_APPROVER = "api:approver"  # as API_MEETING, but never the admin's (only the named approver)
-API_CALLER = "api:caller"      # any signed-in user, about their own things (no one else's shown)
-API_PERSON_READ = "api:person-read"  # any organizer: the directory is shared
-API_PERSON_CHANGE = "api:person-change"  # `person_access` CHANGE: 403 for a person on others' meetings
-API_ADMIN = "api:admin"
-PAGE_MEETING = "page:meeting"
-PAGE_CALLER = "page:caller"
-PAGE_PERSON = "page:person"    # GET: the shared directory; POST: `person_access` CHANGE
-PAGE_ADMIN = "page:admin"
-
-#: endpoint -> who may use it. The one table of the whole app.
-ACCESS = {
-    "static": PUBLIC, "health.healthz": PUBLIC, "health.readyz": PUBLIC, "api-docs.openapi_json": PUBLIC,
-    "accounts.login": PUBLIC,
-    # accounts
-    "account_api.audit_log": API_ADMIN, "account_api.issue_token": API_CALLER,
-    "account_api.list_tokens": API_CALLER, "account_api.revoke_token": API_MEETING,  # one's own token
-    "accounts.audit_page": PAGE_ADMIN, "accounts.change_language": PAGE_CALLER,
-    "accounts.change_password": PAGE_CALLER, "accounts.logout": PAGE_CALLER, "accounts.tokens": PAGE_CALLER,
-    # attendance
-    "attendance.check_in": LINK, "attendance.checkin_page": LINK,
-    "attendance_api.attendance_csv": API_MEETING, "attendance_api.attendance_xlsx": API_MEETING,
-    "attendance_api.check_in": API_MEETING,
-    # conferencing
-    "conferencing.join": LINK, "conferencing.join_page": LINK, "conferencing.roll_call": LINK,
-    "conferencing.roll_call_page": LINK,
-    "conferencing_api.rotate_site_link": API_MEETING, "conferencing_api.site_link": API_MEETING,
-    # directory
-    "directory.import_people": PAGE_CALLER, "directory.people": PAGE_CALLER,
-    "directory.search_people": PAGE_CALLER, "directory.person": PAGE_PERSON,
-    "people.create_person": API_CALLER, "people.import_people": API_CALLER, "people.list_people": API_CALLER,
-    "people.get_person": API_PERSON_READ, "people.update_person": API_PERSON_CHANGE,
-    "people.remove_person": API_PERSON_CHANGE,
-    # invitations
-    "invitations.feed": LINK, "invitations.rsvp_answer": LINK, "invitations.rsvp_page": LINK,
-    "invitations_api.calendar_reply": API_CALLER, "invitations_api.invite": API_MEETING,
-    "invitations_api.issued_links": API_MEETING, "invitations_api.list_invitations": API_MEETING,
-    "invitations_api.meeting_calendar": API_MEETING, "invitations_api.remove_invitation": API_MEETING,
-    "invitations_api.revoke_links": API_MEETING, "invitations_api.unapplied_replies": API_MEETING,
-    "invitations_api.update_invitation": API_MEETING,
-    # manage (the organizer's pages)
-    "manage.dashboard": PAGE_CALLER, "manage.new_meeting": PAGE_CALLER,
-    **{f"manage.{name}": PAGE_MEETING for name in (
-        "agenda", "attendance", "board", "board_counts_json", "bulk_change", "cancel", "change_invitation",
-        "delete", "details", "edit_item", "edit_site", "export_attendance", "invitations", "issued_links",
-        "manual_check_in",
-        "material_file", "materials", "materials_due", "materials_zip", "meeting_page", "move_item", "preview",
-        "publish", "reminders", "remove_item", "remove_site", "replace_material", "resend", "retry_email",
-        "sites")},
-    # materials
-    **{f"materials.{name}": API_MEETING for name in (
-        "add_version", "change_material", "get_file", "get_zip", "list_accesses", "list_materials", "set_due",
-        "upload_material")},
-    **{f"materials_links.{name}": LINK for name in ("join_file", "rsvp_file", "speaker_page", "speaker_upload")},
-    # scheduling
-    "meetings.create_meeting": API_CALLER, "meetings.list_meetings": API_CALLER,
-    **{f"meetings.{name}": API_MEETING for name in (
-        "add_agenda_item", "add_site", "cancel_meeting", "delete_meeting", "get_meeting", "list_agenda",
-        "list_sites", "publish_meeting", "remove_agenda_item", "remove_site", "update_agenda_item",
-        "update_meeting", "update_site")},
-    # minutes
-    **{f"minutes.{name}": API_MEETING for name in (
-        "copy_meeting", "get_minutes", "get_series", "patch_action", "publish_minutes", "put_minutes",
-        "reopen_minutes", "set_approver", "submit_minutes")},
-    "minutes.approve_minutes": API_APPROVER, "minutes.list_actions": API_CALLER,
-    **{f"minutes_links.{name}": LINK for name in ("action_page", "approve_page", "confirm_page", "evidence_file")},
-    "minutes_pages.actions_page": PAGE_CALLER, "minutes_pages.actions_xlsx": PAGE_CALLER,
-    **{f"minutes_pages.{name}": PAGE_MEETING for name in (
-        "action_decision", "autosave", "copy", "docx", "editor", "evidence_file", "print_page", "step")},
-    # notifications
-    "notifications_api.list_notifications": API_MEETING,
+#: Every endpoint anyone may reach without signing in, and how (`PUBLIC`, or a link's purposes).
+#: Written here by hand, not read from the app: a declaration that opens an endpoint to everyone
+#: must be added here too, where a reviewer sees it.
+SIGNED_OUT = {
+    "static": "public", "health.healthz": "public", "health.readyz": "public", "api-docs.openapi_json": "public",
+    "accounts.login": "public",
+    "attendance.check_in": "link:checkin", "attendance.checkin_page": "link:checkin",
+    "conferencing.join": "link:join|site", "conferencing.join_page": "link:join|site",
+    "conferencing.roll_call": "link:site", "conferencing.roll_call_page": "link:site",
+    "invitations.feed": "link:feed", "invitations.rsvp_answer": "link:rsvp", "invitations.rsvp_page": "link:rsvp",
+    "materials_links.join_file": "link:join|site", "materials_links.rsvp_file": "link:rsvp",
+    "materials_links.speaker_page": "link:rsvp", "materials_links.speaker_upload": "link:rsvp",
+    "minutes_links.action_page": "link:action", "minutes_links.approve_page": "link:approve",
+    "minutes_links.confirm_page": "link:confirm", "minutes_links.evidence_file": "link:action",
 }
+
+
+def _kinds(app) -> dict:
+    """endpoint -> its declared kind; Flask's static files (declared by no one) are public."""
+    return {endpoint: PUBLIC if endpoint in access.EXEMPT else access.declared(view)
+            for endpoint, view in app.view_functions.items()}
+
+
+def _is_api(rule) -> bool:
+    # API callers are bearer tokens (401 without one); pages send them to the sign-in page.
+    return rule.rule.startswith("/api/")
+
 
 #: A title no other organizer may ever read.
 SECRET = "Walk-secret-title-7f3a"
@@ -124,11 +80,45 @@ def _calls(app):
 
 
 def test_every_endpoint_declares_who_may_use_it(app):
-    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
-    undeclared = endpoints - set(ACCESS)
-    assert not undeclared, (f"No declared access for {sorted(undeclared)}: add each to ACCESS in "
-                            "tests/test_access_walk.py (who may use it), then the walk checks it.")
-    assert not set(ACCESS) - endpoints, f"ACCESS names endpoints that are gone: {sorted(set(ACCESS) - endpoints)}"
+    missing = access.undeclared(app)
+    assert not missing, "\n".join(missing)
+    assert all(isinstance(kind, access.Kind) for kind in _kinds(app).values())
+    assert set(_kinds(app)) == {rule.endpoint for rule in app.url_map.iter_rules()}
+
+
+def test_what_is_reached_without_signing_in_is_exactly_the_list(app):
+    declared = {endpoint: str(kind) for endpoint, kind in _kinds(app).items() if kind.signed_out}
+    assert declared == SIGNED_OUT, ("Reachable without signing in, declared but not listed: "
+                                    f"{sorted(set(declared.items()) - set(SIGNED_OUT.items()))}; listed but "
+                                    f"not declared: {sorted(set(SIGNED_OUT.items()) - set(declared.items()))}")
+
+
+def test_an_endpoint_without_a_declaration_stops_the_app(app):
+    """`create_app` runs `check_declarations`: an undeclared endpoint, or a meeting's kind on a URL
+    that names no meeting (the app's domains registered what loads one), is refused."""
+    bare = Flask(__name__)
+    bare.add_url_rule("/open", "open", access.access(PUBLIC)(lambda: "open"))
+    bare.add_url_rule("/meetings/<int:meeting_id>", "meeting", access.access(MEETING)(lambda meeting_id: ""))
+    access.check_declarations(bare)
+    bare.add_url_rule("/forgotten", "forgotten", lambda: "anyone")
+    bare.add_url_rule("/nothing-to-load", "nothing", access.access(MEETING)(lambda: ""))
+    with pytest.raises(RuntimeError) as refused:
+        access.check_declarations(bare)
+    problems = str(refused.value).splitlines()[1:]
+    assert [problem.split(" ")[0] for problem in problems] == ["forgotten", "nothing"], problems
+    assert "declares no access" in problems[0] and "is meeting, but names none of" in problems[1]
+
+
+def test_the_development_app_starts_with_its_mailbox_declared(tmp_path, monkeypatch):
+    """`make run`'s app has the development mailbox's pages too: they declare themselves, or the
+    app would not start."""
+    from config import TestConfig
+    from meetings import create_app
+
+    monkeypatch.delenv("MAIL_SERVER", raising=False)  # the mailbox exists only without a real server
+    app = create_app(TestConfig(TESTING=False, DEBUG=True, SCHEDULER_ENABLED=False), instance_path=str(tmp_path))
+    mailbox = {endpoint: kind for endpoint, kind in _kinds(app).items() if endpoint.startswith("devmail.")}
+    assert mailbox and set(mailbox.values()) == {PUBLIC}, mailbox
 
 
 @pytest.fixture()
@@ -218,45 +208,62 @@ def _to_login(response) -> bool:
 def test_anonymous_callers_get_nothing(app, world):
     client = app.test_client()
     csrf = _csrf(client, "/login")
+    kinds = _kinds(app)
     faults = []
     for rule, method in _calls(app):
-        kind, url = ACCESS[rule.endpoint], _url(rule, world)
-        if kind.startswith("api:"):
-            answer = _api(client, method, url)
-            ok = answer.status_code == 401
-        elif kind.startswith("page:"):
-            answer = _page(client, method, url, csrf)
-            ok = _to_login(answer)
-        elif kind == LINK:
-            answer = _page(client, method, url, csrf)
-            ok = answer.status_code == 404
-        else:
+        kind, url = kinds[rule.endpoint], _url(rule, world)
+        if kind == PUBLIC:
             answer = client.open(url, method=method)
             ok = answer.status_code != 500 and answer.status_code not in (401, 403)  # /readyz: 503 here
+        elif kind.signed_out:  # a link: this token is none
+            answer = _page(client, method, url, csrf)
+            ok = answer.status_code == 404
+        elif _is_api(rule):
+            answer = _api(client, method, url)
+            ok = answer.status_code == 401
+        else:
+            answer = _page(client, method, url, csrf)
+            ok = _to_login(answer)
         if not ok:
-            faults.append((method, url, kind, answer.status_code))
+            faults.append((method, url, str(kind), answer.status_code))
     assert not faults, "\n".join(map(str, faults))
+
+
+def test_a_pages_script_signed_out_gets_a_401_it_can_read(app, world):
+    """The minutes editor's autosave, after the session ended: a 401 (the page keeps its text and
+    asks to sign in again), not the sign-in page's HTML; a browser's form is sent to sign in."""
+    client = app.test_client()
+    csrf = _csrf(client, "/login")
+    url = f"/meetings/{world['meeting_id']}/minutes/content"
+    script = client.put(url, json={"notes": []}, headers={"X-CSRFToken": csrf, "Accept": "application/json"})
+    assert script.status_code == 401 and script.json["error"]["status"] == 401
+    form = client.post(f"/meetings/{world['meeting_id']}/publish", data={"csrf_token": csrf})
+    assert form.status_code == 302 and "/login" in form.headers["Location"]
+
+
+def _as(client, rule, method, url, token, world, csrf):
+    if _is_api(rule):
+        return _api(client, method, url, token, rule.endpoint, world)
+    return _page(client, method, url, csrf)
 
 
 def test_another_organizer_learns_nothing_of_a_meeting(app, world, other_api):
     client = app.test_client()
     sign_in(client, "walk.other@example.com")
     csrf = _csrf(client, "/meetings/new")
+    kinds = _kinds(app)
     faults = []
     for rule, method in _calls(app):
-        kind, url = ACCESS[rule.endpoint], _url(rule, world)
-        if kind in (PUBLIC, LINK):
+        kind, url = kinds[rule.endpoint], _url(rule, world)
+        if kind.signed_out:
             continue  # not tied to a user: the anonymous walk covers them
-        if kind.startswith("api:"):
-            answer = _api(client, method, url, other_api.token, rule.endpoint, world)
-        else:
-            answer = _page(client, method, url, csrf)
+        answer = _as(client, rule, method, url, other_api.token, world, csrf)
         code = answer.status_code
-        if kind in (API_MEETING, API_APPROVER, PAGE_MEETING):
-            ok = code in (403, 404)
-        elif kind in (API_ADMIN, PAGE_ADMIN):
+        if kind in (MEETING, APPROVER, OWN):
+            ok = code == 404  # A's meeting, action or token: as if there were none
+        elif kind == ADMIN:
             ok = code == 403
-        elif kind == API_PERSON_CHANGE or (kind == PAGE_PERSON and method == "POST" and "person_id" in rule.arguments):
+        elif kind == PERSON_CHANGE and method not in ("GET", "HEAD") and "person_id" in rule.arguments:
             ok = code == 403  # the guest is on A's meeting
         elif rule.endpoint == "accounts.logout":
             ok = code == 302  # signs them out, of nothing of A's
@@ -264,7 +271,7 @@ def test_another_organizer_learns_nothing_of_a_meeting(app, world, other_api):
             ok = code < 500 and code not in (401, 403, 404) and not _to_login(answer) \
                 and SECRET.encode() not in answer.data
         if not ok:
-            faults.append((method, url, kind, code))
+            faults.append((method, url, str(kind), code))
     assert not faults, "\n".join(map(str, faults))
 
 
@@ -272,17 +279,15 @@ def test_an_admin_gets_through(app, world, admin_api):
     api_client, page_client = app.test_client(), app.test_client()
     sign_in(page_client, "walk.admin@example.com", role="admin")
     csrf = _csrf(page_client, "/meetings/new")
+    kinds = _kinds(app)
     faults = []
     for rule, method in _calls(app):
-        kind, url = ACCESS[rule.endpoint], _url(rule, world)
-        if kind in (PUBLIC, LINK):
+        kind, url = kinds[rule.endpoint], _url(rule, world)
+        if kind.signed_out:
             continue
-        if kind.startswith("api:"):
-            answer = _api(api_client, method, url, admin_api.token, rule.endpoint, world)
-        else:
-            answer = _page(page_client, method, url, csrf)
+        answer = _as(api_client if _is_api(rule) else page_client, rule, method, url, admin_api.token, world, csrf)
         code = answer.status_code
-        if kind == API_APPROVER:
+        if kind == APPROVER:
             ok = code in (403, 409)  # an approval is the named approver's, never an admin's
         else:
             ok = code < 500 and code not in (401, 403) and (
@@ -290,17 +295,5 @@ def test_an_admin_gets_through(app, world, admin_api):
             if method == "GET" and not FAKE & set(rule.arguments):
                 ok = ok and code != 404
         if not ok:
-            faults.append((method, url, kind, code))
+            faults.append((method, url, str(kind), code))
     assert not faults, "\n".join(map(str, faults))
-
-
-def test_the_minutes_domains_own_declarations_agree():
-    """The minutes modules declare access next to their handlers (`ACCESS` in each): those words
-    must say what this table says, or one of the two is wrong."""
-    from meetings.minutes import api, linkviews, views
-
-    words = {"meeting": (API_MEETING, PAGE_MEETING), "owner": (API_MEETING,), "approver": (API_APPROVER,),
-             "caller": (API_CALLER,), "signed_in": (PAGE_CALLER,)}
-    for endpoint, word in {**api.ACCESS, **views.ACCESS, **linkviews.ACCESS}.items():
-        expected = (LINK,) if word.startswith("link:") else words[word]
-        assert ACCESS[endpoint] in expected, (endpoint, word, ACCESS[endpoint])

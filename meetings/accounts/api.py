@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, request
+from flask import request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from meetings.accounts import audit, services
 from meetings.accounts.auth import current_api_user, protect_api_blueprint
+from meetings.core.access import ADMIN, CALLER, OWN, access
 from meetings.core.http import shows_secret
 from meetings.core.schemas import Count, Id
 from meetings.extensions import db
@@ -65,6 +66,7 @@ class AuditQuerySchema(Schema):
 
 
 @blueprint.route("/tokens", methods=["GET"])
+@access(CALLER)
 @blueprint.response(200, TokenSchema(many=True))
 def list_tokens():
     """Your API tokens; an admin with ``?all=1`` sees everyone's."""
@@ -72,6 +74,7 @@ def list_tokens():
 
 
 @blueprint.route("/tokens", methods=["POST"])
+@access(CALLER)
 @shows_secret
 @blueprint.arguments(NewTokenSchema)
 @blueprint.response(201, IssuedTokenSchema)
@@ -85,6 +88,7 @@ def issue_token(data):
 
 
 @blueprint.route("/tokens/<int:token_id>", methods=["DELETE"])
+@access(OWN)
 @blueprint.response(204)
 def revoke_token(token_id):
     """Revoke a token at once (yours, or anyone's for an admin)."""
@@ -93,11 +97,10 @@ def revoke_token(token_id):
 
 
 @blueprint.route("/audit", methods=["GET"])
+@access(ADMIN)
 @blueprint.arguments(AuditQuerySchema, location="query")
 @blueprint.response(200, AuditEventSchema(many=True))
 def audit_log(query):
     """Who changed, published, cancelled or exported what, newest first (admins only)."""
-    if not current_api_user().is_admin:
-        abort(403)
     return audit.events(meeting_id=query.get("meeting_id"), action=query.get("action"),
                         before_id=query.get("before_id"), limit=query.get("limit", 200))

@@ -9,6 +9,7 @@ from flask import Flask, abort, g, request
 
 from meetings.accounts import services
 from meetings.accounts.models import User
+from meetings.core.access import bearer_blueprint
 from meetings.core.tokens import plausible_token
 from meetings.extensions import csrf, db, login_manager
 
@@ -77,6 +78,8 @@ def current_api_caller() -> services.ApiCaller:
 
 
 def protect_api_blueprint(blueprint) -> None:
-    """Require a bearer token on every route of ``blueprint``; no CSRF (no cookies are used)."""
+    """Require a bearer token on every route of ``blueprint``; no CSRF (no cookies are used).
+    Its handlers' declared access (`meetings.core.access`) then judges that token's caller."""
     blueprint.before_request(authenticate_api_request)
+    bearer_blueprint(blueprint.name)
     csrf.exempt(blueprint)

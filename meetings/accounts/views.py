@@ -8,10 +8,11 @@ from urllib.parse import unquote
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from meetings.accounts import services
 from meetings.accounts.forms import ChangePasswordForm, ConfirmForm, LanguageForm, LoginForm
+from meetings.core.access import ADMIN, CALLER, PUBLIC, access
 from meetings.core.errors import DomainError
 from meetings.core.forms import FORM_ERROR_STATUS, show_errors
 from meetings.core.http import shows_secret
@@ -68,6 +69,7 @@ def _failed(response) -> bool:
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
+@access(PUBLIC)
 # Failed sign-ins are counted per account (password guessing on one person) and per address
 # (guessing across many); a success costs nothing.
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_login_account,
@@ -92,7 +94,7 @@ def login():
 
 
 @blueprint.route("/logout", methods=["POST"])
-@login_required
+@access(CALLER)
 def logout():
     """Sign out, and make every copy of this session's cookie useless."""
     services.end_sessions(current_user._get_current_object())
@@ -103,7 +105,7 @@ def logout():
 
 
 @blueprint.route("/account/password", methods=["GET", "POST"])
-@login_required
+@access(CALLER)
 def change_password():
     """Change one's password; other sessions end, this one continues."""
     form = ChangePasswordForm()
@@ -137,7 +139,7 @@ def _account_page(form: ChangePasswordForm, language_form: LanguageForm | None =
 
 
 @blueprint.route("/account/language", methods=["POST"])
-@login_required
+@access(CALLER)
 def change_language():
     """Choose the language of one's pages (or follow the browser's)."""
     language_form = LanguageForm()
@@ -157,7 +159,7 @@ def change_language():
 
 
 @blueprint.route("/account/tokens", methods=["GET", "POST"])
-@login_required
+@access(CALLER)
 @shows_secret
 def tokens():
     """One's API tokens: issue one (its secret is shown once), revoke one."""
@@ -180,15 +182,11 @@ def tokens():
 
 
 @blueprint.route("/admin/audit")
-@login_required
+@access(ADMIN)
 def audit_page():
     """The audit log (admins only)."""
-    from flask import abort
-
     from meetings.accounts import audit
 
-    if not current_user.is_admin:
-        abort(403)
     before = request.args.get("before", type=int)
     events = audit.events(action=request.args.get("action") or None,
                           meeting_id=request.args.get("meeting", type=int), before_id=before, limit=100)

@@ -19,6 +19,7 @@ from markupsafe import Markup
 from wtforms import ValidationError
 
 from meetings.attendance import qr, services
+from meetings.core.access import access, link
 from meetings.core.errors import DomainError, NotFound
 from meetings.core.i18n import language_args
 from meetings.core.linkpages import link_pages_blueprint, unknown_link
@@ -60,6 +61,7 @@ def _page(invitation: Invitation, token: str, status: int = 200, refused: bool =
 
 
 @blueprint.route("/checkin/<token>", methods=["GET"])
+@access(link("checkin"))
 def checkin_page(token: str):
     """Who this code is, their role and place, and whether they are checked in; for staff, the
     button that checks them in."""
@@ -67,6 +69,7 @@ def checkin_page(token: str):
 
 
 @blueprint.route("/checkin/<token>", methods=["POST"])
+@access(link("checkin"))
 def check_in(token: str):
     """Check the person in (method qr), for staff only (403 otherwise); the first check-in counts,
     a second is only logged."""

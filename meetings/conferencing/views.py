@@ -17,6 +17,7 @@ from meetings.attendance import services as attendance
 from meetings.conferencing.joinpage import load_join_page
 from meetings.conferencing.providers import ProviderError, join_url
 from meetings.core import pagecache
+from meetings.core.access import access, link
 from meetings.core.errors import DomainError
 from meetings.core.forms import FORM_ERROR_STATUS
 from meetings.core.i18n import current_language, language_args
@@ -79,6 +80,7 @@ def _context(token: str) -> JoinContext:
 
 
 @blueprint.route("/join/<token>", methods=["GET"])
+@access(link("join", "site"))
 def join_page(token: str):
     """The meeting in the site's local time and the viewer's, the agenda, who is expected, Join."""
     return _render_join_page(token)
@@ -105,6 +107,7 @@ def _render_join_page(token: str, error: str | None = None, status: int = 200):
 
 
 @blueprint.route("/join/<token>", methods=["POST"])
+@access(link("join", "site"))
 def join(token: str):
     """Record the join and go on to the videoconference (303)."""
     context = _context(token)
@@ -132,6 +135,7 @@ def _join_error(token: str, error: str, status: int):
 
 
 @blueprint.route("/join/<token>/roll-call", methods=["GET"])
+@access(link("site"))
 def roll_call_page(token: str):
     """The site host's list: tick who is present, count the others."""
     context = _site_context(token)
@@ -157,6 +161,7 @@ def _render_roll_call(context: JoinContext, token: str, *, head_count=None, erro
 
 
 @blueprint.route("/join/<token>/roll-call", methods=["POST"])
+@access(link("site"))
 def roll_call(token: str):
     """Record the ticked people as present (first check-in counts) and the head count."""
     context = _site_context(token)

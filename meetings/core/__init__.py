@@ -1,1 +1,2 @@
-"""What every domain uses: time zones, roles, capability tokens, errors, signals, database types."""
+"""What every domain uses: time zones, roles, capability tokens, errors, signals, database types,
+and who may use each handler (`meetings.core.access`)."""

@@ -1,5 +1,5 @@
 """Who may change or remove a person: one rule, declared on every handler that does
-(`person_access`), pages and API alike.
+(``@access(PERSON_CHANGE)``, `meetings.core.access`, which runs `check_change`), pages and API alike.
 
 The directory is shared by every organizer, but a person's email is where every link of their
 invitations is sent: whoever changes it receives their RSVP, join and check-in links. So:
@@ -17,10 +17,8 @@ with the outbox, so the import order stays one way.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Collection
 
-from flask import request
 from flask_babel import gettext as _
 
 from meetings.core.errors import Forbidden
@@ -31,9 +29,6 @@ from meetings.directory.services import get_person, get_person_by_email
 #: organizer ``user_id`` may not see, in a few statements however many people are asked about.
 #: Registered by the domains above the directory.
 _holders: list[Callable[[Collection[int], int], set[int]]] = []
-
-#: What a handler declares: it only reads people, or it changes or removes one.
-READ, CHANGE = "read", "change"
 
 
 def register_holder(check: Callable[[Collection[int], int], set[int]]) -> None:
@@ -78,34 +73,8 @@ def require_may_revive(user, email) -> None:
         require_may_change(user, existing)
 
 
-def _caller():
-    # API requests carry a bearer token, pages a session: the same rule for both.
-    if request.path.startswith("/api/"):
-        from meetings.accounts.auth import current_api_user
-
-        return current_api_user()
-    from flask_login import current_user
-
-    return current_user
-
-
-def person_access(action: str) -> Callable:
-    """Declare what a handler of ``/…/<person_id>`` does to that person: `READ` (any signed-in
-    user) or `CHANGE` (the rule of `may_change`, checked before the handler runs on any method
-    but GET and HEAD). The declaration is kept on the view (``view.person_access``), so a test
-    can walk every URL and find any handler that lacks one."""
-    if action not in (READ, CHANGE):
-        raise ValueError(action)
-
-    def decorate(view: Callable) -> Callable:
-        @functools.wraps(view)
-        def checked(*args, **kwargs):
-            person_id = kwargs.get("person_id")
-            if action == CHANGE and person_id is not None and request.method not in ("GET", "HEAD"):
-                require_may_change(_caller(), get_person(person_id))
-            return view(*args, **kwargs)
-
-        vars(checked)["person_access"] = action  # a function attribute, which mypy cannot declare
-        return checked
-
-    return decorate
+def check_change(caller, view_args: dict) -> None:
+    """The person rule of `meetings.core.access.PERSON_CHANGE`, run before a handler of
+    ``/…/<person_id>`` does anything but read: `require_may_change`. ``caller`` has ``id`` and
+    ``is_admin`` (an API token's caller or a signed-in user)."""
+    require_may_change(caller, get_person(view_args["person_id"]))

@@ -6,9 +6,10 @@ from flask import request
 from flask_smorest import Blueprint
 
 from meetings.accounts.auth import current_api_user, protect_api_blueprint
+from meetings.core.access import CALLER, PERSON_CHANGE, PERSON_READ, access
 from meetings.core.errors import InvalidInput
 from meetings.directory import roster, services
-from meetings.directory.access import CHANGE, READ, person_access, require_may_revive
+from meetings.directory.access import require_may_revive
 from meetings.directory.schemas import (
     ImportResultSchema,
     PeopleQuerySchema,
@@ -23,6 +24,7 @@ protect_api_blueprint(blueprint)
 
 
 @blueprint.route("", methods=["POST"])
+@access(CALLER)
 @blueprint.arguments(PersonInSchema)
 @blueprint.response(201, PersonSchema)
 def create_person(data):
@@ -35,6 +37,7 @@ def create_person(data):
 
 
 @blueprint.route("", methods=["GET"])
+@access(CALLER)
 @blueprint.arguments(PeopleQuerySchema, location="query")
 @blueprint.response(200, PersonSchema(many=True))
 def list_people(query):
@@ -43,17 +46,17 @@ def list_people(query):
 
 
 @blueprint.route("/<int:person_id>", methods=["GET"])
+@access(PERSON_READ)
 @blueprint.response(200, PersonSchema)
-@person_access(READ)
 def get_person(person_id):
     """One person."""
     return services.get_person(person_id)
 
 
 @blueprint.route("/<int:person_id>", methods=["PATCH"])
+@access(PERSON_CHANGE)
 @blueprint.arguments(PersonPatchSchema)
 @blueprint.response(200, PersonSchema)
-@person_access(CHANGE)
 def update_person(data, person_id):
     """Change a person's fields (role tags included). An organizer may change only people on no
     meeting they cannot see (`meetings.directory.access`); else 403."""
@@ -63,8 +66,8 @@ def update_person(data, person_id):
 
 
 @blueprint.route("/<int:person_id>", methods=["DELETE"])
+@access(PERSON_CHANGE)
 @blueprint.response(204)
-@person_access(CHANGE)
 def remove_person(person_id):
     """Take a person out of the directory. They can no longer be invited; their past
     invitations, answers and attendance stay as they were. An organizer may remove only people
@@ -74,6 +77,7 @@ def remove_person(person_id):
 
 
 @blueprint.route("/import", methods=["POST"])
+@access(CALLER)
 @blueprint.response(200, ImportResultSchema)
 def import_people():
     """Import a roster (CSV or XLSX) as the body or as the multipart field ``file``.

@@ -9,14 +9,15 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from meetings.core.access import CALLER, PERSON_CHANGE, access
 from meetings.core.errors import DomainError, InvalidInput, error_response
 from meetings.core.forms import FORM_ERROR_STATUS, show_errors
 from meetings.core.timezones import all_zone_names
 from meetings.directory import roster, services, uploads
-from meetings.directory.access import CHANGE, person_access, require_may_revive
+from meetings.directory.access import require_may_revive
 from meetings.directory.forms import ImportForm, PersonForm
 from meetings.directory.models import PersonTag, Unit
 from meetings.extensions import db
@@ -28,7 +29,7 @@ _UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{20,60}$")
 
 
 @blueprint.route("/people")
-@login_required
+@access(CALLER)
 def people():
     """The directory, searchable by name or email and filtered by unit and tag."""
     q, unit, tag = request.args.get("q", "").strip(), request.args.get("unit", ""), request.args.get("tag", "")
@@ -46,7 +47,7 @@ def people():
 
 
 @blueprint.route("/people/search")
-@login_required
+@access(CALLER)
 def search_people():
     """People whose name or email holds ``q`` (at most 20), as JSON: what the pages' people
     pickers offer as someone types (`static/js/people.js`), instead of the whole directory in
@@ -58,8 +59,7 @@ def search_people():
 
 @blueprint.route("/people/new", methods=["GET", "POST"])
 @blueprint.route("/people/<int:person_id>", methods=["GET", "POST"])
-@login_required
-@person_access(CHANGE)
+@access(PERSON_CHANGE)
 def person(person_id: int | None = None):
     """Add a person, or change one (their role tags among the rest): a change only by whom
     `meetings.directory.access` allows."""
@@ -103,7 +103,7 @@ def _too_large(error):
 
 
 @blueprint.route("/people/import", methods=["GET", "POST"])
-@login_required
+@access(CALLER)
 def import_people():
     """Upload a roster: first every row is checked and shown, then it is imported, all or nothing."""
     form = ImportForm()

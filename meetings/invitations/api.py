@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 
 from meetings.accounts.auth import current_api_caller, current_api_user, protect_api_blueprint
 from meetings.core import pagecache
+from meetings.core.access import CALLER, MEETING, access, loaded
 from meetings.core.errors import InvalidInput
 from meetings.core.i18n import current_language
 from meetings.extensions import db, limiter
@@ -30,10 +31,11 @@ protect_api_blueprint(blueprint)
 
 
 def _meeting(meeting_id: int):
-    return get_meeting_for(current_api_caller(), meeting_id)
+    return loaded(meeting_id)  # loaded by @access(MEETING)
 
 
 @blueprint.route("/meetings/<int:meeting_id>/invitations", methods=["POST"])
+@access(MEETING)
 @blueprint.arguments(InvitationInSchema)
 @blueprint.response(201, InvitationSchema(many=True))
 def invite(data, meeting_id):
@@ -46,6 +48,7 @@ def invite(data, meeting_id):
 
 
 @blueprint.route("/meetings/<int:meeting_id>/invitations", methods=["GET"])
+@access(MEETING)
 @blueprint.response(200, InvitationSchema(many=True))
 def list_invitations(meeting_id):
     """Everyone invited, with their answer and attendance."""
@@ -53,6 +56,7 @@ def list_invitations(meeting_id):
 
 
 @blueprint.route("/meetings/<int:meeting_id>/invitations/<int:invitation_id>", methods=["PATCH"])
+@access(MEETING)
 @blueprint.arguments(InvitationPatchSchema)
 @blueprint.response(200, InvitationSchema)
 def update_invitation(data, meeting_id, invitation_id):
@@ -64,6 +68,7 @@ def update_invitation(data, meeting_id, invitation_id):
 
 
 @blueprint.route("/meetings/<int:meeting_id>/invitations/<int:invitation_id>", methods=["DELETE"])
+@access(MEETING)
 @blueprint.response(204)
 def remove_invitation(meeting_id, invitation_id):
     """Take someone off the list (they are sent a cancellation if they had an invite)."""
@@ -73,21 +78,22 @@ def remove_invitation(meeting_id, invitation_id):
 
 
 @blueprint.route("/meetings/<int:meeting_id>.ics", methods=["GET"])
+@access(MEETING, load=meeting_version_for)
 @blueprint.response(200, content_type="text/calendar", description="An iCalendar file (METHOD:PUBLISH).")
 def meeting_calendar(meeting_id):
     """The meeting as an iCalendar file (METHOD:PUBLISH), with the full agenda."""
     # Fetched by calendars again and again, whatever the size of the meeting: who may see it
-    # and its content version are read in one small statement, and the file is built once per
-    # version and language (it shows no one's own part: no attendees) and kept.
-    caller = current_api_caller()
-    version = meeting_version_for(caller, meeting_id)
+    # and its content version are read in one small statement (by @access above), and the file
+    # is built once per version and language (it shows no one's own part: no attendees) and kept.
+    version = loaded()  # meeting_version_for
     body = pagecache.kept(("meeting.ics", meeting_id, *version, current_language()),
-                          lambda: calendars.publish_calendar(_meeting(meeting_id)))
+                          lambda: calendars.publish_calendar(get_meeting_for(current_api_caller(), meeting_id)))
     return HttpResponse(body, mimetype="text/calendar", headers={
         "Content-Disposition": f'attachment; filename="meeting-{meeting_id}.ics"'})
 
 
 @blueprint.route("/replies", methods=["POST"])
+@access(CALLER)
 @limiter.limit(lambda: current_app.config["REPLY_LIMIT"], key_func=lambda: f"replies:{current_api_caller().id}")
 @blueprint.response(200, ReplyResultSchema)
 def calendar_reply():
@@ -107,6 +113,7 @@ def calendar_reply():
 
 
 @blueprint.route("/meetings/<int:meeting_id>/replies/unapplied", methods=["GET"])
+@access(MEETING)
 @blueprint.response(200, UnappliedReplySchema(many=True))
 def unapplied_replies(meeting_id):
     """Calendar replies from the organizer mailbox that were not applied (a sender who is not
@@ -115,6 +122,7 @@ def unapplied_replies(meeting_id):
 
 
 @blueprint.route("/meetings/<int:meeting_id>/links", methods=["GET"])
+@access(MEETING)
 @blueprint.response(200, IssuedLinksSchema(many=True))
 def issued_links(meeting_id):
     """Every link the meeting has sent, by purpose and by person or site."""
@@ -122,6 +130,7 @@ def issued_links(meeting_id):
 
 
 @blueprint.route("/meetings/<int:meeting_id>/links/revoke", methods=["POST"])
+@access(MEETING)
 @blueprint.arguments(RevokeLinksSchema)
 @blueprint.response(200, RevokedLinksSchema)
 def revoke_links(data, meeting_id):

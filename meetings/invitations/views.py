@@ -11,6 +11,7 @@ from flask import redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from meetings.core import pagecache
+from meetings.core.access import access, link
 from meetings.core.errors import DomainError
 from meetings.core.forms import FORM_ERROR_STATUS
 from meetings.core.i18n import current_language, language_args
@@ -36,6 +37,7 @@ def _invitation_for(token: str) -> Invitation:
 
 
 @blueprint.route("/rsvp/<token>", methods=["GET"])
+@access(link("rsvp"))
 def rsvp_page(token: str):
     """The invitation: the meeting in the person's time zone, their role, site and slot."""
     return _render_rsvp(token)
@@ -69,6 +71,7 @@ def _render_rsvp(token: str, errors: dict | None = None, status: int = 200):
 
 
 @blueprint.route("/rsvp/<token>", methods=["POST"])
+@access(link("rsvp"))
 def rsvp_answer(token: str):
     """Record an answer (``response``) or hand the place over (``delegate_email``, ``delegate_name``)."""
     invitation = _invitation_for(token)
@@ -90,6 +93,7 @@ def rsvp_answer(token: str):
 
 
 @blueprint.route("/feeds/<token>.ics")
+@access(link("feed"))
 def feed(token: str):
     """A person's calendar of every published meeting they are invited to."""
     link = links.resolve(token, LinkPurpose.FEED)

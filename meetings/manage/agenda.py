@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
 
+from meetings.core.access import MEETING, access
 from meetings.core.errors import DomainError
 from meetings.core.forms import FORM_ERROR_STATUS, show_errors
 from meetings.core.i18n import localized
@@ -43,7 +43,7 @@ def _with_emails(data: dict) -> dict:
     return data
 
 @blueprint.route("/meetings/<int:meeting_id>/agenda", methods=["GET", "POST"])
-@login_required
+@access(MEETING)
 def agenda(meeting_id: int):
     """The agenda, and a form to add an item (it follows the last one unless a start is given)."""
     meeting = load_meeting(meeting_id)
@@ -63,7 +63,7 @@ def agenda(meeting_id: int):
 
 
 @blueprint.route("/meetings/<int:meeting_id>/agenda/<int:item_id>", methods=["GET", "POST"])
-@login_required
+@access(MEETING)
 def edit_item(meeting_id: int, item_id: int):
     """Change an item and its speakers."""
     meeting = load_meeting(meeting_id)
@@ -86,7 +86,7 @@ def edit_item(meeting_id: int, item_id: int):
 
 
 @blueprint.route("/meetings/<int:meeting_id>/agenda/<int:item_id>/move", methods=["POST"])
-@login_required
+@access(MEETING)
 def move_item(meeting_id: int, item_id: int):
     """Swap an item with the one before or after it."""
     meeting = load_meeting(meeting_id)
@@ -102,7 +102,7 @@ def move_item(meeting_id: int, item_id: int):
 
 
 @blueprint.route("/meetings/<int:meeting_id>/agenda/<int:item_id>/remove", methods=["POST"])
-@login_required
+@access(MEETING)
 def remove_item(meeting_id: int, item_id: int):
     """Take an item off the agenda."""
     meeting = load_meeting(meeting_id)

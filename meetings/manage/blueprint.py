@@ -1,16 +1,17 @@
-"""The organizer pages' blueprint and what every one of its handlers starts with."""
+"""The organizer pages' blueprint and what every one of its handlers starts with: ``@access``
+(`meetings.core.access`) under its route, and the meeting that loaded."""
 
 from __future__ import annotations
 
 from flask import Blueprint
-from flask_login import current_user
 
+from meetings.core.access import loaded
 from meetings.scheduling.models import Meeting
-from meetings.scheduling.services import get_meeting_for
 
 blueprint = Blueprint("manage", __name__)
 
 
 def load_meeting(meeting_id: int) -> Meeting:
-    """The meeting if the signed-in organizer may manage it; a 404 page otherwise."""
-    return get_meeting_for(current_user, meeting_id)
+    """The meeting the handler's ``@access(MEETING)`` loaded (the signed-in organizer may manage
+    it; anyone else had a 404 page before the handler ran)."""
+    return loaded(meeting_id)

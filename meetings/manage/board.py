@@ -21,10 +21,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from meetings.attendance import exports
 from meetings.attendance import services as attendance_services
+from meetings.core.access import MEETING, access
 from meetings.core.errors import DomainError, InvalidInput
 from meetings.core.forms import FORM_ERROR_STATUS
 from meetings.core.i18n import zone_name
@@ -71,7 +72,7 @@ def notifications_by_invitation(meeting_id: int) -> dict[int | None, list[Outbox
 
 
 @blueprint.route("/meetings/<int:meeting_id>/board")
-@login_required
+@access(MEETING)
 def board(meeting_id: int):
     """Who answered what, by site and by role, and each person's emails."""
     meeting = load_meeting(meeting_id)
@@ -86,7 +87,7 @@ def board(meeting_id: int):
 
 
 @blueprint.route("/meetings/<int:meeting_id>/board.json")
-@login_required
+@access(MEETING)
 def board_counts_json(meeting_id: int):
     """The board's counts, for the page to refresh them while people answer."""
     meeting = load_meeting(meeting_id)
@@ -95,7 +96,7 @@ def board_counts_json(meeting_id: int):
 
 
 @blueprint.route("/meetings/<int:meeting_id>/invitations/<int:invitation_id>/resend", methods=["POST"])
-@login_required
+@access(MEETING)
 def resend(meeting_id: int, invitation_id: int):
     """Send someone their invite again."""
     meeting = load_meeting(meeting_id)
@@ -112,7 +113,7 @@ def resend(meeting_id: int, invitation_id: int):
 
 
 @blueprint.route("/meetings/<int:meeting_id>/invitations/<int:invitation_id>/check-in", methods=["POST"])
-@login_required
+@access(MEETING)
 def manual_check_in(meeting_id: int, invitation_id: int):
     """Check someone in by hand (a late list, a forgotten scan): at any time, kept in the audit
     log; the same service as the API's ``method: manual``."""
@@ -134,7 +135,7 @@ def manual_check_in(meeting_id: int, invitation_id: int):
 
 
 @blueprint.route("/meetings/<int:meeting_id>/emails/<int:message_id>/retry", methods=["POST"])
-@login_required
+@access(MEETING)
 def retry_email(meeting_id: int, message_id: int):
     """Queue a failed email again."""
     meeting = load_meeting(meeting_id)
@@ -185,7 +186,7 @@ def describe_offset(minutes: int) -> str:
 
 
 @blueprint.route("/meetings/<int:meeting_id>/reminders", methods=["GET", "POST"])
-@login_required
+@access(MEETING)
 def reminders(meeting_id: int):
     """The reminders each role gets; speakers' count back from their own slot."""
     meeting = load_meeting(meeting_id)
@@ -216,7 +217,7 @@ def reminders(meeting_id: int):
 # --- preview ------------------------------------------------------------------------------------
 
 @blueprint.route("/meetings/<int:meeting_id>/preview")
-@login_required
+@access(MEETING)
 def preview(meeting_id: int):
     """What a person will receive: a chosen invited person's own next email and calendar entry
     (``?invitation=``), else a stand-in's invite for a role (``?role=``) at a site (``?site=``)."""
@@ -316,7 +317,7 @@ def wrap_label(label: str, width: int = 26, most: int = 3) -> list[str]:
 
 
 @blueprint.route("/meetings/<int:meeting_id>/attendance")
-@login_required
+@access(MEETING)
 def attendance(meeting_id: int):
     """Invited vs accepted vs attended, by site and by unit, as charts; and the exports."""
     meeting = load_meeting(meeting_id)
@@ -343,7 +344,7 @@ def present_by_site(meeting, invitations: list[Invitation]) -> list[dict]:
 
 
 @blueprint.route("/meetings/<int:meeting_id>/attendance.<any(csv, xlsx):extension>")
-@login_required
+@access(MEETING)
 def export_attendance(meeting_id: int, extension: str):
     """The attendance export, from the page (filters as on the API: site, unit, role, response)."""
     meeting = load_meeting(meeting_id)
@@ -364,7 +365,7 @@ def export_attendance(meeting_id: int, extension: str):
 # --- links --------------------------------------------------------------------------------------
 
 @blueprint.route("/meetings/<int:meeting_id>/links", methods=["GET", "POST"])
-@login_required
+@access(MEETING)
 def issued_links(meeting_id: int):
     """Every link the meeting has sent, by person and site; revoke those that must stop working."""
     meeting = load_meeting(meeting_id)

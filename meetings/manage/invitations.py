@@ -6,9 +6,9 @@ import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import login_required
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; not in its stubs yet
 
+from meetings.core.access import MEETING, access
 from meetings.core.errors import DomainError
 from meetings.core.forms import FORM_ERROR_STATUS, show_errors
 from meetings.directory.models import PersonTag, Unit
@@ -60,7 +60,7 @@ def placed(meeting, members, data: dict) -> list[dict]:
 
 
 @blueprint.route("/meetings/<int:meeting_id>/invitations", methods=["GET", "POST"])
-@login_required
+@access(MEETING)
 def invitations(meeting_id: int):
     """Everyone invited; invite one person, or preview and then invite a group."""
     meeting = load_meeting(meeting_id)
@@ -96,7 +96,7 @@ def invitations(meeting_id: int):
 
 
 @blueprint.route("/meetings/<int:meeting_id>/invitations/<int:invitation_id>", methods=["POST"])
-@login_required
+@access(MEETING)
 def change_invitation(meeting_id: int, invitation_id: int):
     """Change someone's role or site, or take them off the list."""
     meeting = load_meeting(meeting_id)
@@ -130,7 +130,7 @@ MAX_BULK = 5000
 
 
 @blueprint.route("/meetings/<int:meeting_id>/invitations/bulk", methods=["POST"])
-@login_required
+@access(MEETING)
 def bulk_change(meeting_id: int):
     """Change the role, the site or the mode of the selected people at once: all of them, or
     none when one cannot be changed (the message says whom)."""

@@ -11,11 +11,12 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
 
+from meetings.core.access import MEETING, access
 from meetings.core.errors import DomainError, NotFound
 from meetings.core.forms import FORM_ERROR_STATUS, show_errors
 from meetings.core.i18n import format_when
@@ -63,7 +64,7 @@ def _page(meeting, form, status=200):
 
 
 @blueprint.route("/meetings/<int:meeting_id>/materials", methods=["GET", "POST"])
-@login_required
+@access(MEETING)
 def materials(meeting_id: int):
     """The materials, who still owes one, the access log, and the upload form."""
     _allow_large_body()
@@ -91,7 +92,7 @@ def materials(meeting_id: int):
 
 
 @blueprint.route("/meetings/<int:meeting_id>/materials/<int:material_id>/replace", methods=["POST"])
-@login_required
+@access(MEETING)
 def replace_material(meeting_id: int, material_id: int):
     """A new version of a material (the old ones stay)."""
     _allow_large_body()
@@ -116,7 +117,7 @@ def replace_material(meeting_id: int, material_id: int):
 
 
 @blueprint.route("/meetings/<int:meeting_id>/materials/<int:material_id>/file", methods=["GET"])
-@login_required
+@access(MEETING)
 def material_file(meeting_id: int, material_id: int):
     """A material's file (``?version=N`` for an older one); logged."""
     meeting = load_meeting(meeting_id)
@@ -141,7 +142,7 @@ def exempt_uploads() -> None:
 
 
 @blueprint.route("/meetings/<int:meeting_id>/materials.zip", methods=["GET"])
-@login_required
+@access(MEETING)
 def materials_zip(meeting_id: int):
     """Every material's current file as one ZIP in agenda order, streamed; each logged."""
     meeting = load_meeting(meeting_id)
@@ -161,7 +162,7 @@ class DueForm(FlaskForm):
 
 
 @blueprint.route("/meetings/<int:meeting_id>/materials/due", methods=["POST"])
-@login_required
+@access(MEETING)
 def materials_due(meeting_id: int):
     """Set when speakers' materials are due."""
     meeting = load_meeting(meeting_id)

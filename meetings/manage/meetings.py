@@ -6,8 +6,9 @@ import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_required
+from flask_login import current_user
 
+from meetings.core.access import CALLER, MEETING, access
 from meetings.core.db import utcnow
 from meetings.core.errors import DomainError
 from meetings.core.forms import FORM_ERROR_STATUS, show_errors
@@ -45,7 +46,7 @@ def answer_counts(meeting_ids: list[int]) -> dict[int, dict[str, int]]:
 
 
 @blueprint.route("/")
-@login_required
+@access(CALLER)
 def dashboard():
     """Upcoming and past meetings in the viewer's time zone, with their answers and attendance."""
     meetings = services.list_meetings(current_user)
@@ -59,7 +60,7 @@ def dashboard():
 
 
 @blueprint.route("/meetings/new", methods=["GET", "POST"])
-@login_required
+@access(CALLER)
 def new_meeting():
     """Step 1 for a new meeting: its details."""
     form = MeetingForm()
@@ -80,7 +81,7 @@ def new_meeting():
 
 
 @blueprint.route("/meetings/<int:meeting_id>")
-@login_required
+@access(MEETING)
 def meeting_page(meeting_id: int):
     """A meeting at a glance: when, where, the agenda, who is invited, and what is next."""
     meeting = load_meeting(meeting_id)
@@ -91,7 +92,7 @@ def meeting_page(meeting_id: int):
 
 
 @blueprint.route("/meetings/<int:meeting_id>/details", methods=["GET", "POST"])
-@login_required
+@access(MEETING)
 def details(meeting_id: int):
     """Change the title, description, date, times and time zone."""
     meeting = load_meeting(meeting_id)
@@ -151,7 +152,7 @@ def people_to_tell(meeting) -> int:
 
 
 @blueprint.route("/meetings/<int:meeting_id>/publish", methods=["POST"])
-@login_required
+@access(MEETING)
 def publish(meeting_id: int):
     """Send the invites."""
     meeting = load_meeting(meeting_id)
@@ -168,7 +169,7 @@ def publish(meeting_id: int):
 
 
 @blueprint.route("/meetings/<int:meeting_id>/cancel", methods=["POST"])
-@login_required
+@access(MEETING)
 def cancel(meeting_id: int):
     """Cancel the meeting: everyone invited is told."""
     meeting = load_meeting(meeting_id)
@@ -186,7 +187,7 @@ def cancel(meeting_id: int):
 
 
 @blueprint.route("/meetings/<int:meeting_id>/delete", methods=["POST"])
-@login_required
+@access(MEETING)
 def delete(meeting_id: int):
     """Delete a draft."""
     meeting = load_meeting(meeting_id)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
 
+from meetings.core.access import MEETING, access
 from meetings.core.errors import DomainError
 from meetings.core.forms import FORM_ERROR_STATUS, show_errors
 from meetings.core.timezones import all_zone_names
@@ -38,7 +38,7 @@ def _with_email(data: dict) -> dict:
     return data
 
 @blueprint.route("/meetings/<int:meeting_id>/sites", methods=["GET", "POST"])
-@login_required
+@access(MEETING)
 def sites(meeting_id: int):
     """The sites, and a form to add one."""
     meeting = load_meeting(meeting_id)
@@ -61,7 +61,7 @@ def sites(meeting_id: int):
 
 
 @blueprint.route("/meetings/<int:meeting_id>/sites/<int:site_id>", methods=["GET", "POST"])
-@login_required
+@access(MEETING)
 def edit_site(meeting_id: int, site_id: int):
     """Change a site."""
     meeting = load_meeting(meeting_id)
@@ -84,7 +84,7 @@ def edit_site(meeting_id: int, site_id: int):
 
 
 @blueprint.route("/meetings/<int:meeting_id>/sites/<int:site_id>/remove", methods=["POST"])
-@login_required
+@access(MEETING)
 def remove_site(meeting_id: int, site_id: int):
     """Remove a site."""
     meeting = load_meeting(meeting_id)

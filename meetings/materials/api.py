@@ -1,5 +1,6 @@
-"""Materials API: ``/api/meetings/<id>/materials``, organizers only (the meeting's rule:
-`scheduling.services.get_meeting_for`; anyone else's meeting is a 404).
+"""Materials API: ``/api/meetings/<id>/materials``, organizers only (``@access(MEETING)``,
+`meetings.core.access`, with the meeting's rule `scheduling.services.get_meeting_for`; anyone
+else's meeting is a 404).
 
 Each handler loads (404), checks with `services.may_see`, calls one service, commits, answers.
 """
@@ -15,6 +16,7 @@ from meetings.accounts.auth import (
     current_api_user,
     protect_api_blueprint,
 )
+from meetings.core.access import MEETING, access, loaded
 from meetings.core.errors import DomainError, NotFound
 from meetings.extensions import db
 from meetings.materials import files, services
@@ -30,7 +32,6 @@ from meetings.materials.schemas import (
     UploadFileSchema,
     UploadFormSchema,
 )
-from meetings.scheduling import services as scheduling
 
 blueprint = Blueprint("materials", __name__, url_prefix="/api/meetings",
                       description="Meeting materials: upload, list, download, the ZIP and the access log.")
@@ -56,7 +57,7 @@ def _allow_large_uploads():
 
 
 def _meeting(meeting_id: int):
-    return scheduling.get_meeting_for(current_api_caller(), meeting_id)
+    return loaded(meeting_id)  # loaded by @access(MEETING)
 
 
 def _viewer(meeting) -> services.Viewer:
@@ -64,6 +65,7 @@ def _viewer(meeting) -> services.Viewer:
 
 
 @blueprint.route("/<int:meeting_id>/materials", methods=["POST"])
+@access(MEETING)
 @blueprint.arguments(UploadFormSchema, location="form")
 @blueprint.arguments(UploadFileSchema, location="files")
 @blueprint.response(201, MaterialSchema)
@@ -80,6 +82,7 @@ def upload_material(form, uploaded, meeting_id):
 
 
 @blueprint.route("/<int:meeting_id>/materials/<int:material_id>/versions", methods=["POST"])
+@access(MEETING)
 @blueprint.arguments(UploadFileSchema, location="files")
 @blueprint.response(201, MaterialSchema)
 def add_version(uploaded, meeting_id, material_id):
@@ -93,6 +96,7 @@ def add_version(uploaded, meeting_id, material_id):
 
 
 @blueprint.route("/<int:meeting_id>/materials", methods=["GET"])
+@access(MEETING)
 @blueprint.response(200, MaterialListSchema)
 def list_materials(meeting_id):
     """The materials in agenda order with their versions, when they are due, and the speakers
@@ -103,6 +107,7 @@ def list_materials(meeting_id):
 
 
 @blueprint.route("/<int:meeting_id>/materials/<int:material_id>/file", methods=["GET"])
+@access(MEETING)
 @blueprint.arguments(FileQuerySchema, location="query")
 @blueprint.response(200, description="The file's bytes (the current version unless `version` says).")
 def get_file(query, meeting_id, material_id):
@@ -123,6 +128,7 @@ def get_file(query, meeting_id, material_id):
 
 
 @blueprint.route("/<int:meeting_id>/materials.zip", methods=["GET"])
+@access(MEETING)
 @blueprint.response(200, description="Every material's current file, named in agenda order (streamed).")
 def get_zip(meeting_id):
     """All of the meeting's materials as one ZIP, streamed; each is logged as downloaded."""
@@ -137,6 +143,7 @@ def get_zip(meeting_id):
 
 
 @blueprint.route("/<int:meeting_id>/materials/accesses", methods=["GET"])
+@access(MEETING)
 @blueprint.response(200, AccessSchema(many=True))
 def list_accesses(meeting_id):
     """Who viewed or downloaded which material, when and how: newest first, the latest 500."""
@@ -145,6 +152,7 @@ def list_accesses(meeting_id):
 
 
 @blueprint.route("/<int:meeting_id>/materials/due", methods=["PUT"])
+@access(MEETING)
 @blueprint.arguments(DueInSchema)
 @blueprint.response(200, DueSchema)
 def set_due(data, meeting_id):
@@ -156,6 +164,7 @@ def set_due(data, meeting_id):
 
 
 @blueprint.route("/<int:meeting_id>/materials/<int:material_id>", methods=["PATCH"])
+@access(MEETING)
 @blueprint.arguments(MaterialPatchSchema)
 @blueprint.response(200, MaterialSchema)
 def change_material(data, meeting_id, material_id):

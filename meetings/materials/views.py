@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 
+from meetings.core.access import access, link
 from meetings.core.errors import DomainError
 from meetings.core.forms import FORM_ERROR_STATUS
 from meetings.core.i18n import language_args
@@ -39,6 +40,7 @@ def _invitee(token: str):
 
 
 @blueprint.route("/rsvp/<token>/materials", methods=["GET"])
+@access(link("rsvp"))
 def speaker_page(token: str):
     """The person's slots, when materials are due, what they uploaded, and a form to (re)place it."""
     return _render(token)
@@ -55,6 +57,7 @@ def _render(token: str, errors: dict | None = None, status: int = 200):
 
 
 @blueprint.route("/rsvp/<token>/materials", methods=["POST"])
+@access(link("rsvp"))
 def speaker_upload(token: str):
     """Upload (or replace) the material of one of the person's own slots (``slot_id``, ``file``)."""
     _viewer, invitation = _invitee(token)
@@ -80,6 +83,7 @@ def speaker_upload(token: str):
 
 
 @blueprint.route("/rsvp/<token>/materials/<int:material_id>", methods=["GET"])
+@access(link("rsvp"))
 def rsvp_file(token: str, material_id: int):
     """A material's current file, for the holder of an RSVP link who may see it."""
     viewer, _ = _invitee(token)
@@ -87,6 +91,7 @@ def rsvp_file(token: str, material_id: int):
 
 
 @blueprint.route("/join/<token>/materials/<int:material_id>", methods=["GET"])
+@access(link("join", "site"))
 def join_file(token: str, material_id: int):
     """A material's current file, for a site's room (its host) or a person's own join link."""
     found = viewer_for_link(token, LinkPurpose.SITE, LinkPurpose.JOIN)

@@ -1,9 +1,10 @@
 """Minutes API: ``/api/meetings/{id}/minutes`` (content, submit, approve, publish), the actions
 across meetings (``/api/actions``), copying a meeting and its series.
 
-Access: every handler needs an API token (`protect_api_blueprint`); a meeting's handlers load it
-with `get_meeting_for` (404 unless the caller manages it) and an action's with `get_action_for`
-(the same rule through its meeting). Approving is further the approver's alone (403), naming the
+Access: every handler needs an API token (`protect_api_blueprint`) and declares who may call it
+(`meetings.core.access`): a ``MEETING`` handler's meeting is loaded with `get_meeting_for` (404
+unless the caller manages it) and an action's with `get_action_for` (the same rule through its
+meeting). Approving is further the approver's alone (403), naming the
 approver the owner's (403). Each handler: load, check, call one service, commit, answer.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from meetings.accounts.auth import current_api_user, protect_api_blueprint
+from meetings.core.access import APPROVER, CALLER, MEETING, access, loaded
 from meetings.extensions import db
 from meetings.minutes import actions, copying, services
 from meetings.minutes.schemas import (
@@ -27,25 +29,14 @@ from meetings.minutes.schemas import (
     SeriesSchema,
 )
 from meetings.scheduling.schemas import MeetingSchema
-from meetings.scheduling.services import get_meeting_for
 
 blueprint = Blueprint("minutes", __name__, url_prefix="/api",
                       description="Minutes, decisions, action items and their follow-up; copying a meeting.")
 protect_api_blueprint(blueprint)
 
-#: Who may call each handler (walked by tests/minutes/test_access.py): ``meeting`` = an organizer
-#: of the meeting (or an admin); ``approver`` = the minutes' approver; ``owner`` = the meeting's
-#: owner (or an admin); ``caller`` = any token (answers hold only the caller's meetings).
-ACCESS = {
-    "minutes.get_minutes": "meeting", "minutes.put_minutes": "meeting", "minutes.set_approver": "owner",
-    "minutes.submit_minutes": "meeting", "minutes.approve_minutes": "approver", "minutes.reopen_minutes": "meeting",
-    "minutes.publish_minutes": "meeting", "minutes.list_actions": "caller", "minutes.patch_action": "meeting",
-    "minutes.copy_meeting": "meeting", "minutes.get_series": "meeting",
-}
-
 
 def _minutes(meeting_id: int):
-    return services.minutes_of(get_meeting_for(current_api_user(), meeting_id))
+    return services.minutes_of(loaded(meeting_id))  # loaded by @access(MEETING) or (APPROVER)
 
 
 def _by(user) -> str:
@@ -53,14 +44,16 @@ def _by(user) -> str:
 
 
 @blueprint.route("/meetings/<int:meeting_id>/minutes", methods=["GET"])
+@access(MEETING)
 @blueprint.response(200, MinutesSchema)
 def get_minutes(meeting_id):
     """The minutes (an empty draft until someone writes them)."""
-    meeting = get_meeting_for(current_api_user(), meeting_id)
+    meeting = loaded(meeting_id)
     return services.minutes_of(meeting, create=False) or services.blank(meeting)
 
 
 @blueprint.route("/meetings/<int:meeting_id>/minutes", methods=["PUT"])
+@access(MEETING)
 @blueprint.arguments(MinutesInSchema)
 @blueprint.response(200, MinutesSchema)
 @blueprint.alt_response(409, description="Not a draft: published minutes are never edited in place (reopen them).")
@@ -72,6 +65,7 @@ def put_minutes(data, meeting_id):
 
 
 @blueprint.route("/meetings/<int:meeting_id>/minutes/approver", methods=["PUT"])
+@access(MEETING)
 @blueprint.arguments(ApproverSchema)
 @blueprint.response(200, MinutesSchema)
 def set_approver(data, meeting_id):
@@ -82,6 +76,7 @@ def set_approver(data, meeting_id):
 
 
 @blueprint.route("/meetings/<int:meeting_id>/minutes/submit", methods=["POST"])
+@access(MEETING)
 @blueprint.response(200, MinutesSchema)
 def submit_minutes(meeting_id):
     """Submit the draft for approval (a chair who approves is emailed a link)."""
@@ -91,6 +86,7 @@ def submit_minutes(meeting_id):
 
 
 @blueprint.route("/meetings/<int:meeting_id>/minutes/approve", methods=["POST"])
+@access(APPROVER)
 @blueprint.response(200, MinutesSchema)
 def approve_minutes(meeting_id):
     """Approve the submitted minutes: the approver only."""
@@ -101,6 +97,7 @@ def approve_minutes(meeting_id):
 
 
 @blueprint.route("/meetings/<int:meeting_id>/minutes/reopen", methods=["POST"])
+@access(MEETING)
 @blueprint.arguments(ReopenSchema)
 @blueprint.response(200, MinutesSchema)
 def reopen_minutes(data, meeting_id):
@@ -111,6 +108,7 @@ def reopen_minutes(data, meeting_id):
 
 
 @blueprint.route("/meetings/<int:meeting_id>/minutes/publish", methods=["POST"])
+@access(MEETING)
 @blueprint.arguments(PublishSchema)
 @blueprint.response(200, MinutesSchema)
 def publish_minutes(data, meeting_id):
@@ -122,6 +120,7 @@ def publish_minutes(data, meeting_id):
 
 
 @blueprint.route("/actions", methods=["GET"])
+@access(CALLER)
 @blueprint.arguments(ActionQuerySchema, location="query")
 @blueprint.response(200, ActionSchema(many=True))
 def list_actions(query):
@@ -131,28 +130,31 @@ def list_actions(query):
 
 
 @blueprint.route("/actions/<int:action_id>", methods=["PATCH"])
+@access(MEETING)
 @blueprint.arguments(ActionPatchSchema)
 @blueprint.response(200, ActionSchema)
 def patch_action(data, action_id):
     """Confirm done, reopen or drop (``status``), log ``progress``, move ``due``, decide an ``extension``."""
     user = current_api_user()
-    action = actions.update(actions.get_action_for(user, action_id), data, author=_by(user))
+    action = actions.update(loaded(action_id), data, author=_by(user))
     db.session.commit()
     return action
 
 
 @blueprint.route("/meetings/<int:meeting_id>/copy", methods=["POST"])
+@access(MEETING)
 @blueprint.arguments(CopySchema)
 @blueprint.response(201, MeetingSchema)
 def copy_meeting(data, meeting_id):
     """The next meeting from this one: a new draft on a new date (with its open actions to review)."""
     user = current_api_user()
-    meeting = copying.copy_meeting(get_meeting_for(user, meeting_id), data, owner=user)
+    meeting = copying.copy_meeting(loaded(meeting_id), data, owner=user)
     db.session.commit()
     return meeting
 
 
 @blueprint.route("/meetings/<int:meeting_id>/series", methods=["GET"])
+@access(MEETING)
 @blueprint.response(200, SeriesSchema)
 def get_series(meeting_id):
     """The series the meeting belongs to: its meetings and their open actions (404 if never copied)."""
@@ -161,7 +163,7 @@ def get_series(meeting_id):
     from meetings.core.errors import NotFound
 
     user = current_api_user()
-    series = copying.series_of(get_meeting_for(user, meeting_id), user)
+    series = copying.series_of(loaded(meeting_id), user)
     if series is None:
         raise NotFound(_("This meeting was never copied nor copied from another."))
     return series

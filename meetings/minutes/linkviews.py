@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from flask import Response, abort, redirect, render_template, request, url_for
 
+from meetings.core.access import access, link
 from meetings.core.errors import DomainError
 from meetings.core.i18n import language_args
 from meetings.core.linkpages import link_pages_blueprint, unknown_link
@@ -22,11 +23,6 @@ from meetings.minutes.models import ActionItem, Minutes, MinutesLinkPurpose
 
 blueprint = link_pages_blueprint("minutes_links", __name__)
 
-#: Who may open each page: the holder of a live link of that purpose.
-ACCESS = {"minutes_links.approve_page": "link:approve", "minutes_links.action_page": "link:action",
-          "minutes_links.evidence_file": "link:action",
-          "minutes_links.confirm_page": "link:confirm"}
-
 
 def _link(token: str, purpose: MinutesLinkPurpose):
     link = links.resolve(token, purpose)
@@ -36,6 +32,7 @@ def _link(token: str, purpose: MinutesLinkPurpose):
 
 
 @blueprint.route("/minutes/approve/<token>", methods=["GET", "POST"])
+@access(link("approve"))
 def approve_page(token: str):
     """The chair reads the submitted minutes and approves them."""
     link = _link(token, MinutesLinkPurpose.APPROVE)
@@ -57,6 +54,7 @@ def approve_page(token: str):
 
 
 @blueprint.route("/actions/link/<token>", methods=["GET", "POST"])
+@access(link("action"))
 def action_page(token: str):
     """An action's owner: the action, its log, and what they can do about it."""
     link = _link(token, MinutesLinkPurpose.ACTION)
@@ -85,6 +83,7 @@ def action_page(token: str):
 
 
 @blueprint.route("/actions/confirm/<token>", methods=["GET", "POST"])
+@access(link("confirm"))
 def confirm_page(token: str):
     """The chair confirms that an action its owner reported done is done (or sends it back open)."""
     link = _link(token, MinutesLinkPurpose.CONFIRM)
@@ -115,6 +114,7 @@ def send_evidence(item) -> Response:
 
 
 @blueprint.route("/actions/link/<token>/evidence/<int:evidence_id>")
+@access(link("action"))
 def evidence_file(token: str, evidence_id: int):
     """A file the owner attached, for the owner."""
     link = _link(token, MinutesLinkPurpose.ACTION)

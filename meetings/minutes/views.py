@@ -2,34 +2,26 @@
 approve, publish, reopen), the printable minutes and their DOCX, and the actions across meetings
 with their XLSX.
 
-Access: a signed-in organizer of the meeting (or an admin), through `get_meeting_for` (404
-otherwise) and `get_action_for`; approving stays the approver's (the service says 403).
+Access: declared on each handler (`meetings.core.access`): ``MEETING`` is a signed-in organizer
+of the meeting (or an admin), loaded through `get_meeting_for` (404 otherwise) or an action's
+through `get_action_for`; approving stays the approver's (the service says 403).
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
+from meetings.core.access import CALLER, MEETING, access, loaded
 from meetings.core.errors import DomainError, error_response
 from meetings.core.i18n import format_span
 from meetings.core.labels import LABELS
 from meetings.extensions import db
 from meetings.minutes import actions, copying, exports, formatting, services, snapshot
 from meetings.minutes.schemas import MinutesSchema
-from meetings.scheduling.services import get_meeting_for
 
 blueprint = Blueprint("minutes_pages", __name__)
-
-#: Who may open each page (walked by tests/minutes/test_access.py): ``meeting`` = a signed-in
-#: organizer of the meeting or an admin; ``signed_in`` = any signed-in user (their meetings only).
-ACCESS = {
-    "minutes_pages.editor": "meeting", "minutes_pages.autosave": "meeting", "minutes_pages.step": "meeting",
-    "minutes_pages.print_page": "meeting", "minutes_pages.docx": "meeting", "minutes_pages.actions_page": "signed_in",
-    "minutes_pages.action_decision": "meeting", "minutes_pages.actions_xlsx": "signed_in",
-    "minutes_pages.copy": "meeting", "minutes_pages.evidence_file": "meeting",
-}
 
 
 def init_app(app):
@@ -45,11 +37,11 @@ def init_app(app):
 
 
 def _meeting(meeting_id: int):
-    return get_meeting_for(current_user, meeting_id)
+    return loaded(meeting_id)  # loaded by @access(MEETING)
 
 
 @blueprint.route("/meetings/<int:meeting_id>/minutes")
-@login_required
+@access(MEETING)
 def editor(meeting_id: int):
     """The editor: notes and decisions per agenda item, actions, and the steps."""
     meeting = _meeting(meeting_id)
@@ -60,11 +52,11 @@ def editor(meeting_id: int):
 
 
 @blueprint.route("/meetings/<int:meeting_id>/minutes/content", methods=["PUT"])
+@access(MEETING)
 def autosave(meeting_id: int):
-    """The editor's autosave (JSON, the API's shape): 401 when the session has expired, so that
-    the page keeps its local copy and saves it again after signing in."""
-    if not current_user.is_authenticated:
-        return error_response(401, _("Your session has expired: sign in again; your text is kept on this device."))
+    """The editor's autosave (JSON, the API's shape): 401 when the session has expired (said by
+    `meetings.core.access` to a JSON body), so that the page keeps its local copy and saves it
+    again after signing in."""
     meeting = _meeting(meeting_id)
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
@@ -76,7 +68,7 @@ def autosave(meeting_id: int):
 
 @blueprint.route("/meetings/<int:meeting_id>/minutes/<any(submit, approve, publish, reopen, approver):step>",
                  methods=["POST"])
-@login_required
+@access(MEETING)
 def step(meeting_id: int, step: str):
     """One step of the minutes' life, from the editor's buttons."""
     meeting = _meeting(meeting_id)
@@ -110,7 +102,7 @@ def step(meeting_id: int, step: str):
 
 
 @blueprint.route("/meetings/<int:meeting_id>/copy", methods=["POST"])
-@login_required
+@access(MEETING)
 def copy(meeting_id: int):
     """The next meeting from this one, from the editor's form (day and time in the meeting's zone)."""
     meeting = _meeting(meeting_id)
@@ -143,7 +135,7 @@ def _empty(meeting):
 
 
 @blueprint.route("/meetings/<int:meeting_id>/minutes/print")
-@login_required
+@access(MEETING)
 def print_page(meeting_id: int):
     """The minutes laid out for A4 (the last published version, or ``?version=``, or the draft)."""
     meeting = _meeting(meeting_id)
@@ -153,7 +145,7 @@ def print_page(meeting_id: int):
 
 
 @blueprint.route("/meetings/<int:meeting_id>/minutes.docx")
-@login_required
+@access(MEETING)
 def docx(meeting_id: int):
     """The minutes as a Word document."""
     meeting = _meeting(meeting_id)
@@ -175,7 +167,7 @@ def _filters() -> dict:
 
 
 @blueprint.route("/actions")
-@login_required
+@access(CALLER)
 def actions_page():
     """The action items of your meetings, across meetings: open, overdue, done; by owner, unit, meeting."""
     found = actions.list_actions(current_user, _filters())
@@ -184,7 +176,7 @@ def actions_page():
 
 
 @blueprint.route("/actions.xlsx")
-@login_required
+@access(CALLER)
 def actions_xlsx():
     """The same list as an XLSX file."""
     found = actions.list_actions(current_user, _filters())
@@ -195,10 +187,10 @@ def actions_xlsx():
 
 
 @blueprint.route("/actions/<int:action_id>", methods=["POST"])
-@login_required
+@access(MEETING)
 def action_decision(action_id: int):
     """The organizer confirms done, reopens, or decides on more time."""
-    action = actions.get_action_for(current_user, action_id)
+    action = loaded(action_id)  # by @access(MEETING), through the action's meeting
     decision = request.form.get("decision", "")
     data = {"confirm": {"status": "done"}, "reopen": {"status": "open"}, "approve": {"extension": "approve"},
             "refuse": {"extension": "refuse"}}.get(decision)
@@ -218,10 +210,10 @@ def action_decision(action_id: int):
 
 
 @blueprint.route("/actions/<int:action_id>/evidence/<int:evidence_id>")
-@login_required
+@access(MEETING)
 def evidence_file(action_id: int, evidence_id: int):
     """A file an owner attached, for the meeting's organizers."""
     from meetings.minutes import evidence
     from meetings.minutes.linkviews import send_evidence
 
-    return send_evidence(evidence.get(actions.get_action_for(current_user, action_id), evidence_id))
+    return send_evidence(evidence.get(loaded(action_id), evidence_id))

@@ -1,6 +1,8 @@
 """Meetings API: ``/api/meetings`` with their sites and agenda.
 
-Each handler loads (404 when missing or not the caller's), calls one service, commits, answers.
+Each handler declares who may call it (`meetings.core.access`); a meeting's is loaded by its
+``@access(MEETING)`` (404 when missing or not the caller's). The handler calls one service,
+commits, answers.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from meetings.accounts.auth import (
     protect_api_blueprint,
 )
 from meetings.core import pagecache
+from meetings.core.access import CALLER, MEETING, access, loaded
 from meetings.core.db import utcnow
 from meetings.extensions import db
 from meetings.scheduling import agenda, services, sites
@@ -35,10 +38,11 @@ protect_api_blueprint(blueprint)
 
 
 def _meeting(meeting_id: int):
-    return services.get_meeting_for(current_api_caller(), meeting_id)
+    return loaded(meeting_id)  # loaded by @access(MEETING)
 
 
 @blueprint.route("", methods=["POST"])
+@access(CALLER)
 @blueprint.arguments(MeetingInSchema)
 @blueprint.response(201, MeetingSchema)
 def create_meeting(data):
@@ -49,6 +53,7 @@ def create_meeting(data):
 
 
 @blueprint.route("", methods=["GET"])
+@access(CALLER)
 @blueprint.arguments(MeetingQuerySchema, location="query")
 @blueprint.response(200, MeetingSchema(many=True))
 def list_meetings(query):
@@ -58,6 +63,7 @@ def list_meetings(query):
 
 
 @blueprint.route("/<int:meeting_id>", methods=["GET"])
+@access(MEETING, load=services.meeting_version_for)
 @blueprint.response(200, MeetingSchema, headers={"ETag": {"schema": {"type": "string"}}})
 @blueprint.alt_response(304, description="Not Modified: nothing changed since the ETag sent in If-None-Match.")
 def get_meeting(meeting_id):
@@ -65,7 +71,7 @@ def get_meeting(meeting_id):
     # Polled by room systems and calendars: who may see the meeting and its version are read in
     # one small statement, and the JSON is kept per version.
     caller = current_api_caller()
-    version = services.meeting_version_for(caller, meeting_id)
+    version = loaded()  # services.meeting_version_for, by @access above
 
     def dump():
         return MeetingSchema().dump(services.read_meeting_for(caller, meeting_id))
@@ -74,6 +80,7 @@ def get_meeting(meeting_id):
 
 
 @blueprint.route("/<int:meeting_id>", methods=["PATCH"])
+@access(MEETING)
 @blueprint.arguments(MeetingPatchSchema)
 @blueprint.response(200, MeetingSchema)
 def update_meeting(data, meeting_id):
@@ -85,6 +92,7 @@ def update_meeting(data, meeting_id):
 
 
 @blueprint.route("/<int:meeting_id>", methods=["DELETE"])
+@access(MEETING)
 @blueprint.response(204)
 def delete_meeting(meeting_id):
     """Delete a draft meeting (a published one must be cancelled instead)."""
@@ -93,6 +101,7 @@ def delete_meeting(meeting_id):
 
 
 @blueprint.route("/<int:meeting_id>/publish", methods=["POST"])
+@access(MEETING)
 @blueprint.response(200, MeetingSchema)
 def publish_meeting(meeting_id):
     """Publish the meeting: invites go out; later changes send updates. Publishing again does nothing."""
@@ -103,6 +112,7 @@ def publish_meeting(meeting_id):
 
 
 @blueprint.route("/<int:meeting_id>/cancel", methods=["POST"])
+@access(MEETING)
 @blueprint.response(200, MeetingSchema)
 def cancel_meeting(meeting_id):
     """Cancel the meeting: everyone invited is told."""
@@ -115,6 +125,7 @@ def cancel_meeting(meeting_id):
 # --- sites --------------------------------------------------------------------------------------
 
 @blueprint.route("/<int:meeting_id>/sites", methods=["POST"])
+@access(MEETING)
 @blueprint.arguments(SiteInSchema)
 @blueprint.response(201, SiteSchema)
 def add_site(data, meeting_id):
@@ -125,6 +136,7 @@ def add_site(data, meeting_id):
 
 
 @blueprint.route("/<int:meeting_id>/sites", methods=["GET"])
+@access(MEETING)
 @blueprint.response(200, SiteSchema(many=True))
 def list_sites(meeting_id):
     """The sites, main venue first."""
@@ -132,6 +144,7 @@ def list_sites(meeting_id):
 
 
 @blueprint.route("/<int:meeting_id>/sites/<int:site_id>", methods=["PATCH"])
+@access(MEETING)
 @blueprint.arguments(SitePatchSchema)
 @blueprint.response(200, SiteSchema)
 def update_site(data, meeting_id, site_id):
@@ -143,6 +156,7 @@ def update_site(data, meeting_id, site_id):
 
 
 @blueprint.route("/<int:meeting_id>/sites/<int:site_id>", methods=["DELETE"])
+@access(MEETING)
 @blueprint.response(204)
 def remove_site(meeting_id, site_id):
     """Remove a site."""
@@ -154,6 +168,7 @@ def remove_site(meeting_id, site_id):
 # --- agenda -------------------------------------------------------------------------------------
 
 @blueprint.route("/<int:meeting_id>/agenda", methods=["POST"])
+@access(MEETING)
 @blueprint.arguments(AgendaItemInSchema)
 @blueprint.response(201, AgendaItemSchema)
 def add_agenda_item(data, meeting_id):
@@ -164,6 +179,7 @@ def add_agenda_item(data, meeting_id):
 
 
 @blueprint.route("/<int:meeting_id>/agenda", methods=["GET"])
+@access(MEETING)
 @blueprint.response(200, AgendaItemSchema(many=True))
 def list_agenda(meeting_id):
     """The agenda, by time."""
@@ -171,6 +187,7 @@ def list_agenda(meeting_id):
 
 
 @blueprint.route("/<int:meeting_id>/agenda/<int:item_id>", methods=["PATCH"])
+@access(MEETING)
 @blueprint.arguments(AgendaItemPatchSchema)
 @blueprint.response(200, AgendaItemSchema)
 def update_agenda_item(data, meeting_id, item_id):
@@ -182,6 +199,7 @@ def update_agenda_item(data, meeting_id, item_id):
 
 
 @blueprint.route("/<int:meeting_id>/agenda/<int:item_id>", methods=["DELETE"])
+@access(MEETING)
 @blueprint.response(204)
 def remove_agenda_item(meeting_id, item_id):
     """Remove an agenda item."""

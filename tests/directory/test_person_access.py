@@ -4,7 +4,7 @@ admin. A person's email is where their links go: another organizer must not be a
 
 import pytest
 
-from meetings.directory.access import CHANGE, READ
+from meetings.core.access import PERSON_CHANGE, PERSON_READ, declared
 from meetings.directory.models import Person
 from meetings.extensions import db
 from tests import factories
@@ -29,7 +29,7 @@ def test_every_handler_of_a_person_declares_its_access(app):
         ("/api/people/<int:person_id>", "PATCH"), ("/api/people/<int:person_id>", "DELETE"),
         ("/people/<int:person_id>", "POST")}
     for rule, _method in rules:
-        assert getattr(app.view_functions[rule.endpoint], "person_access", None) in (READ, CHANGE), rule.rule
+        assert declared(app.view_functions[rule.endpoint]) in (PERSON_READ, PERSON_CHANGE), rule.rule
 
 
 def signed_in(app, user):
