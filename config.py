@@ -122,6 +122,9 @@ class Config:
         self.MATERIALS_REMINDER_HOURS = _int("MATERIALS_REMINDER_HOURS", 24)
         #: How often the scheduler looks for materials reminders that have come due (seconds).
         self.MATERIALS_REMINDER_CHECK_SECONDS = _int("MATERIALS_REMINDER_CHECK_SECONDS", 300)
+        #: How long the email about new or replaced materials waits, so a burst of uploads is one
+        #: email per reader (seconds; negative: no such email, only the next update mentions them).
+        self.MATERIALS_NOTICE_DELAY_SECONDS = _int("MATERIALS_NOTICE_DELAY_SECONDS", 3600)
         self.API_TITLE = "meetings"
         self.API_VERSION = "1"
         self.OPENAPI_VERSION = "3.0.3"

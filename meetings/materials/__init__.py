@@ -16,8 +16,6 @@ def init_app(app):
     exempt_link_pages(views.blueprint)
     # The RSVP and join pages list a link's materials through this, from their templates.
     app.add_template_global(links.materials_for_link)
-    # The update email mentions the materials changed since publishing (no email per upload).
-    app.add_template_global(services.notices_for, "material_notices")
     register_renderer(services.REMINDER_KIND, emails.render_reminders)
     register_housekeeping("materials-reminders", reminders.queue_reminders,
                           seconds=app.config["MATERIALS_REMINDER_CHECK_SECONDS"])
