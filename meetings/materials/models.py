@@ -38,7 +38,11 @@ class MaterialBlob(db.Model):
     """The bytes of one stored file (the database storage of `meetings.materials.storage`)."""
 
     __tablename__ = "material_blobs"
-    __table_args__ = (sa.CheckConstraint("size >= 0", name="size_not_negative"),)
+    __table_args__ = (
+        sa.CheckConstraint("size >= 0", name="size_not_negative"),
+        # The sweep of unreferenced blobs reads the old ones from here, never the rows (and bytes).
+        sa.Index("ix_material_blobs_created_at", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: SHA-256 of the bytes, hex.
@@ -135,8 +139,8 @@ class MaterialVersion(db.Model):
     size: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
     #: SHA-256 of the content, hex.
     sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False)
-    #: Where the bytes are (`storage.open(ref)`): "db:42".
-    storage_ref: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    #: Where the bytes are (`storage.open(ref)`): "db:42". Indexed: the sweep asks it of every old blob.
+    storage_ref: Mapped[str] = mapped_column(sa.String(200), nullable=False, index=True)
     #: The organizer who uploaded it.
     uploader_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"),
                                                          nullable=True)
@@ -184,6 +188,15 @@ class MaterialAccess(db.Model):
 
     def __repr__(self) -> str:
         return f"<MaterialAccess {self.material_id} {self.action} via {self.via}>"
+
+
+def _register_references() -> None:
+    from meetings.materials import storage
+
+    storage.holds_references(MaterialVersion.storage_ref)
+
+
+_register_references()
 
 
 def _register_versions() -> None:

@@ -297,8 +297,9 @@ class ActionEvidence(db.Model):
     filename: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     #: Its length in bytes.
     size: Mapped[int] = mapped_column(sa.Integer, nullable=False)
-    #: Where its bytes are (`meetings.minutes.evidence.store`, in the materials storage).
-    ref: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    #: Where its bytes are (`meetings.minutes.evidence.store`, in the materials storage). Indexed:
+    #: the storage's sweep asks it of every old blob.
+    ref: Mapped[str] = mapped_column(sa.String(100), nullable=False, index=True)
     #: Who attached it, and when.
     uploaded_by: Mapped[str] = mapped_column(sa.String(254), nullable=False, default="")
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
@@ -362,3 +363,13 @@ class SeriesMeeting(db.Model):
     #: The meeting it was copied from (None for the first).
     copied_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("meetings.id", ondelete="SET NULL"),
                                                        nullable=True)
+
+
+def _register_references() -> None:
+    # Evidence bytes live in the materials storage: its sweep must know they are referenced here.
+    from meetings.materials import storage
+
+    storage.holds_references(ActionEvidence.ref)
+
+
+_register_references()
