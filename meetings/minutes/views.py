@@ -28,7 +28,7 @@ ACCESS = {
     "minutes_pages.editor": "meeting", "minutes_pages.autosave": "meeting", "minutes_pages.step": "meeting",
     "minutes_pages.print_page": "meeting", "minutes_pages.docx": "meeting", "minutes_pages.actions_page": "signed_in",
     "minutes_pages.action_decision": "meeting", "minutes_pages.actions_xlsx": "signed_in",
-    "minutes_pages.copy": "meeting", "minutes_pages.evidence_file": "meeting",
+    "minutes_pages.copy": "meeting", "minutes_pages.evidence_file": "meeting", "minutes_pages.revisions": "meeting",
 }
 
 
@@ -72,6 +72,19 @@ def autosave(meeting_id: int):
     minutes = services.save_content(services.minutes_of(meeting), body, author=current_user.email)
     db.session.commit()
     return jsonify(MinutesSchema().dump(minutes))
+
+
+@blueprint.route("/meetings/<int:meeting_id>/minutes/revisions")
+@login_required
+def revisions(meeting_id: int):
+    """The history of the notes (who saved, when), and with ``?number=`` one revision, read-only."""
+    meeting = _meeting(meeting_id)
+    minutes = services.minutes_of(meeting, create=False)
+    number = request.args.get("number", type=int)
+    shown = services.revision(minutes, number) if "number" in request.args else None
+    return render_template("minutes/revisions.html", meeting=meeting, revisions=services.revisions(minutes),
+                           shown=shown, items={item.id: item for item in meeting.agenda_items},
+                           kept=services.REVISIONS_KEPT)
 
 
 @blueprint.route("/meetings/<int:meeting_id>/minutes/<any(submit, approve, publish, reopen, approver):step>",
