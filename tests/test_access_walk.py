@@ -100,7 +100,7 @@ ACCESS = {
         "action_decision", "autosave", "copy", "docx", "editor", "evidence_file", "print_page", "step")},
     # notifications
     "notifications_api.list_notifications": API_MEETING,
-    **dict.fromkeys(("minutes_pages.revisions",), PAGE_MEETING),
+    **dict.fromkeys(("minutes_pages.revisions", "manage.series"), PAGE_MEETING),
 }
 
 #: A title no other organizer may ever read.
