@@ -117,6 +117,24 @@ def test_someone_invited_after_an_upload_is_not_told_of_it_as_new(api, cast, smt
     deliver(later_minutes=AFTER_THE_DELAY)
     told = bodies(smtp)
     assert "Agenda notes" in told[late.person.email] and "Seating notice" not in told[late.person.email]
+    # Another participant, the same email but for their history: both, in one email.
+    assert "Agenda notes" in told["participant@example.com"] and "Seating notice" in told["participant@example.com"]
+
+
+def test_a_copy_kept_before_materials_were_recorded_lists_those_changed_since_publishing(api, cast, smtp):
+    early = upload(cast, api, "Before publishing")  # the cast's meeting is published: this is after
+    db.session.execute(sa.update(Material).where(Material.id == early.id).values(notice_pending=False))
+    deliver()
+    upload(cast, api, "After publishing")
+    invitation = db.session.get(type(cast.participant), cast.participant.id)
+    kept = dict(invitation.sent_snapshot)
+    kept.pop("materials")  # as copies sent before this was recorded have it
+    invitation.sent_snapshot = kept
+    db.session.commit()
+    smtp.mailbox.clear()
+    deliver(later_minutes=AFTER_THE_DELAY)
+    body = bodies(smtp)["participant@example.com"]
+    assert "After publishing" in body and "Before publishing" not in body
 
 
 def test_in_the_readers_language_and_zone(api, cast, smtp):
