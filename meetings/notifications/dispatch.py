@@ -174,7 +174,7 @@ def on_material_updated(material, **_) -> None:
     # One email per reader for a burst of uploads, after MATERIALS_NOTICE_DELAY_SECONDS: it lists
     # what is new to them since their last email and is skipped when nothing is (an update that
     # left first already told them). Not to those whose invite or a materials email still waits.
-    from meetings.materials import services as materials
+    from meetings.materials import notices
 
     meeting = db.session.get(Meeting, material.meeting_id)
     delay = current_app.config["MATERIALS_NOTICE_DELAY_SECONDS"]
@@ -182,7 +182,7 @@ def on_material_updated(material, **_) -> None:
         return
     recipients = _recipients(meeting.id, Invitation.invited_at.is_not(None), _COMING,
                              ~outbox.pending_exists(Invitation.id, ("invite", MATERIALS_KIND)),
-                             materials.audience_condition(material))
+                             notices.audience_condition(material))
     outbox.enqueue_for(recipients, key_prefix=f"{MATERIALS_KIND}:", key_suffix=f":{_stamp()}", kind=MATERIALS_KIND,
                        due_at=utcnow() + timedelta(seconds=delay))
 

@@ -160,28 +160,28 @@ def _record_sent_sequences(invitations) -> None:
 
 
 class _MeetingMaterials(dict):
-    """Each meeting's materials, loaded once per batch (`materials.services.meeting_materials`)."""
+    """Each meeting's materials, loaded once per batch (`materials.notices.meeting_materials`)."""
 
     def __missing__(self, meeting_id: int) -> list:
-        from meetings.materials import services as materials
+        from meetings.materials import notices
 
-        value = self[meeting_id] = materials.meeting_materials(meeting_id)
+        value = self[meeting_id] = notices.meeting_materials(meeting_id)
         return value
 
 
 def material_notices(invitation: Invitation, materials: list, kept: dict | None) -> tuple:
     """The materials ``invitation``'s person may see that are new to them since the copy ``kept``
-    (their ``sent_snapshot``) told them of (`materials.services.notices_since`)."""
-    from meetings.materials import services as materials_services
+    (their ``sent_snapshot``) told them of (`materials.notices.notices_since`)."""
+    from meetings.materials import notices
 
     told = kept.get("materials") if isinstance(kept, dict) else None
-    return materials_services.notices_since(materials, materials_services.Viewer.invitee(invitation), told)
+    return notices.notices_since(materials, notices.Viewer.invitee(invitation), told)
 
 
 def _told_materials(invitation: Invitation, materials: list) -> dict:
-    from meetings.materials import services as materials_services
+    from meetings.materials import notices
 
-    return materials_services.told_versions(materials, materials_services.Viewer.invitee(invitation))
+    return notices.told_versions(materials, notices.Viewer.invitee(invitation))
 
 
 def _render(row, invitation, slots, merge: MailMerge, pending, told: dict,
