@@ -122,6 +122,13 @@ class Config:
         self.MATERIALS_REMINDER_HOURS = _int("MATERIALS_REMINDER_HOURS", 24)
         #: How often the scheduler looks for materials reminders that have come due (seconds).
         self.MATERIALS_REMINDER_CHECK_SECONDS = _int("MATERIALS_REMINDER_CHECK_SECONDS", 300)
+        #: Stored files (materials, evidence) that nothing references are deleted this long after
+        #: they were stored, at most STORAGE_SWEEP_LIMIT per run of the hourly job.
+        self.STORAGE_SWEEP_GRACE_HOURS = _int("STORAGE_SWEEP_GRACE_HOURS", 24)
+        self.STORAGE_SWEEP_LIMIT = _int("STORAGE_SWEEP_LIMIT", 200)
+        #: How long the email about new or replaced materials waits, so a burst of uploads is one
+        #: email per reader (seconds; negative: no such email, only the next update mentions them).
+        self.MATERIALS_NOTICE_DELAY_SECONDS = _int("MATERIALS_NOTICE_DELAY_SECONDS", 3600)
         self.API_TITLE = "meetings"
         self.API_VERSION = "1"
         self.OPENAPI_VERSION = "3.0.3"

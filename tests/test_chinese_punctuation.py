@@ -51,7 +51,8 @@ def test_chinese_pages_and_emails_end_sentences_with_a_chinese_full_stop(client,
     base = f"/meetings/{meeting.id}"
     for path in ("/", base, f"{base}/details", f"{base}/sites", f"{base}/agenda", f"{base}/invitations",
                  f"{base}/reminders", f"{base}/preview", f"{base}/board", f"{base}/attendance", f"{base}/links",
-                 f"{base}/materials", f"{base}/minutes", "/actions", "/people", "/admin/audit"):
+                 f"{base}/materials", f"{base}/minutes", f"{base}/minutes/revisions", f"{base}/series", "/actions",
+                 "/people", "/admin/audit"):
         page = browser.get(path, headers=CHINESE, follow_redirects=True)
         assert page.status_code == 200, path
         assert 'lang="zh-Hans"' in page.text, path

@@ -25,7 +25,8 @@ LABELS = {
                     "break": _l("break"), "other": _l("other")},
     "mode": {"in_person": _l("in person"), "remote_site": _l("at a remote site"), "online": _l("online")},
     "mail_kind": {"invite": _l("invite"), "update": _l("update"), "cancel": _l("cancellation"),
-                  "reminder": _l("reminder"), "confirmation": _l("confirmation"), "site_link": _l("site link")},
+                  "reminder": _l("reminder"), "confirmation": _l("confirmation"), "site_link": _l("site link"),
+                  "materials": _l("materials")},
     "mail_status": {"pending": _l("pending"), "sending": _l("sending"), "sent": _l("sent"), "failed": _l("failed"),
                     "cancelled": _l("cancelled"), "skipped": _l("skipped")},
     # The board groups people without a site under this key (the live counts match rows by it).

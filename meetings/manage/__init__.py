@@ -5,7 +5,7 @@ Warehouse keeps its management pages apart from the domains they use."""
 
 def init_app(app):
     """Attach the organizer pages."""
-    from meetings.manage import agenda, board, invitations, materials, meetings, sites  # noqa: F401  (routes)
+    from meetings.manage import agenda, board, invitations, materials, meetings, series, sites  # noqa: F401  (routes)
     from meetings.manage.blueprint import blueprint
 
     materials.exempt_uploads()

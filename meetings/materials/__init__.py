@@ -4,10 +4,11 @@ through their invitation link, the deadline and its reminders."""
 
 
 def init_app(app):
-    """Attach the materials API and link pages, the link pages' lists, and the deadline reminders."""
+    """Attach the materials API and link pages, the link pages' lists, the deadline reminders, and
+    the sweep of stored files nothing references."""
     from meetings.core.linkpages import exempt_link_pages
     from meetings.extensions import api as rest
-    from meetings.materials import api, emails, links, models, reminders, services, views  # noqa: F401 (models)
+    from meetings.materials import api, emails, links, models, reminders, services, sweep, views  # noqa: F401 (models)
     from meetings.outbox.delivery import register_renderer
     from meetings.outbox.scheduler import register_housekeeping
 
@@ -16,8 +17,7 @@ def init_app(app):
     exempt_link_pages(views.blueprint)
     # The RSVP and join pages list a link's materials through this, from their templates.
     app.add_template_global(links.materials_for_link)
-    # The update email mentions the materials changed since publishing (no email per upload).
-    app.add_template_global(services.notices_for, "material_notices")
     register_renderer(services.REMINDER_KIND, emails.render_reminders)
     register_housekeeping("materials-reminders", reminders.queue_reminders,
                           seconds=app.config["MATERIALS_REMINDER_CHECK_SECONDS"])
+    register_housekeeping("storage-sweep", sweep.sweep_unreferenced, seconds=3600)

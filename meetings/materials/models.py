@@ -38,7 +38,11 @@ class MaterialBlob(Model):
     """The bytes of one stored file (the database storage of `meetings.materials.storage`)."""
 
     __tablename__ = "material_blobs"
-    __table_args__ = (sa.CheckConstraint("size >= 0", name="size_not_negative"),)
+    __table_args__ = (
+        sa.CheckConstraint("size >= 0", name="size_not_negative"),
+        # The sweep of unreferenced blobs reads the old ones from here, never the rows (and bytes).
+        sa.Index("ix_material_blobs_created_at", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: SHA-256 of the bytes, hex.
@@ -86,7 +90,7 @@ class Material(Model):
     audience_roles: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)
     #: With `Audience.CHOSEN`: the sites whose people (and whose room) see it.
     audience_site_ids: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)
-    #: Shown in the browser but not downloadable by participants; its links die with the meeting's.
+    #: Its file goes only to organizers, the chair and its speaker, never inline; its links die with the meeting's.
     confidential: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
     #: The number of the current (newest) version.
     current_version: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=1)
@@ -135,8 +139,8 @@ class MaterialVersion(Model):
     size: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
     #: SHA-256 of the content, hex.
     sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False)
-    #: Where the bytes are (`storage.open(ref)`): "db:42".
-    storage_ref: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    #: Where the bytes are (`storage.open(ref)`): "db:42". Indexed: the sweep asks it of every old blob.
+    storage_ref: Mapped[str] = mapped_column(sa.String(200), nullable=False, index=True)
     #: The organizer who uploaded it.
     uploader_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"),
                                                          nullable=True)
@@ -184,6 +188,15 @@ class MaterialAccess(Model):
 
     def __repr__(self) -> str:
         return f"<MaterialAccess {self.material_id} {self.action} via {self.via}>"
+
+
+def _register_references() -> None:
+    from meetings.materials import storage
+
+    storage.holds_references(MaterialVersion.storage_ref)
+
+
+_register_references()
 
 
 def _register_versions() -> None:

@@ -102,8 +102,8 @@ def may_see(material, viewer: Viewer) -> bool:
 
 
 def may_download(material, viewer: Viewer) -> bool:
-    """Whether ``viewer`` may save ``material`` as a file: whoever `may_see` it, except that a
-    confidential one is only shown in the browser, save to organizers, the chair and its speaker."""
+    """Whether ``viewer`` may have ``material``'s file: whoever `may_see` it, except that a
+    confidential one goes only to organizers, the chair and its speaker (others see it listed)."""
     if not may_see(material, viewer):
         return False
     if not material.confidential or viewer.kind == "organizer":
@@ -333,8 +333,18 @@ def access_log(meeting_id: int, limit: int = 500) -> Sequence[sa.Row]:
 
 
 def viewable_inline(content_type: str) -> bool:
-    """Whether browsers show this type themselves (PDF, images): how a confidential file is shown."""
+    """Whether browsers show this type themselves (PDF, images)."""
     return content_type in (checks.PDF, checks.PNG, checks.JPEG)
+
+
+def serve_as(material, viewer: Viewer, content_type: str, inline_asked: bool) -> str | None:
+    """How ``material``'s file goes to ``viewer``, who `may_see` it: ``"inline"`` (asked for, and
+    a type browsers show), ``"attachment"``, or None (not handed out). A confidential file is
+    never shown inline, where a browser's viewer, cache or "save as" keeps a copy: only those who
+    `may_download` it get it, as an attachment (every file goes with ``Cache-Control: no-store``)."""
+    if material.confidential:
+        return "attachment" if may_download(material, viewer) else None
+    return "inline" if inline_asked and viewable_inline(content_type) else "attachment"
 
 
 def speaker_slots(invitation) -> list[SpeakerSlot]:
@@ -343,26 +353,6 @@ def speaker_slots(invitation) -> list[SpeakerSlot]:
         sa.select(SpeakerSlot).join(AgendaItem, AgendaItem.id == SpeakerSlot.agenda_item_id)
         .where(AgendaItem.meeting_id == invitation.meeting_id, SpeakerSlot.person_id == invitation.person_id)
         .order_by(SpeakerSlot.start_at)))
-
-
-@dataclass(frozen=True)
-class Notice:
-    """A material changed since the meeting was published, as an update email mentions it."""
-
-    title: str
-    version: int
-    updated_at: datetime
-
-
-def notices_for(invitation) -> list[Notice]:
-    """The materials added or replaced since the meeting was published that ``invitation``'s
-    person may see (`may_see`): what their next update email mentions, instead of an email per
-    upload. Read by the update email's template (`material_notices`)."""
-    viewer = Viewer.invitee(invitation)
-    rows = db.session.scalars(sa.select(Material).outerjoin(AgendaItem, AgendaItem.id == Material.agenda_item_id)
-                              .where(Material.meeting_id == invitation.meeting_id, Material.notice_pending)
-                              .order_by(*agenda_order())).all()
-    return [Notice(row.title, row.current_version, row.updated_at) for row in rows if may_see(row, viewer)]
 
 
 def set_due(meeting: Meeting, value, zone: str | None = None) -> datetime:

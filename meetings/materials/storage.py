@@ -4,17 +4,20 @@
 as a binary file read in chunks, so a 50 MB file is never held whole to be served or zipped.
 The default keeps them in the database (`MaterialBlob`: bytea on PostgreSQL, a blob on
 SQLite), so every app host serves the same files and every database backup holds them. Other
-domains (minutes' evidence files) use the same two functions.
+domains (minutes' evidence files) use the same two functions, and name the column where they keep
+references (`holds_references`): `sweep` deletes the blobs no such column names any more.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from meetings.core.db import rowcount, utcnow
 from meetings.extensions import db
 
 #: Bytes read from the database per round trip when a stored file is read.
@@ -93,3 +96,36 @@ class _BlobReader(io.RawIOBase):
         data = bytes(data)
         self._position += len(data)
         return data
+
+
+#: The columns that hold references made by `store` (each domain names its own at import).
+_REFERENCES: dict[str, sa.ColumnElement] = {}
+
+
+def holds_references(column) -> None:
+    """Declare that ``column`` (a model's string column) keeps references `store` returned: a
+    blob it names is never swept."""
+    _REFERENCES[f"{column.table.name}.{column.name}"] = column
+
+
+def sweep(*, grace: timedelta, limit: int, now=None) -> int:
+    """Delete up to ``limit`` stored files that no declared column references and that were stored
+    more than ``grace`` ago (a file is stored before the row naming it is committed; the grace
+    also leaves a backup taken meanwhile consistent). Returns how many were deleted. The
+    oldest go first; a later run takes the rest."""
+    from meetings.materials.models import MaterialBlob
+
+    if limit <= 0 or not _REFERENCES:
+        return 0
+    ref = sa.literal(_PREFIX) + sa.cast(MaterialBlob.id, sa.String)
+    unreferenced = [~sa.exists().where(column == ref) for column in _REFERENCES.values()]
+    cutoff = (now or utcnow()) - grace
+    ids = db.session.scalars(sa.select(MaterialBlob.id).where(MaterialBlob.created_at < cutoff, *unreferenced)
+                             .order_by(MaterialBlob.created_at, MaterialBlob.id).limit(limit)).all()
+    if not ids:
+        return 0
+    # Asked again as they are deleted: nothing names an old blob anew (`store` makes a new one
+    # each time), but the rule stays in the statement that acts on it.
+    result = db.session.execute(sa.delete(MaterialBlob).where(MaterialBlob.id.in_(ids), *unreferenced)
+                                .execution_options(synchronize_session=False))
+    return rowcount(result)

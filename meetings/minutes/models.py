@@ -173,6 +173,34 @@ class MinutesNote(Model):
         return f"<MinutesNote {self.id} item {self.agenda_item_id}>"
 
 
+class NotesRevision(Model):
+    """The notes as one save left them (all agenda items), who saved them and when: the history
+    organizers read. Saves by the same author within `services.COALESCE_SECONDS` of a revision's
+    start amend it; only the last `services.REVISIONS_KEPT` are kept."""
+
+    __tablename__ = "minutes_notes_revisions"
+    __table_args__ = (
+        sa.UniqueConstraint("minutes_id", "number", name="uq_minutes_notes_revisions_number"),
+        sa.CheckConstraint("number >= 1", name="number_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The minutes.
+    minutes_id: Mapped[int] = mapped_column(sa.ForeignKey("minutes.id", ondelete="CASCADE"), nullable=False)
+    #: 1, 2, ...: the order of saves (numbers of pruned revisions are not reused).
+    number: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    #: Every note as saved: ``[{"agenda_item_id", "text"}]``.
+    notes: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)
+    #: Who saved it (their email).
+    author: Mapped[str] = mapped_column(sa.String(254), nullable=False)
+    #: When its first save was made, and its last (saves close together amend one revision).
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<NotesRevision {self.minutes_id}.{self.number} by {self.author}>"
+
+
 class Decision(Model):
     """A decision the meeting took."""
 
@@ -297,8 +325,9 @@ class ActionEvidence(Model):
     filename: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     #: Its length in bytes.
     size: Mapped[int] = mapped_column(sa.Integer, nullable=False)
-    #: Where its bytes are (`meetings.minutes.evidence.store`, in the materials storage).
-    ref: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    #: Where its bytes are (`meetings.minutes.evidence.store`, in the materials storage). Indexed:
+    #: the storage's sweep asks it of every old blob.
+    ref: Mapped[str] = mapped_column(sa.String(100), nullable=False, index=True)
     #: Who attached it, and when.
     uploaded_by: Mapped[str] = mapped_column(sa.String(254), nullable=False, default="")
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
@@ -362,3 +391,13 @@ class SeriesMeeting(Model):
     #: The meeting it was copied from (None for the first).
     copied_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("meetings.id", ondelete="SET NULL"),
                                                        nullable=True)
+
+
+def _register_references() -> None:
+    # Evidence bytes live in the materials storage: its sweep must know they are referenced here.
+    from meetings.materials import storage
+
+    storage.holds_references(ActionEvidence.ref)
+
+
+_register_references()

@@ -16,14 +16,14 @@ from flask_babel import gettext as _
 from meetings.accounts import audit
 from meetings.accounts.models import User
 from meetings.core.db import utcnow
-from meetings.core.errors import Conflict, Forbidden, InvalidInput
+from meetings.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from meetings.core.roles import Role
 from meetings.core.validation import clean_email, clean_text
 from meetings.extensions import db
 from meetings.invitations.models import Invitation
 from meetings.minutes import actions as action_rules
 from meetings.minutes import followup, snapshot
-from meetings.minutes.models import Decision, Minutes, MinutesNote, MinutesState, MinutesVersion
+from meetings.minutes.models import Decision, Minutes, MinutesNote, MinutesState, MinutesVersion, NotesRevision
 from meetings.outbox import services as outbox
 from meetings.scheduling.models import Meeting
 
@@ -31,6 +31,10 @@ from meetings.scheduling.models import Meeting
 MAX_ENTRIES = 200
 MAX_NOTE_CHARS = 20000
 AUDIENCES = ("invited", "attended")
+#: Saves of the notes by one author within this many seconds of a revision's first save amend it
+#: (the editor autosaves every few seconds); the history keeps the last `REVISIONS_KEPT`.
+COALESCE_SECONDS = 60
+REVISIONS_KEPT = 100
 
 
 def blank(meeting: Meeting) -> Minutes:
@@ -105,6 +109,7 @@ def save_content(minutes: Minutes, data: dict, *, author: str) -> Minutes:
                for index, entry in enumerate(_entries(data, "actions"))]
 
     existing = {note.agenda_item_id: note for note in minutes.notes}
+    notes_changed = {item_id: note.text for item_id, note in existing.items()} != notes
     for item_id, note in list(existing.items()):
         if item_id not in notes:
             minutes.notes.remove(note)
@@ -120,7 +125,51 @@ def save_content(minutes: Minutes, data: dict, *, author: str) -> Minutes:
     action_rules.replace_actions(minutes, actions, author=author)
     minutes.updated_at = utcnow()
     db.session.flush()
+    if notes_changed:
+        _keep_revision(minutes, [{"agenda_item_id": item_id, "text": text} for item_id, text in notes.items()],
+                       author=author)
     return minutes
+
+
+def _keep_revision(minutes: Minutes, notes: list[dict], *, author: str) -> None:
+    """Record the notes as this save left them, when they changed: a new revision, or the
+    author's own latest one amended when it began less than `COALESCE_SECONDS` ago; then drop
+    what is past the last `REVISIONS_KEPT`."""
+    latest = db.session.scalar(sa.select(NotesRevision).where(NotesRevision.minutes_id == minutes.id)
+                               .order_by(NotesRevision.number.desc()).limit(1))
+    if latest is not None and latest.notes == notes:
+        return
+    if latest is None and not any(note["text"] for note in notes):
+        return  # nothing written yet: no history to keep
+    now = utcnow()
+    if latest is not None and latest.author == author and (now - latest.created_at).total_seconds() < COALESCE_SECONDS:
+        latest.notes, latest.saved_at = notes, now
+    else:
+        number = latest.number + 1 if latest is not None else 1
+        db.session.add(NotesRevision(minutes_id=minutes.id, number=number, notes=notes, author=author[:254],
+                                     created_at=now, saved_at=now))
+        db.session.execute(sa.delete(NotesRevision).where(NotesRevision.minutes_id == minutes.id,
+                                                          NotesRevision.number <= number - REVISIONS_KEPT))
+    db.session.flush()
+
+
+def revisions(minutes: Minutes | None) -> list[NotesRevision]:
+    """The kept revisions of the notes, newest first."""
+    if minutes is None or minutes.id is None:
+        return []
+    return list(db.session.scalars(sa.select(NotesRevision).where(NotesRevision.minutes_id == minutes.id)
+                                   .order_by(NotesRevision.number.desc())))
+
+
+def revision(minutes: Minutes | None, number: int | None) -> NotesRevision:
+    """Revision ``number`` of the notes; `NotFound` when it is not kept (or never was)."""
+    found = None
+    if minutes is not None and minutes.id is not None and number is not None:
+        found = db.session.scalar(sa.select(NotesRevision).where(NotesRevision.minutes_id == minutes.id,
+                                                                 NotesRevision.number == number))
+    if found is None:
+        raise NotFound(_("No such revision of the notes."))
+    return found
 
 
 # --- who approves -------------------------------------------------------------------------------

@@ -66,6 +66,19 @@ def autosave(meeting_id: int):
     return jsonify(MinutesSchema().dump(minutes))
 
 
+@blueprint.route("/meetings/<int:meeting_id>/minutes/revisions")
+@access(MEETING)
+def revisions(meeting_id: int):
+    """The history of the notes (who saved, when), and with ``?number=`` one revision, read-only."""
+    meeting = _meeting(meeting_id)
+    minutes = services.minutes_of(meeting, create=False)
+    number = request.args.get("number", type=int)
+    shown = services.revision(minutes, number) if "number" in request.args else None
+    return render_template("minutes/revisions.html", meeting=meeting, revisions=services.revisions(minutes),
+                           shown=shown, items={item.id: item for item in meeting.agenda_items},
+                           kept=services.REVISIONS_KEPT)
+
+
 @blueprint.route("/meetings/<int:meeting_id>/minutes/<any(submit, approve, publish, reopen, approver):step>",
                  methods=["POST"])
 @access(MEETING)

@@ -28,6 +28,8 @@ from meetings.scheduling.models import Meeting
 VISIBLE_CHANGES = frozenset({"time", "place", "agenda", "status", "join_link", "details"})
 #: Changes that concern only the people of the site they happened at.
 SITE_CHANGES = frozenset({"place", "join_link"})
+#: The email telling invitees of materials added or replaced since their last email.
+MATERIALS_KIND = "materials"
 #: Changes that move everyone's reminders; an agenda change moves only the speakers'.
 REMINDER_CHANGES = frozenset({"time", "reminders"})
 
@@ -168,6 +170,23 @@ def on_response_recorded(invitation: Invitation, previous=None, via: str = "link
                              person_id=invitation.person_id)
 
 
+def on_material_updated(material, **_) -> None:
+    # One email per reader for a burst of uploads, after MATERIALS_NOTICE_DELAY_SECONDS: it lists
+    # what is new to them since their last email and is skipped when nothing is (an update that
+    # left first already told them). Not to those whose invite or a materials email still waits.
+    from meetings.materials import notices
+
+    meeting = db.session.get(Meeting, material.meeting_id)
+    delay = current_app.config["MATERIALS_NOTICE_DELAY_SECONDS"]
+    if meeting is None or not meeting.is_live or delay < 0:
+        return
+    recipients = _recipients(meeting.id, Invitation.invited_at.is_not(None), _COMING,
+                             ~outbox.pending_exists(Invitation.id, ("invite", MATERIALS_KIND)),
+                             notices.audience_condition(material))
+    outbox.enqueue_for(recipients, key_prefix=f"{MATERIALS_KIND}:", key_suffix=f":{_stamp()}", kind=MATERIALS_KIND,
+                       due_at=utcnow() + timedelta(seconds=delay))
+
+
 def on_site_link_rotated(site, **_) -> None:
     # Only the host holds a site link by email; the new one reaches them at once. A draft's
     # invites have not gone out, and they will carry a fresh link when they do.
@@ -195,3 +214,4 @@ def connect_signals() -> None:
     signals.invitation_removed.connect(on_invitation_removed)
     signals.response_recorded.connect(on_response_recorded)
     signals.site_link_rotated.connect(on_site_link_rotated)
+    signals.material_updated.connect(on_material_updated)

@@ -32,6 +32,7 @@ from meetings.invitations.links import PendingLinks, link_url, roll_call_url
 from meetings.invitations.models import Invitation, LinkPurpose, Mode
 from meetings.notifications import changes as changes_since
 from meetings.notifications import reminders
+from meetings.notifications.dispatch import MATERIALS_KIND
 from meetings.outbox.delivery import RenderedEmail, Skip, register_renderer
 from meetings.outbox.mail import InlineImage
 from meetings.outbox.models import OutboxMessage
@@ -51,7 +52,10 @@ SNAPSHOT_KINDS = frozenset({"invite", "update", "confirmation"})
 #: Kinds rendered here, and the iTIP method each one carries (None: no calendar part; a
 #: reminder is not an invite).
 METHODS = {"invite": "REQUEST", "update": "REQUEST", "confirmation": "REQUEST", "site_link": "REQUEST",
-           "cancel": "CANCEL", reminders.KIND: None}
+           "cancel": "CANCEL", reminders.KIND: None, MATERIALS_KIND: None}
+#: Emails that tell their reader of materials (an invite: all on the page it links to; the others:
+#: those new to them since their last): what they told is kept in the snapshot's ``materials``.
+MATERIALS_TOLD_KINDS = frozenset({"invite", "update", MATERIALS_KIND})
 
 
 def register_renderers() -> None:
@@ -95,10 +99,11 @@ def render_invitation_emails(rows: list[OutboxMessage]) -> dict[int, RenderedEma
     pending = PendingLinks()
     rendered: dict[int, RenderedEmail | Skip | Exception] = {}
     told: dict[int, tuple[Invitation, dict]] = {}
+    materials = _MeetingMaterials()
     for row in rows:
         invitation = invitations.get(row.invitation_id) if row.invitation_id else None
         try:
-            rendered[row.id] = _render(row, invitation, slots, merge, pending, told)
+            rendered[row.id] = _render(row, invitation, slots, merge, pending, told, materials)
         except Exception as error:  # one broken row must not hold back the others
             log.exception("could not render outbox row %s", row.id)
             rendered[row.id] = error
@@ -155,7 +160,33 @@ def _record_sent_sequences(invitations) -> None:
                            .values(sent_sequence=sequence))
 
 
-def _render(row, invitation, slots, merge: MailMerge, pending, told: dict) -> RenderedEmail | Skip:
+class _MeetingMaterials(dict):
+    """Each meeting's materials, loaded once per batch (`materials.notices.meeting_materials`)."""
+
+    def __missing__(self, meeting_id: int) -> list:
+        from meetings.materials import notices
+
+        value = self[meeting_id] = notices.meeting_materials(meeting_id)
+        return value
+
+
+def material_notices(invitation: Invitation, materials: list, kept: dict | None) -> tuple:
+    """The materials ``invitation``'s person may see that are new to them since the copy ``kept``
+    (their ``sent_snapshot``) told them of (`materials.notices.notices_since`)."""
+    from meetings.materials import notices
+
+    told = kept.get("materials") if isinstance(kept, dict) else None
+    return notices.notices_since(materials, notices.Viewer.invitee(invitation), told)
+
+
+def _told_materials(invitation: Invitation, materials: list) -> dict:
+    from meetings.materials import notices
+
+    return notices.told_versions(materials, notices.Viewer.invitee(invitation))
+
+
+def _render(row, invitation, slots, merge: MailMerge, pending, told: dict,
+            materials: _MeetingMaterials) -> RenderedEmail | Skip:
     if invitation is None:
         return Skip("the invitation no longer exists")
     meeting = invitation.meeting
@@ -164,19 +195,34 @@ def _render(row, invitation, slots, merge: MailMerge, pending, told: dict) -> Re
             return Skip("the meeting was cancelled")
         if not invitation.is_active:
             return Skip("the person was taken off the list")
-        if row.kind == "update" and not invitation.is_coming:
+        if row.kind in ("update", MATERIALS_KIND) and not invitation.is_coming:
             return Skip("the person declined")
         if row.kind == "site_link" and _hosted_site(row, invitation) is None:
             return Skip("the site is gone, or they no longer host it")
     my_slots = slots.get((meeting.id, invitation.person_id), [])
     links = _links(row, invitation, pending)
     changed: tuple[changes_since.Change, ...] = ()
+    notices: tuple = ()
+    kept = invitation.sent_snapshot
+    if row.kind in ("update", MATERIALS_KIND):
+        notices = material_notices(invitation, materials[meeting.id], kept)
+        if row.kind == MATERIALS_KIND and not notices:
+            return Skip("no material is new to them since their last email")
     if row.kind in SNAPSHOT_KINDS:
         now = changes_since.snapshot(invitation, my_slots)
         if row.kind == "update":
-            changed = changes_since.differences(invitation.sent_snapshot, now)
+            changed = changes_since.differences(kept, now)
+    elif row.kind == MATERIALS_KIND and isinstance(kept, dict) and kept.get("start"):
+        now = dict(kept)  # the meeting as they last read it stays their copy; only materials move on
+    else:
+        now = None
+    if now is not None:
+        if row.kind in MATERIALS_TOLD_KINDS:
+            now["materials"] = _told_materials(invitation, materials[meeting.id])
+        elif isinstance(kept, dict) and "materials" in kept:
+            now["materials"] = kept["materials"]  # a confirmation lists no materials: nothing more is told
         told[row.id] = (invitation, now)
-    return merge.email(row, invitation, my_slots, links, changes=changed)
+    return merge.email(row, invitation, my_slots, links, changes=changed, notices=notices)
 
 
 class MailMerge:
@@ -200,21 +246,21 @@ class MailMerge:
         self._everyone: dict[int, list[Invitation]] = {}
         self._env = current_app.jinja_env
 
-    def _variant_key(self, row, invitation: Invitation, slots, links, changes) -> tuple:
-        return (changes, row.kind, row.payload.get("role"), row.payload.get("scope"), row.payload.get("site_id"), row.payload.get("before_minutes"),
+    def _variant_key(self, row, invitation: Invitation, slots, links, changes, notices) -> tuple:
+        return (changes, notices, row.kind, row.payload.get("role"), row.payload.get("scope"), row.payload.get("site_id"), row.payload.get("before_minutes"),
                 invitation.meeting_id, invitation.role, invitation.mode,
                 getattr(invitation.venue, "id", None), invitation.person.timezone, invitation.person.language,
                 invitation.response, invitation.delegated_to_id, invitation.delegated_from_id,
                 tuple(slot.id for slot in slots), tuple(kind for kind in self.urls if getattr(links, kind)))
 
     def email(self, row, invitation: Invitation, slots, links: calendars.InviteLinks,
-              changes: tuple = ()) -> RenderedEmail:
+              changes: tuple = (), notices: tuple = ()) -> RenderedEmail:
         """The email of ``row`` for ``invitation``'s person; an update leads with ``changes``
-        (`meetings.notifications.changes`)."""
-        key = self._variant_key(row, invitation, slots, links, changes)
+        (`meetings.notifications.changes`) and lists the materials ``notices`` new to them."""
+        key = self._variant_key(row, invitation, slots, links, changes, notices)
         variant = self._variants.get(key)
         if variant is None:
-            variant = self._variants[key] = self._render_variant(row, invitation, slots, links, changes)
+            variant = self._variants[key] = self._render_variant(row, invitation, slots, links, changes, notices)
         subject, text, html, lines = variant
         person = invitation.person
         values = {self.name: person.name, self.email_address: person.email}
@@ -236,13 +282,13 @@ class MailMerge:
                              html=_fill(html, html_values), calendar=calendar,
                              method=METHODS[row.kind] if calendar is not None else None, images=images)
 
-    def _render_variant(self, row, invitation: Invitation, slots, links, changes) -> tuple:
+    def _render_variant(self, row, invitation: Invitation, slots, links, changes, notices) -> tuple:
         # Every email and its calendar copy are rendered here, so this is where they take the
         # recipient's language (their language is part of the variant key).
         with in_language(invitation.person.language):
-            return self._render_variant_in_language(row, invitation, slots, links, changes)
+            return self._render_variant_in_language(row, invitation, slots, links, changes, notices)
 
-    def _render_variant_in_language(self, row, invitation: Invitation, slots, links, changes) -> tuple:
+    def _render_variant_in_language(self, row, invitation: Invitation, slots, links, changes, notices) -> tuple:
         meeting = invitation.meeting
         changed = changes_since.lines(changes, invitation.person.timezone)
         stand_ins: dict[str, Any] = {kind: (self.urls[kind] if getattr(links, kind) else None) for kind in self.urls}
@@ -265,7 +311,7 @@ class MailMerge:
                    "links": stand_in_links, "zone": invitation.person.timezone,
                    "scope": row.payload.get("scope"), "before_minutes": row.payload.get("before_minutes"),
                    "site": invitation.venue, "hosted_site": _hosted_site(row, invitation),
-                   "checkin_code_id": CHECKIN_CODE_ID, "changes": changed,
+                   "checkin_code_id": CHECKIN_CODE_ID, "changes": changed, "material_notices": notices,
                    "reminder_role": row.payload.get("role")}
         folder = f"email/{row.kind}"
         subject = " ".join(self._env.get_template(f"{folder}/subject.txt").render(context).split())
@@ -362,9 +408,12 @@ def preview_for(invitation: Invitation) -> RenderedEmail:
     meeting = invitation.meeting
     slots = calendars.speaker_slots(meeting, invitation.person_id)
     changed: tuple[changes_since.Change, ...] = ()
+    notices: tuple = ()
     if row.kind == "update":
         changed = changes_since.differences(invitation.sent_snapshot, changes_since.snapshot(invitation, slots))
-    return MailMerge().email(row, invitation, slots, _example_links(row, invitation), changes=changed)
+        notices = material_notices(invitation, _MeetingMaterials()[meeting.id], invitation.sent_snapshot)
+    return MailMerge().email(row, invitation, slots, _example_links(row, invitation), changes=changed,
+                             notices=notices)
 
 
 def preview_invite(meeting, role, person=None, site=None) -> RenderedEmail:

@@ -24,7 +24,8 @@ class NotificationSchema(Schema):
     ``zone`` (the meeting's)."""
 
     id = fields.Integer()
-    kind = fields.String(metadata={"enum": ["invite", "update", "cancel", "confirmation", "reminder"]})
+    kind = fields.String(metadata={"enum": ["invite", "update", "cancel", "confirmation", "reminder", "site_link",
+                                             "materials"]})
     status = fields.String(metadata={"enum": _STATUSES, "description": "pending and sending: scheduled."})
     due_at = fields.Method("_due_at", metadata={"format": "date-time",
                                                 "description": "Not before: a reminder's time, or the next try."})

@@ -27,7 +27,7 @@ def jobs(app):
 def test_one_delivery_job_coalesced_one_at_a_time_and_the_housekeeping(app, api):
     before = jobs(app)
     assert set(before) == {"deliver", "finish-meetings", "remove-expired-rosters", "heartbeat", "materials-reminders",
-                           "chase_overdue_actions"}
+                           "chase_overdue_actions", "storage-sweep"}
     deliver = before["deliver"]
     assert deliver.coalesce is True and deliver.max_instances == 1
     assert deliver.trigger.interval.total_seconds() == app.config["OUTBOX_POLL_SECONDS"]
