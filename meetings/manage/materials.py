@@ -35,7 +35,7 @@ class MaterialForm(FlaskForm):
     title = StringField(_l("Title"))
     target = SelectField(_l("For"), choices=[], validate_choice=False)
     audience = SelectMultipleField(_l("Who sees it"), choices=[], validate_choice=False)
-    confidential = BooleanField(_l("Confidential: the file only to organizers, the chair and its speaker"))
+    confidential = BooleanField(_l("Confidential: shown, not downloadable by participants"))
 
 
 def _allow_large_body() -> None:

@@ -121,11 +121,10 @@ def get_file(query, meeting_id, material_id):
     version = next((v for v in material.versions if v.number == number), None)
     if version is None:
         raise NotFound(_("This material has no version %(n)s.", n=number), "version")
-    inline = services.serve_as(material, viewer, version.content_type, query["inline"]) == "inline"
-    services.record_access(material, AccessAction.VIEW if inline else AccessAction.DOWNLOAD, "api", viewer)
+    services.record_access(material, AccessAction.VIEW if query["inline"] else AccessAction.DOWNLOAD, "api", viewer)
     answer = (version.storage_ref, version.size, version.content_type, version.filename)
     db.session.commit()
-    return files.send_stored(*answer, inline=inline)
+    return files.send_stored(*answer, inline=query["inline"])
 
 
 @blueprint.route("/<int:meeting_id>/materials.zip", methods=["GET"])

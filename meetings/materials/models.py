@@ -90,7 +90,7 @@ class Material(Model):
     audience_roles: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)
     #: With `Audience.CHOSEN`: the sites whose people (and whose room) see it.
     audience_site_ids: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)
-    #: Its file goes only to organizers, the chair and its speaker, never inline; its links die with the meeting's.
+    #: Shown in the browser but not downloadable by participants; its links die with the meeting's.
     confidential: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
     #: The number of the current (newest) version.
     current_version: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=1)

@@ -27,16 +27,14 @@ class UploadFormSchema(Schema):
         "description": "`all` (default), `organizers`, or roles (`chair`, `speaker`, `site_host`, "
                        "`participant`, `observer`) and site ids, repeated or comma-separated."})
     confidential = fields.Boolean(load_default=False, metadata={
-        "description": "Only organizers, the chair and its speaker get the file (as an attachment, never "
-                       "inline); others see it listed."})
+        "description": "Shown in the browser, not downloadable by participants."})
 
 
 class FileQuerySchema(Schema):
     """Which version to fetch."""
 
     version = fields.Integer(load_default=None, metadata={"description": "Default: the current one."})
-    inline = fields.Boolean(load_default=False, metadata={
-        "description": "Content-Disposition inline (PDF and images; never for a confidential file)."})
+    inline = fields.Boolean(load_default=False, metadata={"description": "Content-Disposition inline."})
 
 
 class MaterialVersionSchema(Schema):

@@ -102,8 +102,8 @@ def may_see(material, viewer: Viewer) -> bool:
 
 
 def may_download(material, viewer: Viewer) -> bool:
-    """Whether ``viewer`` may have ``material``'s file: whoever `may_see` it, except that a
-    confidential one goes only to organizers, the chair and its speaker (others see it listed)."""
+    """Whether ``viewer`` may save ``material`` as a file: whoever `may_see` it, except that a
+    confidential one is only shown in the browser, save to organizers, the chair and its speaker."""
     if not may_see(material, viewer):
         return False
     if not material.confidential or viewer.kind == "organizer":
@@ -333,18 +333,8 @@ def access_log(meeting_id: int, limit: int = 500) -> Sequence[sa.Row]:
 
 
 def viewable_inline(content_type: str) -> bool:
-    """Whether browsers show this type themselves (PDF, images)."""
+    """Whether browsers show this type themselves (PDF, images): how a confidential file is shown."""
     return content_type in (checks.PDF, checks.PNG, checks.JPEG)
-
-
-def serve_as(material, viewer: Viewer, content_type: str, inline_asked: bool) -> str | None:
-    """How ``material``'s file goes to ``viewer``, who `may_see` it: ``"inline"`` (asked for, and
-    a type browsers show), ``"attachment"``, or None (not handed out). A confidential file is
-    never shown inline, where a browser's viewer, cache or "save as" keeps a copy: only those who
-    `may_download` it get it, as an attachment (every file goes with ``Cache-Control: no-store``)."""
-    if material.confidential:
-        return "attachment" if may_download(material, viewer) else None
-    return "inline" if inline_asked and viewable_inline(content_type) else "attachment"
 
 
 def speaker_slots(invitation) -> list[SpeakerSlot]:

@@ -105,11 +105,14 @@ def _send(viewer: services.Viewer, material_id: int, via: str):
     if material is None or not services.may_see(material, viewer):
         abort(404)
     current = material.current
-    how = services.serve_as(material, viewer, current.content_type, request.args.get("inline") == "1")
-    if how is None:
-        # Confidential: listed on their page, handed only to organizers, the chair and its speaker.
-        abort(403)
-    services.record_access(material, AccessAction.VIEW if how == "inline" else AccessAction.DOWNLOAD, via, viewer)
+    downloadable = services.may_download(material, viewer)
+    inline = not downloadable or request.args.get("inline") == "1"
+    if inline and not services.viewable_inline(current.content_type):
+        if not downloadable:
+            # A confidential slide deck cannot be shown by a browser, and must not be handed out.
+            abort(403)
+        inline = False
+    services.record_access(material, AccessAction.VIEW if inline else AccessAction.DOWNLOAD, via, viewer)
     answer = (current.storage_ref, current.size, current.content_type, current.filename)
     db.session.commit()
-    return files.send_stored(*answer, inline=how == "inline")
+    return files.send_stored(*answer, inline=inline)
