@@ -17,14 +17,17 @@ _REQUEST_READS = "meetings_request_reads"
 
 
 @contextmanager
-def write_intent() -> Iterator[None]:
-    """Within this block, every transaction is one that will write.
+def write_intent(writes: bool = True) -> Iterator[None]:
+    """Within this block, every transaction begun is one that will write (``writes=False``: one
+    that only reads, inside a larger block that writes).
 
     On SQLite that means ``BEGIN IMMEDIATE``: the write lock is taken up front (waiting for it
     within the busy timeout) instead of failing at once when a read is followed by a write. Jobs
-    outside requests (delivery, housekeeping) run inside it.
+    outside requests (delivery, housekeeping) run inside it. A long read that writes nothing (the
+    delivery rendering a batch) begins with ``write_intent(False)`` and holds no lock: under WAL
+    it blocks no writer.
     """
-    token = _write_intent.set(True)
+    token = _write_intent.set(writes)
     try:
         yield
     finally:
