@@ -126,8 +126,7 @@ def import_people():
         name = request.form.get("filename", "")
         db.session.commit()  # no write lock held while the file is read and checked (see the API's import)
         try:
-            result = roster.import_roster(content, name, user=current_user)
-            db.session.commit()
+            result = roster.import_and_commit(content, name, user=current_user)
         except DomainError as error:
             db.session.rollback()
             return render_template("directory/import.html", form=form, result=None, errors=error.fields,
