@@ -10,6 +10,9 @@ of the same app and server measured in the same run.
   own token, while the `flask scheduler` process delivers that meeting's 2,000 invites to a local
   SMTP server (bench/answers.lua): >= 0.20x bare, p99 < 200 ms, no error, no answer lost.
 
+``BENCH_LOAD_ONLY=answers`` runs only the answers (after their own bare baseline);
+``BENCH_DATABASES=sqlite`` (or ``postgresql``) only one database.
+
 wrk comes from Debian (``make wrk``). The link limits count on every request (their cost is
 measured) in Redis, as in production, set high enough not to refuse the bench's one address.
 """
@@ -211,6 +214,13 @@ def _measure(label: str, port: int, data: dict, url: str, instance: str, setting
     rsvp = visits([f"/rsvp/{token}" for token in data["rsvp"]], 1)
     join = visits([f"/join/{token}" for token in data["join"]], 2)
     ok = True
+    if os.environ.get("BENCH_LOAD_ONLY") == "answers":
+        # Only the answers (BENCH_LOAD_ONLY=answers), against the bare route measured just before.
+        with tempfile.TemporaryDirectory() as tmp:
+            wrk(port, "/bench-ok", 1)
+            bare = wrk(port, "/", SECONDS, script="paths.lua", listed=["/bench-ok"] * 1000, tmp=tmp)
+        print(f"{label}: bare ok (baseline), req/s {bare['rate']:.0f} (p99 {bare['p99']:.1f} ms)", flush=True)
+        return _answers(label, port, data, url, instance, settings, handler, bare["rate"])
     with tempfile.TemporaryDirectory() as tmp:
         # Warm both workers up on the bare route and on other tokens' pages (the agenda kept).
         wrk(port, "/bench-ok", 1)

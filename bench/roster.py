@@ -131,8 +131,14 @@ def run_on(label: str, url: str) -> bool:
 
 
 def run() -> bool:
-    with postgres_database() as (label, url, _instance):
-        on_postgres = run_on(label, url)
-    with tempfile.TemporaryDirectory() as tmp:
-        on_sqlite = run_on("SQLite", f"sqlite:///{tmp}/roster.sqlite3")
+    import os
+
+    which = os.environ.get("BENCH_DATABASES", "sqlite,postgresql").split(",")  # one of them: say which
+    on_postgres = on_sqlite = True
+    if "postgresql" in which:
+        with postgres_database() as (label, url, _instance):
+            on_postgres = run_on(label, url)
+    if "sqlite" in which:
+        with tempfile.TemporaryDirectory() as tmp:
+            on_sqlite = run_on("SQLite", f"sqlite:///{tmp}/roster.sqlite3")
     return on_postgres and on_sqlite

@@ -11,20 +11,24 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-_write_intent = contextvars.ContextVar("write_intent", default=False)
+#: True: transactions begun will write; False: they only read; None: a request's method says.
+_write_intent: contextvars.ContextVar[bool | None] = contextvars.ContextVar("write_intent", default=None)
 _READ_ONLY = "meetings_read_only"
 _REQUEST_READS = "meetings_request_reads"
 
 
 @contextmanager
-def write_intent() -> Iterator[None]:
-    """Within this block, every transaction is one that will write.
+def write_intent(writes: bool = True) -> Iterator[None]:
+    """Within this block, every transaction begun is one that will write (``writes=False``: one
+    that only reads, inside a larger block that writes).
 
     On SQLite that means ``BEGIN IMMEDIATE``: the write lock is taken up front (waiting for it
     within the busy timeout) instead of failing at once when a read is followed by a write. Jobs
-    outside requests (delivery, housekeeping) run inside it.
+    outside requests (delivery, housekeeping) run inside it. A long read that writes nothing (the
+    delivery rendering a batch) begins with ``write_intent(False)`` and holds no lock: under WAL
+    it blocks no writer.
     """
-    token = _write_intent.set(True)
+    token = _write_intent.set(writes)
     try:
         yield
     finally:
@@ -106,7 +110,10 @@ def _configure_sqlite(engine: Engine) -> None:
         # locked" when another writer got in between, whatever the timeout. Requests that may
         # write take the write lock up front and wait their turn instead; reads stay deferred so
         # they never block anyone under WAL.
-        if _write_intent.get() or (has_request_context() and request.method not in _SAFE_METHODS):
+        writes = _write_intent.get()
+        if writes is None:
+            writes = has_request_context() and request.method not in _SAFE_METHODS
+        if writes:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             connection.exec_driver_sql("BEGIN")

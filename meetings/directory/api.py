@@ -106,8 +106,7 @@ def import_people():
         if result.errors:
             raise InvalidInput(f"{len(result.errors)} row(s) have errors.", fields=result.errors)
     else:
-        result = roster.import_roster(content, filename, content_type, user=current_api_user())
-        db.session.commit()
+        result = roster.import_and_commit(content, filename, content_type, user=current_api_user())
     return {
         "created": result.created,
         "updated": result.updated,

@@ -118,8 +118,8 @@ def import_people():
             # Taken (deleted) and committed before the file is read and checked: no write lock is
             # held meanwhile (see the API's import), and a second click finds nothing to import.
             db.session.commit()
-            result = roster.import_roster(claimed.content, claimed.filename, claimed.content_type, user=current_user)
-            db.session.commit()
+            result = roster.import_and_commit(claimed.content, claimed.filename, claimed.content_type,
+                                              user=current_user)
         except DomainError as error:
             db.session.rollback()
             if "file" in error.fields:  # the upload itself: gone, expired, someone else's

@@ -10,7 +10,7 @@ from meetings.extensions import db
 from meetings.invitations.links import PendingLinks
 from meetings.invitations.models import Invitation, LinkPurpose
 from meetings.materials import services
-from meetings.outbox.delivery import RenderedEmail, Skip
+from meetings.outbox.delivery import RenderedEmail, Skip, after_render
 from meetings.scheduling.models import AgendaItem
 
 
@@ -49,5 +49,5 @@ def render_reminders(rows) -> dict:
             text = render_template("materials/email/reminder/body.txt", **context)
             html = render_template("materials/email/reminder/body.html", **context)
         rendered[row.id] = RenderedEmail(invitation.person.email, invitation.person.name, subject, text, html)
-    pending.flush()
+    after_render(pending.flush)  # with the batch's other writes, once it is all rendered
     return rendered

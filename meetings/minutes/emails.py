@@ -57,7 +57,8 @@ def render_rows(rows: list[OutboxMessage]) -> dict[int, RenderedEmail | Skip | E
         except Exception as error:  # one broken row must not hold back the others
             log.exception("could not render outbox row %s", row.id)
             rendered[row.id] = error
-    db.session.flush()  # the links minted for them
+    # The links minted for them (added to the session) are written by the delivery, with the
+    # batch's other writes, once it is all rendered (`after_render`).
     return rendered
 
 

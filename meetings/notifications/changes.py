@@ -137,11 +137,11 @@ def parse_time(value: str) -> datetime:
 
 
 def record_snapshots(copies) -> None:
-    """Keep what each ``(invitation, snapshot)`` copy told its reader, in one UPDATE per distinct
-    snapshot (most people of a meeting share one)."""
+    """Keep what each ``(invitation id, snapshot)`` copy told its reader, in one UPDATE per
+    distinct snapshot (most people of a meeting share one)."""
     by_value: dict[str, set[int]] = defaultdict(set)
-    for invitation, value in copies:
-        by_value[json.dumps(value, sort_keys=True)].add(invitation.id)
+    for invitation_id, value in copies:
+        by_value[json.dumps(value, sort_keys=True)].add(invitation_id)
     table = Invitation.__table__
     for text, ids in by_value.items():
         db.session.execute(sa.update(table).where(table.c.id.in_(ids)).values(sent_snapshot=json.loads(text)))

@@ -33,7 +33,7 @@ from meetings.invitations.models import Invitation, LinkPurpose, Mode
 from meetings.notifications import changes as changes_since
 from meetings.notifications import reminders
 from meetings.notifications.dispatch import MATERIALS_KIND
-from meetings.outbox.delivery import RenderedEmail, Skip, register_renderer
+from meetings.outbox.delivery import RenderedEmail, Skip, after_render, register_renderer
 from meetings.outbox.mail import InlineImage
 from meetings.outbox.models import OutboxMessage
 from meetings.scheduling.models import AgendaItem, Meeting, MeetingStatus, Site, SpeakerSlot
@@ -107,13 +107,15 @@ def render_invitation_emails(rows: list[OutboxMessage]) -> dict[int, RenderedEma
         except Exception as error:  # one broken row must not hold back the others
             log.exception("could not render outbox row %s", row.id)
             rendered[row.id] = error
-    pending.flush()
-    _record_sent_sequences(invitations[row.invitation_id] for row in rows
-                           if row.invitation_id and isinstance(rendered.get(row.id), RenderedEmail))
-    # Kept with the rendering, in the delivery's transaction: a copy that fails to send is
-    # rendered again, from the same snapshot, on its retry.
-    changes_since.record_snapshots(told[row.id] for row in rows
-                                   if row.id in told and isinstance(rendered.get(row.id), RenderedEmail))
+    # Written after the whole batch is rendered, in one short transaction (`after_render`), with
+    # the links: a copy that fails to send is rendered again, from the same snapshot, on its retry.
+    after_render(pending.flush)
+    sequences = _sent_sequences(invitations[row.invitation_id] for row in rows
+                                if row.invitation_id and isinstance(rendered.get(row.id), RenderedEmail))
+    after_render(lambda: _record_sent_sequences(sequences))
+    snapshots = [(invitation.id, value) for row_id, (invitation, value) in told.items()
+                 if isinstance(rendered.get(row_id), RenderedEmail)]
+    after_render(lambda: changes_since.record_snapshots(snapshots))
     return rendered
 
 
@@ -146,16 +148,21 @@ def render_reminders(rows: list[OutboxMessage]) -> dict[int, RenderedEmail | Ski
         except Exception as error:  # one broken row must not hold back the others
             log.exception("could not render outbox row %s", row.id)
             rendered[row.id] = error
-    pending.flush()
+    after_render(pending.flush)
     return rendered
 
 
-def _record_sent_sequences(invitations) -> None:
-    """Each recipient now holds the copy of the meeting's current SEQUENCE (see `replies`)."""
-    by_sequence: dict[tuple[int, int], set[int]] = defaultdict(set)
+def _sent_sequences(invitations) -> dict[int, set[int]]:
+    """The SEQUENCE each invitation's copy carries, as ``{sequence: invitation ids}``."""
+    by_sequence: dict[int, set[int]] = defaultdict(set)
     for invitation in invitations:
-        by_sequence[(invitation.meeting_id, invitation.meeting.sequence)].add(invitation.id)
-    for (_, sequence), ids in by_sequence.items():
+        by_sequence[invitation.meeting.sequence].add(invitation.id)
+    return by_sequence
+
+
+def _record_sent_sequences(by_sequence: dict[int, set[int]]) -> None:
+    """Each recipient now holds the copy of the meeting's SEQUENCE it was rendered with (see `replies`)."""
+    for sequence, ids in by_sequence.items():
         db.session.execute(sa.update(Invitation.__table__).where(Invitation.__table__.c.id.in_(ids))
                            .values(sent_sequence=sequence))
 

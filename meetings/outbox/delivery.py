@@ -29,6 +29,7 @@ reminder is skipped once what it announces has started).
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import hashlib
 import logging
 import os
@@ -36,7 +37,7 @@ import socket
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -125,7 +126,8 @@ def worker_name() -> str:
 def claim(*, now: datetime, limit: int, worker: str) -> list[OutboxMessage]:
     """Take up to ``limit`` due rows (and rows whose claim expired) for ``worker``; commits.
 
-    Call it inside `write_intent` on SQLite (as `deliver_due` does).
+    The claim is one short write transaction (the UPDATE); the rows are then loaded in a read
+    transaction, the one the batch is rendered in, which holds no write lock.
     """
     due = sa.or_(
         sa.and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.due_at <= now),
@@ -135,16 +137,21 @@ def claim(*, now: datetime, limit: int, worker: str) -> list[OutboxMessage]:
     # SQLite read that index in due order instead of scanning and sorting every email ever sent.
     candidates = (sa.select(OutboxMessage.id).where(sa.text(WAITING), due).order_by(OutboxMessage.due_at, OutboxMessage.id)
                   .limit(limit).with_for_update(skip_locked=True))
-    ids = db.session.scalars(
-        sa.update(OutboxMessage).where(OutboxMessage.id.in_(candidates.scalar_subquery()))
-        .values(status=OutboxStatus.SENDING, claimed_by=worker, claimed_until=now + lease())
-        .returning(OutboxMessage.id).execution_options(synchronize_session=False)
-    ).all()
+    # Whatever the session had open ends first (the read of the last batch, say): on SQLite an
+    # UPDATE in a transaction that began with reads fails at once when another writer came between.
     db.session.commit()
+    with write_intent():
+        ids = db.session.scalars(
+            sa.update(OutboxMessage).where(OutboxMessage.id.in_(candidates.scalar_subquery()))
+            .values(status=OutboxStatus.SENDING, claimed_by=worker, claimed_until=now + lease())
+            .returning(OutboxMessage.id).execution_options(synchronize_session=False)
+        ).all()
+        db.session.commit()
     if not ids:
         return []
-    return list(db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(ids))
-                                   .order_by(OutboxMessage.due_at, OutboxMessage.id)))
+    with write_intent(False):
+        return list(db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(ids))
+                                       .order_by(OutboxMessage.due_at, OutboxMessage.id)))
 
 
 def message_id(row) -> str:
@@ -177,15 +184,45 @@ def deliver_due(*, now: datetime | None = None, batch_size: int | None = None, w
     worker = worker or worker_name()
     batch_size = batch_size or current_app.config["OUTBOX_BATCH_SIZE"]
     batches = 0
-    with write_intent():
-        while (max_batches is None or batches < max_batches) and not (should_stop and should_stop()):
-            rows = claim(now=now or utcnow(), limit=batch_size, worker=worker)
-            deadline = send_deadline()
-            if not rows:
-                break
-            batches += 1
-            stats.add(deliver_batch(rows, worker=worker, send_until=deadline))
+    while (max_batches is None or batches < max_batches) and not (should_stop and should_stop()):
+        rows = claim(now=now or utcnow(), limit=batch_size, worker=worker)
+        deadline = send_deadline()
+        if not rows:
+            break
+        batches += 1
+        stats.add(deliver_batch(rows, worker=worker, send_until=deadline))
     return stats
+
+
+#: The writes the renderers of the batch being rendered asked for (`after_render`).
+_staged: contextvars.ContextVar[list[Callable[[], object]] | None] = contextvars.ContextVar(
+    "outbox_staged_writes", default=None)
+
+
+def after_render(write: Callable[[], object]) -> None:
+    """Have ``write`` (statements through ``db.session``) run in the batch's one short write
+    transaction, once every row of the batch is rendered and before any is sent: the links an
+    email carries exist before it leaves, and rendering itself holds no write lock (on SQLite,
+    the database's one lock, which answers posted meanwhile wait for). Outside a delivery (a
+    preview, a test rendering rows itself) it runs at once.
+
+    Objects a renderer adds to the session (``db.session.add``) are written there too.
+    """
+    staged = _staged.get()
+    if staged is None:
+        write()
+    else:
+        staged.append(write)
+
+
+@contextlib.contextmanager
+def _staging() -> Iterator[list[Callable[[], object]]]:
+    writes: list[Callable[[], object]] = []
+    token = _staged.set(writes)
+    try:
+        yield writes
+    finally:
+        _staged.reset(token)
 
 
 def _render(rows: list[OutboxMessage]) -> dict[int, RenderedEmail | Skip | Exception]:
@@ -216,12 +253,20 @@ def deliver_batch(rows: list[OutboxMessage], *, worker: str, send_until: float |
     when the lease runs out (both would send them).
     """
     stats = DeliveryStats(claimed=len(rows))
-    rendered = _render(rows)
-    claimed = [Claimed(row.id, row.key, row.attempts) for row in rows]
-    # Links made while rendering must exist before any email that carries them leaves. From
-    # here on the session is left alone (touching it would open a transaction that holds the
-    # SQLite write lock the ledger needs).
-    db.session.commit()
+    # Rendered in a read transaction (no lock held, however long it takes), with nothing flushed
+    # on the way: what the renderers write waits for `_write_staged`.
+    with write_intent(False), _staging() as writes, db.session.no_autoflush:
+        claimed = [Claimed(row.id, row.key, row.attempts) for row in rows]
+        rendered = _render(rows)
+        added = list(db.session.new)
+        for instance in added:
+            db.session.expunge(instance)
+    db.session.rollback()  # the end of the read: nothing of it was written
+    problem = _write_staged(writes, added)
+    if problem is not None:
+        return _hand_back(claimed, worker, problem, stats)
+    # From here on the session is left alone (touching it would open a transaction, and on
+    # SQLite one that holds the write lock the ledger needs).
     sender = current_app.config["MAIL_DEFAULT_SENDER"]
     last_error = None
     with Ledger(worker) as ledger, SmtpSession() as session:  # SMTP connects on the first send
@@ -244,6 +289,41 @@ def deliver_batch(rows: list[OutboxMessage], *, worker: str, send_until: float |
                 outcome = _send(session, ledger, row, result, sender)
                 last_error = outcome.errors[-1] if outcome.errors else last_error
                 stats.add(outcome)
+    return stats
+
+
+def _write_staged(writes: list[Callable[[], object]], added: list) -> sa.exc.SQLAlchemyError | None:
+    """Run what the renderers staged, and insert what they added, in one write transaction of
+    its own; the error if it failed (nothing of it is then written)."""
+    if not writes and not added:
+        return None
+    try:
+        with write_intent():
+            db.session.add_all(added)
+            for write in writes:
+                write()
+            db.session.commit()
+    except sa.exc.SQLAlchemyError as error:
+        db.session.rollback()
+        return error
+    return None
+
+
+def _hand_back(claimed: list[Claimed], worker: str, error: sa.exc.SQLAlchemyError, stats: DeliveryStats) -> DeliveryStats:
+    """The batch's links (or what else its renderers wrote) could not be written, so none of its
+    emails may leave: on SQLite a writer held the lock past the busy timeout (a long import):
+    the rows go back as they were, due now; anything else (someone deleted in the meantime):
+    they are tried again later, the error kept, and rendered afresh."""
+    busy = isinstance(error, sa.exc.OperationalError) and "database is locked" in str(error.orig)
+    reason = f"could not record what the batch's emails carry: {error.orig if hasattr(error, 'orig') else error}"
+    log.warning("outbox batch of %d handed back: %s", len(claimed), reason)
+    with Ledger(worker) as ledger:
+        for row in claimed:
+            if busy:
+                ledger.release(row)
+                stats.released += 1
+            else:
+                stats.add(ledger.retry(row, reason))
     return stats
 
 

@@ -41,3 +41,35 @@ def test_a_roster_of_forty_thousand_known_people_is_updated_in_bounded_statement
     assert (response.json["created"], response.json["updated"]) == (0, 40_000)
     assert db.session.scalar(sa.text("SELECT count(*) FROM people WHERE title = 'Engineer'")) == 40_000
     assert version(meeting) > before
+
+
+def test_someone_added_between_the_check_and_the_write_is_updated_once_not_refused(api):
+    # The import reads and prepares without a write lock, then writes; a person added in
+    # between with one of the file's emails makes the write fail, and the import starts again.
+    import sqlalchemy as sa
+
+    from meetings.core.db import utcnow
+    from meetings.directory.models import Person
+
+    added = []
+
+    def add_someone(session):
+        if not added:  # the end of the import's read (its first rollback)
+            added.append(True)
+            with db.engine.begin() as connection:
+                connection.execute(sa.insert(Person), {"name": "Early", "email": "late@example.com", "title": "",
+                                                       "timezone": "UTC", "language": "en",
+                                                       "created_at": utcnow()})
+
+    roster = "name,email,unit,tags\nLate Comer,late@example.com,Brand New Unit,hq-staff\nOther,other@example.com,,\n"
+    sa.event.listen(sa.orm.Session, "after_rollback", add_someone)
+    try:
+        response = api.post("/api/people/import", data=roster.encode(), headers={"Content-Type": "text/csv"})
+    finally:
+        sa.event.remove(sa.orm.Session, "after_rollback", add_someone)
+    assert added
+    assert response.status_code == 200, response.json
+    assert (response.json["created"], response.json["updated"]) == (1, 1)
+    db.session.rollback()
+    late = db.session.scalars(sa.select(Person).where(Person.email == "late@example.com")).all()
+    assert [(p.name, p.unit.name, p.tags) for p in late] == [("Late Comer", "Brand New Unit", ["hq-staff"])]
