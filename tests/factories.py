@@ -135,9 +135,35 @@ def publish(meeting_):
     return meeting_
 
 
-def deliver(*, later_minutes: int = 0):
-    """Run the outbox delivery once, as the scheduler would (``later_minutes`` ahead of now)."""
+def deliver(*, later_minutes: int = 0, at: datetime | None = None):
+    """Run the outbox delivery once, as the scheduler would ``later_minutes`` ahead of now, or
+    at ``at`` (a run is told its time: `deliver_due`'s ``now``; the clock itself is never moved)."""
     from meetings.core.db import utcnow
     from meetings.outbox.delivery import deliver_due
 
-    return deliver_due(now=utcnow() + timedelta(minutes=later_minutes))
+    return deliver_due(now=at or utcnow() + timedelta(minutes=later_minutes))
+
+
+def ending_at(meeting_, end: datetime) -> None:
+    """Put ``meeting_`` so that it ends at ``end``, its agenda and speakers' slots moved along,
+    straight in the database: how a test puts a meeting just in the past or just ahead of now
+    (the services refuse past times, and tests never mock the clock). Nothing is rescheduled or
+    sent, as when time passes; the pages' content version moves, as for any change they show."""
+    import sqlalchemy as sa
+
+    from meetings.scheduling import versions
+    from meetings.scheduling.models import AgendaItem, Meeting, SpeakerSlot
+
+    delta = end - meeting_.end_at
+    moved = versions.MOVED
+    db.session.execute(sa.update(Meeting).where(Meeting.id == meeting_.id).values(
+        start_at=meeting_.start_at + delta, end_at=end, content_version=versions.moved_version())
+        .execution_options(**moved))
+    for item in db.session.scalars(sa.select(AgendaItem).where(AgendaItem.meeting_id == meeting_.id)).all():
+        db.session.execute(sa.update(AgendaItem).where(AgendaItem.id == item.id)
+                           .values(start_at=item.start_at + delta).execution_options(**moved))
+        for slot in item.speaker_slots:
+            db.session.execute(sa.update(SpeakerSlot).where(SpeakerSlot.id == slot.id).values(
+                start_at=slot.start_at + delta, end_at=slot.end_at + delta).execution_options(**moved))
+    db.session.commit()
+    db.session.expire_all()

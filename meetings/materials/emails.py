@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import current_app, render_template
 
-from meetings.core.db import utcnow
 from meetings.core.i18n import in_language
 from meetings.extensions import db
 from meetings.invitations.links import PendingLinks
@@ -14,14 +15,14 @@ from meetings.outbox.delivery import RenderedEmail, Skip, after_render
 from meetings.scheduling.models import AgendaItem
 
 
-def render_reminders(rows) -> dict:
-    """Render a batch of materials reminders; skip those that no longer stand (the file came,
-    the speaker is off the list or declined, the meeting is no longer live or has begun)."""
+def render_reminders(rows, now: datetime) -> dict:
+    """Render a batch of materials reminders; skip those that no longer stand at ``now``, the time
+    of the delivery run (the file came, the speaker is off the list or declined, the meeting is no
+    longer live or has begun)."""
     from meetings.core.urls import external_url
 
     pending = PendingLinks()
     rendered: dict[int, RenderedEmail | Skip] = {}
-    now = utcnow()
     for row in rows:
         invitation = db.session.get(Invitation, row.invitation_id) if row.invitation_id else None
         item = db.session.get(AgendaItem, (row.payload or {}).get("agenda_item_id") or 0)

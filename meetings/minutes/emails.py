@@ -8,7 +8,7 @@ links; a row whose reason has gone (the action closed, the minutes reopened) is 
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import render_template
@@ -42,8 +42,9 @@ def _email(folder: str, person: Person, context: dict) -> RenderedEmail:
     return RenderedEmail(recipient=person.email, recipient_name=person.name, subject=subject, text=text, html=html)
 
 
-def render_rows(rows: list[OutboxMessage]) -> dict[int, RenderedEmail | Skip | Exception]:
-    """Render a batch of the minutes' rows (one failure does not hold back the others)."""
+def render_rows(rows: list[OutboxMessage], now: datetime) -> dict[int, RenderedEmail | Skip | Exception]:
+    """Render a batch of the minutes' rows (one failure does not hold back the others; at any
+    time: ``now`` is not asked)."""
     people: dict[int | None, Person] = {p.id: p for p in db.session.scalars(sa.select(Person).where(
         Person.id.in_({row.person_id for row in rows if row.person_id})))}
     rendered: dict[int, RenderedEmail | Skip | Exception] = {}

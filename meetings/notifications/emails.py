@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections import defaultdict
+from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -22,7 +23,6 @@ from markupsafe import escape
 from sqlalchemy import orm
 
 from meetings.attendance import qr
-from meetings.core.db import utcnow
 from meetings.core.i18n import current_language, in_language
 from meetings.core.roles import Role
 from meetings.directory.models import Person
@@ -91,8 +91,9 @@ def _slots_by_person(invitations: list[Invitation]) -> dict[tuple[int, int], lis
     return slots
 
 
-def render_invitation_emails(rows: list[OutboxMessage]) -> dict[int, RenderedEmail | Skip | Exception]:
-    """Render a batch of invite, update, cancel and confirmation rows."""
+def render_invitation_emails(rows: list[OutboxMessage], now: datetime) -> dict[int, RenderedEmail | Skip | Exception]:
+    """Render a batch of invite, update, cancel and confirmation rows (at any time: ``now`` is
+    not asked)."""
     invitations = load_invitations({row.invitation_id for row in rows if row.invitation_id})
     slots = _slots_by_person(list(invitations.values()))
     merge = MailMerge()
@@ -119,14 +120,13 @@ def render_invitation_emails(rows: list[OutboxMessage]) -> dict[int, RenderedEma
     return rendered
 
 
-def render_reminders(rows: list[OutboxMessage]) -> dict[int, RenderedEmail | Skip | Exception]:
-    """Render a batch of reminder rows, skipping those that no longer stand
-    (`reminders.reason_not_to_send`)."""
+def render_reminders(rows: list[OutboxMessage], now: datetime) -> dict[int, RenderedEmail | Skip | Exception]:
+    """Render a batch of reminder rows, skipping those that no longer stand at ``now``, the time
+    of the delivery run (`reminders.reason_not_to_send`)."""
     invitations = load_invitations({row.invitation_id for row in rows if row.invitation_id})
     slots = _slots_by_person(list(invitations.values()))
     merge = MailMerge()
     pending = PendingLinks()
-    now = utcnow()
     offsets: dict[tuple[int, Role], tuple[int, ...]] = {}  # per meeting and role, not per row
     rendered: dict[int, RenderedEmail | Skip | Exception] = {}
     for row in rows:

@@ -87,8 +87,10 @@ class Skip:
     reason: str
 
 
-#: kind -> function(rows) -> {row id: RenderedEmail | Skip, or the Exception a row failed with}
-Renderer = Callable[[list[OutboxMessage]], dict[int, "RenderedEmail | Skip | Exception"]]
+#: kind -> function(rows, now) -> {row id: RenderedEmail | Skip, or the Exception a row failed with};
+#: ``now`` is the time of the run that claimed the rows, at which the renderer judges whether each
+#: still stands (a reminder of something that has started does not).
+Renderer = Callable[[list[OutboxMessage], datetime], dict[int, "RenderedEmail | Skip | Exception"]]
 _renderers: dict[str, Renderer] = {}
 
 
@@ -179,18 +181,23 @@ def deliver_due(*, now: datetime | None = None, batch_size: int | None = None, w
                 max_batches: int | None = None, should_stop: Callable[[], bool] | None = None) -> DeliveryStats:
     """Deliver every due row, batch after batch, until none is left (or ``max_batches``, or
     ``should_stop()`` says so between two batches: a scheduler asked to stop finishes the batch it
-    holds, and leaves the rest to the next run rather than to a lease)."""
+    holds, and leaves the rest to the next run rather than to a lease).
+
+    ``now`` is the time the run takes it to be (default: the clock, read at each batch's claim):
+    which rows are due, and, for the renderers, whether what a row announces has already begun. A
+    run at a given time is how benchmarks and tests see what a scheduler would do then."""
     stats = DeliveryStats()
     worker = worker or worker_name()
     batch_size = batch_size or current_app.config["OUTBOX_BATCH_SIZE"]
     batches = 0
     while (max_batches is None or batches < max_batches) and not (should_stop and should_stop()):
-        rows = claim(now=now or utcnow(), limit=batch_size, worker=worker)
+        at = now or utcnow()
+        rows = claim(now=at, limit=batch_size, worker=worker)
         deadline = send_deadline()
         if not rows:
             break
         batches += 1
-        stats.add(deliver_batch(rows, worker=worker, send_until=deadline))
+        stats.add(deliver_batch(rows, worker=worker, send_until=deadline, now=at))
     return stats
 
 
@@ -225,7 +232,7 @@ def _staging() -> Iterator[list[Callable[[], object]]]:
         _staged.reset(token)
 
 
-def _render(rows: list[OutboxMessage]) -> dict[int, RenderedEmail | Skip | Exception]:
+def _render(rows: list[OutboxMessage], now: datetime) -> dict[int, RenderedEmail | Skip | Exception]:
     by_kind: dict[str, list[OutboxMessage]] = defaultdict(list)
     for row in rows:
         by_kind[row.kind].append(row)
@@ -237,7 +244,7 @@ def _render(rows: list[OutboxMessage]) -> dict[int, RenderedEmail | Skip | Excep
                 rendered[row.id] = LookupError(f"nothing renders emails of kind {kind!r}")
             continue
         try:
-            rendered.update(renderer(group))
+            rendered.update(renderer(group, now))
         except Exception as error:  # a renderer bug must not stop the other kinds
             log.exception("rendering %d %s emails failed", len(group), kind)
             for row in group:
@@ -245,8 +252,10 @@ def _render(rows: list[OutboxMessage]) -> dict[int, RenderedEmail | Skip | Excep
     return rendered
 
 
-def deliver_batch(rows: list[OutboxMessage], *, worker: str, send_until: float | None = None) -> DeliveryStats:
-    """Render and send claimed ``rows`` over one SMTP connection, recording each outcome.
+def deliver_batch(rows: list[OutboxMessage], *, worker: str, send_until: float | None = None,
+                  now: datetime | None = None) -> DeliveryStats:
+    """Render and send claimed ``rows`` over one SMTP connection, recording each outcome; the
+    renderers judge the rows at ``now``, the time they were claimed at (default: the clock).
 
     Past ``send_until`` (``time.monotonic()``, see `send_deadline`) no send starts: the rows
     left are handed back, due at once, rather than raced for with a worker that takes them over
@@ -257,7 +266,7 @@ def deliver_batch(rows: list[OutboxMessage], *, worker: str, send_until: float |
     # on the way: what the renderers write waits for `_write_staged`.
     with write_intent(False), _staging() as writes, db.session.no_autoflush:
         claimed = [Claimed(row.id, row.key, row.attempts) for row in rows]
-        rendered = _render(rows)
+        rendered = _render(rows, now or utcnow())
         added = list(db.session.new)
         for instance in added:
             db.session.expunge(instance)

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-import time_machine
 
+from meetings.core.db import utcnow
 from meetings.extensions import db
+from meetings.invitations import links
 from meetings.invitations.models import CapabilityLink, LinkPurpose
 from meetings.outbox.models import OutboxMessage
 from meetings.scheduling import services as scheduling
@@ -113,23 +114,31 @@ def test_links_expire_the_configured_time_after_the_meeting_ends(app, client, pu
     meeting, sites, people = published
     tokens = [site_token(sites["rotterdam"]), personal_token(invitation_of(meeting, people["online"]))]
     grace = timedelta(hours=app.config["LINK_GRACE_HOURS"])
-    with time_machine.travel(meeting.end_at + grace - timedelta(minutes=1), tick=False):
-        for token in tokens:
-            assert client.get(f"/join/{token}").status_code == 200
-    with time_machine.travel(meeting.end_at + grace, tick=False):
-        for token in tokens:
-            assert client.get(f"/join/{token}").status_code == 404
-            assert client.get(f"/join/{token}/roll-call").status_code == 404
+    # The meeting ended a minute less than the grace ago: the links still work.
+    factories.ending_at(meeting, utcnow() - grace + timedelta(minutes=1))
+    for token in tokens:
+        assert client.get(f"/join/{token}").status_code == 200
+    # It ended the grace ago (to the moment this line runs): they no longer do.
+    factories.ending_at(meeting, utcnow() - grace)
+    for token in tokens:
+        assert client.get(f"/join/{token}").status_code == 404
+        assert client.get(f"/join/{token}/roll-call").status_code == 404
+    # The instant itself, which the clock cannot land on: at the grace the link is over, just before it is not.
+    for purpose in (LinkPurpose.JOIN, LinkPurpose.SITE):
+        assert links.is_expired(purpose, meeting.end_at, now=meeting.end_at + grace)
+        assert not links.is_expired(purpose, meeting.end_at, now=meeting.end_at + grace - timedelta(microseconds=1))
 
 
 def test_moving_the_meeting_moves_its_links_expiry(app, client, published):
     meeting, sites, _ = published
     token = site_token(sites["plant"])
-    old_end = meeting.end_at
+    # It ended a minute more than the grace ago: the link is over...
+    factories.ending_at(meeting, utcnow() - timedelta(hours=app.config["LINK_GRACE_HOURS"], minutes=1))
+    assert client.get(f"/join/{token}").status_code == 404
+    # ...until the meeting is moved a day later: the same link works again, until the new end.
     scheduling.update_meeting(meeting, {"start": (meeting.start_at + timedelta(days=1)).isoformat()})
     db.session.commit()
-    with time_machine.travel(old_end + timedelta(hours=app.config["LINK_GRACE_HOURS"], minutes=1), tick=False):
-        assert client.get(f"/join/{token}").status_code == 200
+    assert client.get(f"/join/{token}").status_code == 200
 
 
 def test_tampered_unknown_and_wrong_purpose_tokens_are_404s(client, published):

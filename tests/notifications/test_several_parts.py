@@ -14,7 +14,6 @@ from tests.notifications.test_reminders import (  # noqa: F401  (fixtures)
     MINUTE,
     START,
     cast,
-    clock,
     invitation_of,
     meeting,
     reminders_at,
@@ -22,7 +21,7 @@ from tests.notifications.test_reminders import (  # noqa: F401  (fixtures)
 )
 
 
-def test_a_chair_who_speaks_gets_their_slot_and_a_speakers_reminders(clock, meeting, cast, smtp):
+def test_a_chair_who_speaks_gets_their_slot_and_a_speakers_reminders(meeting, cast, smtp):
     agenda.add_item(meeting, {"title": "Closing", "start": wall(future_day(), 11), "duration_minutes": 30,
                               "speakers": [{"email": cast["chair"].email, "topic": "Next half-year", "minutes": 20}]})
     db.session.commit()
@@ -52,5 +51,5 @@ def test_a_chair_who_speaks_gets_their_slot_and_a_speakers_reminders(clock, meet
     agenda.add_item(meeting, {"title": "Closing", "start": wall(future_day(), 11), "duration_minutes": 30,
                               "speakers": [{"email": cast["chair"].email, "topic": "Next half-year", "minutes": 20}]})
     db.session.commit()
-    got = reminders_at(clock, smtp, slot - 15 * MINUTE)
+    got = reminders_at(smtp, slot - 15 * MINUTE)
     assert "you speak at" in text_of(got[cast["chair"].email])
