@@ -22,7 +22,7 @@ def renderer(app):
         during = None  # called while the batch renders
         stage = None  # staged with after_render
 
-        def __call__(self, rows):
+        def __call__(self, rows, now):
             if self.during is not None:
                 self.during()
             if self.stage is not None:
