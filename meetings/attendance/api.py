@@ -63,7 +63,6 @@ def attendance_xlsx(query, meeting_id):
     filters = exports.parse_filters(meeting, query)
     stream = exports.xlsx_file(exports.scope_of(meeting), filters)
     exports.note_export(meeting, "xlsx", filters)  # once produced
-    db.session.commit()
     return send_file(stream, as_attachment=True,
                      download_name=exports.filename(meeting, "xlsx"),
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -38,7 +38,7 @@ from flask import current_app
 from meetings.accounts import audit
 from meetings.attendance.models import CheckIn, CheckinMethod
 from meetings.attendance.services import latest_head_counts
-from meetings.core.database import write_intent
+from meetings.core.database import write_apart
 from meetings.core.db import utc_text, utc_value
 from meetings.core.errors import InvalidInput
 from meetings.core.roles import Role
@@ -130,8 +130,11 @@ def export_entry(meeting: Meeting, extension: str, filters: Filters):
 
 
 def note_export(meeting: Meeting, extension: str, filters: Filters) -> None:
-    """Record in the audit log, in the current transaction, an export that has been produced."""
-    db.session.add(export_entry(meeting, extension, filters))
+    """Record in the audit log an export that has been produced, in a short write of its own
+    after the export's reads (`write_apart`), committed."""
+    entry = export_entry(meeting, extension, filters)
+    with write_apart():
+        db.session.add(entry)
 
 
 def headers() -> dict[str, str]:
@@ -287,10 +290,9 @@ def csv_body(meeting: Meeting, filters: Filters) -> Iterator[bytes]:
 
     def body() -> Iterator[bytes]:
         yield from chunks
-        db.session.commit()  # ends the reading transaction (PostgreSQL's server-side cursor)
-        with write_intent():
+        # The reading transaction ends (PostgreSQL's server-side cursor with it); then the entry.
+        with write_apart():
             db.session.add(entry)
-            db.session.commit()
 
     return body()
 

@@ -357,7 +357,6 @@ def export_attendance(meeting_id: int, extension: str):
                         headers={"Content-Disposition": exports.content_disposition(name)})
     stream = exports.xlsx_file(exports.scope_of(meeting), filters)
     exports.note_export(meeting, extension, filters)  # once produced
-    db.session.commit()
     return send_file(stream, as_attachment=True, download_name=name,
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

@@ -129,9 +129,8 @@ def material_file(meeting_id: int, material_id: int):
     version = next((v for v in material.versions if v.number == number), None)
     if version is None:
         raise NotFound(_("This material has no version %(n)s.", n=number))
-    services.record_access(material, AccessAction.DOWNLOAD, "page", viewer)
     answer = (version.storage_ref, version.size, version.content_type, version.filename)
-    db.session.commit()
+    services.record_access([material], AccessAction.DOWNLOAD, "page", viewer)
     return files.send_stored(*answer, inline=False)
 
 
@@ -149,9 +148,7 @@ def materials_zip(meeting_id: int):
     viewer = services.Viewer.organizer(meeting.id, current_user.id)
     chosen = services.materials_of(meeting.id, viewer)
     entries = files.zip_entries(chosen)
-    for material in chosen:
-        services.record_access(material, AccessAction.DOWNLOAD, "zip", viewer)
-    db.session.commit()
+    services.record_access(chosen, AccessAction.DOWNLOAD, "zip", viewer)
     return files.zip_response(entries, f"meeting-{meeting.id}-materials.zip")
 
 

@@ -121,9 +121,8 @@ def get_file(query, meeting_id, material_id):
     version = next((v for v in material.versions if v.number == number), None)
     if version is None:
         raise NotFound(_("This material has no version %(n)s.", n=number), "version")
-    services.record_access(material, AccessAction.VIEW if query["inline"] else AccessAction.DOWNLOAD, "api", viewer)
     answer = (version.storage_ref, version.size, version.content_type, version.filename)
-    db.session.commit()
+    services.record_access([material], AccessAction.VIEW if query["inline"] else AccessAction.DOWNLOAD, "api", viewer)
     return files.send_stored(*answer, inline=query["inline"])
 
 
@@ -136,9 +135,7 @@ def get_zip(meeting_id):
     viewer = _viewer(meeting)
     materials = services.materials_of(meeting.id, viewer)
     entries = files.zip_entries(materials)
-    for material in materials:
-        services.record_access(material, AccessAction.DOWNLOAD, "zip", viewer)
-    db.session.commit()
+    services.record_access(materials, AccessAction.DOWNLOAD, "zip", viewer)
     return files.zip_response(entries, f"meeting-{meeting.id}-materials.zip")
 
 

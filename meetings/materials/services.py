@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from meetings.core import signals
+from meetings.core.database import write_apart
 from meetings.core.db import utcnow
 from meetings.core.errors import InvalidInput, NotFound
 from meetings.core.roles import Role
@@ -306,11 +307,15 @@ def missing_uploads(meeting_id: int) -> list[MissingUpload]:
     return [MissingUpload(*row) for row in rows]
 
 
-def record_access(material: Material, action: AccessAction, via: str, viewer: Viewer) -> None:
-    """Log one view or download of ``material``'s current version."""
-    db.session.add(MaterialAccess(material_id=material.id, version=material.current_version, action=action,
-                                  via=via, user_id=viewer.user_id, invitation_id=viewer.invitation_id,
-                                  site_id=viewer.site_id if viewer.kind == "site" else None))
+def record_access(materials: Sequence[Material], action: AccessAction, via: str, viewer: Viewer) -> None:
+    """Log one view or download of each of ``materials``' current version, committed, in a short
+    write of its own after the reads that found them (`write_apart`: the handlers that call this
+    are GETs, whose reading transaction must not turn into a writing one)."""
+    entries = [MaterialAccess(material_id=material.id, version=material.current_version, action=action, via=via,
+                              user_id=viewer.user_id, invitation_id=viewer.invitation_id,
+                              site_id=viewer.site_id if viewer.kind == "site" else None) for material in materials]
+    with write_apart():
+        db.session.add_all(entries)
 
 
 def access_log(meeting_id: int, limit: int = 500) -> Sequence[sa.Row]:

@@ -112,7 +112,6 @@ def _send(viewer: services.Viewer, material_id: int, via: str):
             # A confidential slide deck cannot be shown by a browser, and must not be handed out.
             abort(403)
         inline = False
-    services.record_access(material, AccessAction.VIEW if inline else AccessAction.DOWNLOAD, via, viewer)
     answer = (current.storage_ref, current.size, current.content_type, current.filename)
-    db.session.commit()
+    services.record_access([material], AccessAction.VIEW if inline else AccessAction.DOWNLOAD, via, viewer)
     return files.send_stored(*answer, inline=inline)
