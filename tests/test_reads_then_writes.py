@@ -10,8 +10,6 @@ same interleaving is harmless, and the test checks the same outcome."""
 
 from __future__ import annotations
 
-import contextlib
-import sqlite3
 
 import io
 
@@ -25,37 +23,7 @@ from meetings.materials import services as materials
 from meetings.materials.models import MaterialAccess
 from tests.materials import samples
 from tests.materials.helpers import cast  # noqa: F401 (the fixture)
-
-
-@contextlib.contextmanager
-def another_writer_after(table: str):
-    """Once the request has read from ``table``, another connection writes and commits."""
-    url = db.engine.url
-    done = []
-
-    def write_elsewhere(conn, _cursor, statement, _params, _context, _executemany):
-        if done or not statement.lstrip().upper().startswith("SELECT") or f"FROM {table}" not in statement:
-            return
-        done.append(statement)
-        if url.get_backend_name() == "sqlite":
-            other = sqlite3.connect(url.database, timeout=10)
-            other.execute("INSERT INTO other_writes (n) VALUES (1)")
-            other.commit()
-            other.close()
-        else:
-            with db.engine.connect() as other:
-                other.execute(sa.text("INSERT INTO other_writes (n) VALUES (1)"))
-                other.commit()
-
-    with db.engine.begin() as setup:
-        setup.execute(sa.text("CREATE TABLE IF NOT EXISTS other_writes (n INTEGER)"))
-    sa.event.listen(db.engine, "after_cursor_execute", write_elsewhere)
-    try:
-        yield done
-    finally:
-        sa.event.remove(db.engine, "after_cursor_execute", write_elsewhere)
-        with db.engine.begin() as cleanup:
-            cleanup.execute(sa.text("DROP TABLE other_writes"))
+from tests.writers import another_writer_after
 
 
 def test_an_xlsx_export_is_recorded_while_another_process_writes(api, cast):

@@ -172,7 +172,11 @@ def import_and_commit(content: bytes, filename: str = "", content_type: str = ""
     and every answer need too, from being held for the seconds a 50,000-row roster takes to read
     and prepare. Should the directory change in between (someone added with one of the emails),
     the write fails, and the import is done again from the start inside one write transaction.
+
+    The caller's transaction is committed first: one already begun (on SQLite a POST's begins
+    with the write lock, as loading the caller does) would otherwise carry the reads under it.
     """
+    db.session.commit()
     with write_intent(False):
         result = plan_import(content, filename, content_type, user=user)
         if result.errors:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from meetings.extensions import db
 from meetings.scheduling.models import Meeting
 from tests import factories
+from tests.writers import another_writer_after
 
 
 def version(meeting) -> int:
@@ -73,3 +74,16 @@ def test_someone_added_between_the_check_and_the_write_is_updated_once_not_refus
     db.session.rollback()
     late = db.session.scalars(sa.select(Person).where(Person.email == "late@example.com")).all()
     assert [(p.name, p.unit.name, p.tags) for p in late] == [("Late Comer", "Brand New Unit", ["hq-staff"])]
+
+
+def test_a_roster_import_reads_and_checks_without_holding_the_write_lock(api):
+    # The scheduler's delivery and every answer need SQLite's one write lock: while a big roster
+    # is read and checked, another writer gets in at once (no wait allowed); only the import's
+    # own short write takes the lock.
+    factories.crowd(factories.meeting(api.user), 3)
+    roster = "name,email\n" + "".join(f"Staff {n},staff{n}@example.com\n" for n in range(200))
+    with another_writer_after("people", wait=0) as interleaved:
+        response = api.post("/api/people/import", data=roster.encode(), headers={"Content-Type": "text/csv"})
+    assert interleaved, "the other writer never ran: the test no longer interleaves"
+    assert response.status_code == 200, response.json
+    assert response.json["created"] == 200
