@@ -98,7 +98,7 @@ class PersonTag(Model):
         return f"<PersonTag {self.person_id} {self.tag}>"
 
 
-class PendingRoster(db.Model):
+class PendingRoster(Model):
     """A roster checked on the import page and waiting for its import (the page's second step).
 
     Kept in the database, not on the disk of the app host that checked it, so the confirmation
