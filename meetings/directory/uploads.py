@@ -19,7 +19,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from meetings.core.db import utcnow
+from meetings.core.db import rowcount, utcnow
 from meetings.core.errors import InvalidInput
 from meetings.directory.models import PENDING_ROSTER_MAX_BYTES, PendingRoster
 from meetings.extensions import db
@@ -87,5 +87,5 @@ def claim(upload_id: str, user_id: int) -> Claimed:
 
 def remove_expired() -> int:
     """Delete the pending rosters older than `MAX_AGE`; returns how many went."""
-    return db.session.execute(sa.delete(PendingRoster).where(PendingRoster.created_at < utcnow() - MAX_AGE)
-                              .execution_options(synchronize_session=False)).rowcount
+    return rowcount(db.session.execute(sa.delete(PendingRoster).where(PendingRoster.created_at < utcnow() - MAX_AGE)
+                                       .execution_options(synchronize_session=False)))
