@@ -11,7 +11,7 @@ at any time, so they are read on every request). Nothing is written and no token
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -67,6 +67,19 @@ class JoinPage:
     def is_site_link(self) -> bool:
         """A site's link (its room system and host), not a person's own."""
         return self.purpose == LinkPurpose.SITE
+
+    def shown_key(self) -> tuple:
+        """What a person's page shows but their name (`blanked`), as a kept page's key: the
+        meeting (the agenda: its version), the site and the zones."""
+        return (self.purpose, self.meeting_id, self.meeting_uid, self.version, self.title, self.title_zh, self.status,
+                self.start_at, self.end_at, self.meeting_zone, self.site_name, self.site_zone, self.site_location,
+                self.zone, self.person_name is not None)
+
+    def blanked(self, name: str) -> JoinPage:
+        """A person's page as a kept page is rendered (`meetings.core.stencils`): their name
+        replaced by ``name`` (the blank), nobody expected (a person's page lists no one), and
+        the rest what `shown_key` names."""
+        return replace(self, person_name=name if self.person_name is not None else None, expected=[])
 
     @property
     def agenda_zone(self) -> str:

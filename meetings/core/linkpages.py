@@ -14,12 +14,14 @@ address; reading a page through a good link is not counted (no round trip to the
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import NoReturn
 
-from flask import Blueprint, abort
+from flask import Blueprint, Flask, abort, current_app, request
 
 from meetings.core.limits import count_wrong_link, limit_link_pages
+from meetings.core.validation import normalize_language
 from meetings.extensions import csrf
 
 
@@ -72,3 +74,47 @@ def _private(response):
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+_HOLDER_PARTS = "meetings_link_holder_parts"
+
+
+def shows_per_holder(app: Flask, part: Callable[[LinkHolder], Hashable]) -> None:
+    """Declare that link pages show something chosen per holder (a domain above this one, such
+    as the materials a holder may see): ``part(holder)`` names what it shows to ``holder``, and is
+    part of the key of every whole page kept (`meetings.core.stencils`), so two holders are given
+    the same kept page only when they are shown the same."""
+    parts = app.extensions.setdefault(_HOLDER_PARTS, [])
+    if part not in parts:
+        parts.append(part)
+
+
+def holder_key(holder: LinkHolder) -> tuple:
+    """What the parts declared by `shows_per_holder` show ``holder``."""
+    return tuple(part(holder) for part in current_app.extensions.get(_HOLDER_PARTS, ()))
+
+
+#: The query arguments a kept link page may carry, and the values each may have (None: any
+#: language `normalize_language` knows).
+_KEPT_ARGS: dict[str, frozenset[str] | None] = {"lang": None, "done": frozenset({"answered", "delegated"})}
+
+
+def kept_query(*names: str) -> tuple | None:
+    """This request's query arguments, when they are only ``names`` of those a link page's own
+    links and forms add (``lang``, ``done``), each once, with a value the page knows: as a key
+    for a kept page. None otherwise: such a request is rendered whole and not kept (nobody's
+    mailed link carries anything else, and arbitrary arguments must not fill the cache)."""
+    args = request.args
+    if not args:
+        return ()
+    shown = []
+    for name in args:
+        values = args.getlist(name)
+        if name not in names or name not in _KEPT_ARGS or len(values) != 1:
+            return None
+        allowed = _KEPT_ARGS[name]
+        value = values[0]
+        if (value not in allowed) if allowed is not None else (len(value) > 16 or not normalize_language(value)):
+            return None
+        shown.append((name, value))
+    return tuple(sorted(shown))
