@@ -106,7 +106,7 @@ def _render_join_page(token: str, error: str | None = None, status: int = 200):
         return render_template("conferencing/join.html", page=shown, agenda_html=agenda_html, times_html=times_html,
                                token=token, link_view_args={"token": token}, error=error)
 
-    query = kept_query("lang")
+    query = kept_query()
     if error or page.is_site_link or query is None:
         # A site's page lists who is expected there, read on every request: rendered whole.
         return render(page, token), status

@@ -14,7 +14,7 @@ address; reading a page through a good link is not counted (no round trip to the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -94,27 +94,26 @@ def holder_key(holder: LinkHolder) -> tuple:
     return tuple(part(holder) for part in current_app.extensions.get(_HOLDER_PARTS, ()))
 
 
-#: The query arguments a kept link page may carry, and the values each may have (None: any
-#: language `normalize_language` knows).
-_KEPT_ARGS: dict[str, frozenset[str] | None] = {"lang": None, "done": frozenset({"answered", "delegated"})}
-
-
-def kept_query(*names: str) -> tuple | None:
-    """This request's query arguments, when they are only ``names`` of those a link page's own
-    links and forms add (``lang``, ``done``), each once, with a value the page knows: as a key
-    for a kept page. None otherwise: such a request is rendered whole and not kept (nobody's
-    mailed link carries anything else, and arbitrary arguments must not fill the cache)."""
+def kept_query(**choices: Collection[str]) -> tuple | None:
+    """This request's query arguments as a key for a kept page, when they are only those the
+    page's own links and forms add, each once: ``lang`` (the language switch, on every link
+    page) with a language `normalize_language` knows, and each of ``choices`` with one of its
+    values (the RSVP page's ``done=answered``). None otherwise: such a request is rendered whole
+    and not kept (no mailed link carries anything else, and arbitrary arguments must not fill
+    the cache)."""
     args = request.args
     if not args:
         return ()
     shown = []
     for name in args:
         values = args.getlist(name)
-        if name not in names or name not in _KEPT_ARGS or len(values) != 1:
+        if len(values) != 1:
             return None
-        allowed = _KEPT_ARGS[name]
         value = values[0]
-        if (value not in allowed) if allowed is not None else (len(value) > 16 or not normalize_language(value)):
+        if name == "lang":
+            if len(value) > 16 or not normalize_language(value):
+                return None
+        elif value not in choices.get(name, ()):
             return None
         shown.append((name, value))
     return tuple(sorted(shown))

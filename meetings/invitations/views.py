@@ -71,7 +71,7 @@ def _render_rsvp(token: str, errors: dict | None = None, status: int = 200):
             link_view_args={"token": token}, holder=page.holder, errors=errors or {},
             done=request.args.get("done"), zone=zone)
 
-    query = kept_query("lang", "done")
+    query = kept_query(done=("answered", "delegated"))
     if errors or query is None:
         return render(page, token), status
     # The whole page, kept per what it shows (`meetings.core.stencils`): the reader's name, unit,
