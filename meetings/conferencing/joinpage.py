@@ -22,7 +22,14 @@ from meetings.core.tokens import hash_token, plausible_token
 from meetings.directory.models import Person
 from meetings.extensions import db
 from meetings.invitations import links
-from meetings.invitations.models import CapabilityLink, Invitation, LinkPurpose, Response, attended_site
+from meetings.invitations.models import (
+    CapabilityLink,
+    Invitation,
+    LinkPurpose,
+    Response,
+    attended_site,
+    attended_site_id,
+)
 from meetings.scheduling.agendaview import ItemView, kept_agenda
 from meetings.scheduling.models import Meeting, MeetingStatus, Site
 
@@ -115,9 +122,9 @@ PAGE = (
     .join(_meeting, _meeting.c.id == _link.c.meeting_id)
     .outerjoin(_invitation, _invitation.c.id == _link.c.invitation_id)
     .outerjoin(_person, _person.c.id == _invitation.c.person_id)
-    .outerjoin(_site, sa.and_(_site.c.meeting_id == _meeting.c.id, sa.or_(
-        sa.and_(_link.c.site_id.is_not(None), _site.c.id == _link.c.site_id),
-        sa.and_(_link.c.site_id.is_(None), attended_site(_site, _invitation, conference=True)))))
+    # A site link's own site, else the person's (their invitation is NULL for a site link).
+    .outerjoin(_site, sa.and_(_site.c.meeting_id == _meeting.c.id, _site.c.id == sa.func.coalesce(
+        _link.c.site_id, attended_site_id(_invitation, conference=True))))
     .outerjoin(_venue, attended_site(_venue, _invitation))
     .where(*links.live_conditions(sa.bindparam("token_hash"), LinkPurpose.JOIN, LinkPurpose.SITE))
 )

@@ -35,8 +35,11 @@ def pair(api, database_url):
                      for purpose in (LinkPurpose.RSVP, LinkPurpose.JOIN)}
               for name, invitation in invitations.items()}
     db.session.commit()
-    return {"client": make_test_app(database_url, PAGE_CACHE_REPORT=True).test_client(), "meeting": meeting,
-            "people": people, "invitations": invitations, "tokens": tokens}
+    reporting = make_test_app(database_url, PAGE_CACHE_REPORT=True)
+    yield {"client": reporting.test_client(), "meeting": meeting, "people": people, "invitations": invitations,
+           "tokens": tokens}
+    with reporting.app_context():
+        db.engine.dispose()  # its pooled connections closed now, not when collected
 
 
 def _tokens_in(html: str) -> set[str]:
