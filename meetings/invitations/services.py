@@ -365,7 +365,7 @@ def on_meetings_hidden_from(person_ids: Collection[int], user_id: int) -> set[in
     held: set[int] = set()
     ids = sorted(set(person_ids))
     for part in chunks(ids, CHUNK * 4 if on_postgresql() else CHUNK):
-        statement: sa.CompoundSelect[tuple[int | None]] = sa.union(
+        statement: sa.CompoundSelect[tuple[int]] = sa.union(
             sa.select(Invitation.person_id).where(among(Invitation.person_id, part), Invitation.removed_at.is_(None),
                                                   Invitation.meeting_id.in_(_HIDDEN_MEETINGS)),
             sa.select(Site.host_person_id).where(among(Site.host_person_id, part),
