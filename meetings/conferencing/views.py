@@ -16,12 +16,12 @@ from markupsafe import Markup
 from meetings.attendance import services as attendance
 from meetings.conferencing.joinpage import JoinPage, load_join_page
 from meetings.conferencing.providers import ProviderError, join_url
-from meetings.core import pagecache, stencils
+from meetings.core import pagecache
 from meetings.core.errors import DomainError
 from meetings.core.forms import FORM_ERROR_STATUS
 from meetings.core.i18n import current_language, language_args
 from meetings.core.linkpages import holder_key, kept_query, link_pages_blueprint, unknown_link
-from meetings.core.stencils import quote_path
+from meetings.core.stencils import kept_page, quote_path
 from meetings.extensions import db
 from meetings.invitations import links
 from meetings.invitations.models import Invitation, LinkPurpose
@@ -114,7 +114,7 @@ def _render_join_page(token: str, error: str | None = None, status: int = 200):
     # token are written into it; everything else they see is in the key.
     key = ("join", *version, page.shown_key(), holder_key(page.holder) if page.holder else (), query)
     values = {"name": page.person_name or "", "token": quote_path(token)}
-    return stencils.kept_page(key, values, lambda blanks: render(page.blanked(blanks["name"]), blanks["token"])), status
+    return kept_page(key, values, lambda blanks: render(page.blanked(blanks["name"]), blanks["token"])), status
 
 
 @blueprint.route("/join/<token>", methods=["POST"])

@@ -10,12 +10,12 @@ from flask import Response as HttpResponse
 from flask import redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from meetings.core import pagecache, stencils
+from meetings.core import pagecache
 from meetings.core.errors import DomainError
 from meetings.core.forms import FORM_ERROR_STATUS
 from meetings.core.i18n import current_language, language_args
 from meetings.core.linkpages import holder_key, kept_query, link_pages_blueprint, unknown_link
-from meetings.core.stencils import quote_path
+from meetings.core.stencils import kept_page, quote_path
 from meetings.directory.models import Person
 from meetings.extensions import db
 from meetings.invitations import calendars, links, services
@@ -83,7 +83,7 @@ def _render_rsvp(token: str, errors: dict | None = None, status: int = 200):
            query)
     values = {"name": invitation.person.name, "unit": unit.name if unit is not None else "",
               "delegate": delegate.person.name if delegate is not None else "", "token": quote_path(token)}
-    return stencils.kept_page(
+    return kept_page(
         key, values, lambda blanks: render(page.blanked(blanks["name"], blanks["unit"], blanks["delegate"]),
                                            blanks["token"])), status
 
