@@ -105,6 +105,8 @@ class Config:
         #: What the join and RSVP pages share (a meeting's agenda, read and rendered) and meetings'
         #: JSON, kept by each worker per content version (meetings.core.pagecache); 0 keeps nothing.
         self.PAGE_CACHE_SIZE = _int("PAGE_CACHE_SIZE", 1000)
+        #: ... and at most about this many megabytes of them per worker (the least used go first).
+        self.PAGE_CACHE_MB = _int("PAGE_CACHE_MB", 64)
         #: Say in an X-Kept-Page header whether a response's kept parts were kept (benchmarks).
         self.PAGE_CACHE_REPORT = _bool("PAGE_CACHE_REPORT")
         #: Calendar replies posted per API token.

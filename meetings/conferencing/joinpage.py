@@ -11,7 +11,7 @@ at any time, so they are read on every request). Nothing is written and no token
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -22,7 +22,14 @@ from meetings.core.tokens import hash_token, plausible_token
 from meetings.directory.models import Person
 from meetings.extensions import db
 from meetings.invitations import links
-from meetings.invitations.models import CapabilityLink, Invitation, LinkPurpose, Response, attended_site
+from meetings.invitations.models import (
+    CapabilityLink,
+    Invitation,
+    LinkPurpose,
+    Response,
+    attended_site,
+    attended_site_id,
+)
 from meetings.scheduling.agendaview import ItemView, kept_agenda
 from meetings.scheduling.models import Meeting, MeetingStatus, Site
 
@@ -68,6 +75,19 @@ class JoinPage:
         """A site's link (its room system and host), not a person's own."""
         return self.purpose == LinkPurpose.SITE
 
+    def shown_key(self) -> tuple:
+        """What a person's page shows but their name (`blanked`), as a kept page's key: the
+        meeting (the agenda: its version), the site and the zones."""
+        return (self.purpose, self.meeting_id, self.meeting_uid, self.version, self.title, self.title_zh, self.status,
+                self.start_at, self.end_at, self.meeting_zone, self.site_name, self.site_zone, self.site_location,
+                self.zone, self.person_name is not None)
+
+    def blanked(self, name: str) -> JoinPage:
+        """A person's page as a kept page is rendered (`meetings.core.stencils`): their name
+        replaced by ``name`` (the blank), nobody expected (a person's page lists no one), and
+        the rest what `shown_key` names."""
+        return replace(self, person_name=name if self.person_name is not None else None, expected=[])
+
     @property
     def agenda_zone(self) -> str:
         """The agenda is shown in the site's local time (a person without a site: their own)."""
@@ -102,9 +122,9 @@ PAGE = (
     .join(_meeting, _meeting.c.id == _link.c.meeting_id)
     .outerjoin(_invitation, _invitation.c.id == _link.c.invitation_id)
     .outerjoin(_person, _person.c.id == _invitation.c.person_id)
-    .outerjoin(_site, sa.and_(_site.c.meeting_id == _meeting.c.id, sa.or_(
-        sa.and_(_link.c.site_id.is_not(None), _site.c.id == _link.c.site_id),
-        sa.and_(_link.c.site_id.is_(None), attended_site(_site, _invitation, conference=True)))))
+    # A site link's own site, else the person's (their invitation is NULL for a site link).
+    .outerjoin(_site, sa.and_(_site.c.meeting_id == _meeting.c.id, _site.c.id == sa.func.coalesce(
+        _link.c.site_id, attended_site_id(_invitation, conference=True))))
     .outerjoin(_venue, attended_site(_venue, _invitation))
     .where(*links.live_conditions(sa.bindparam("token_hash"), LinkPurpose.JOIN, LinkPurpose.SITE))
 )

@@ -14,14 +14,15 @@ from flask import abort, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from meetings.attendance import services as attendance
-from meetings.conferencing.joinpage import load_join_page
+from meetings.conferencing.joinpage import JoinPage, load_join_page
 from meetings.conferencing.providers import ProviderError, join_url
 from meetings.core import pagecache
 from meetings.core.access import access, link
 from meetings.core.errors import DomainError
 from meetings.core.forms import FORM_ERROR_STATUS
 from meetings.core.i18n import current_language, language_args
-from meetings.core.linkpages import link_pages_blueprint, unknown_link
+from meetings.core.linkpages import holder_key, kept_query, link_pages_blueprint, unknown_link
+from meetings.core.stencils import kept_page, quote_path
 from meetings.extensions import db
 from meetings.invitations import links
 from meetings.invitations.models import Invitation, LinkPurpose
@@ -91,19 +92,31 @@ def _render_join_page(token: str, error: str | None = None, status: int = 200):
     if page is None:
         unknown_link()
     zone = page.agenda_zone
-    # The agenda and the meeting's times are the same for everyone who reads them in this
-    # language and zone(s): rendered once per content version of the meeting and kept
-    # (`meetings.core.pagecache`); each request renders the person's own part.
-    # Markup (bandit B704): the output of autoescaped templates.
     version = (page.meeting_id, page.meeting_uid, page.version, current_language())
-    agenda_html = pagecache.kept(
-        ("join-agenda", *version, zone),
-        lambda: Markup(render_template("conferencing/_agenda.html", items=page.agenda, zone=zone)))  # nosec B704
-    times_html = pagecache.kept(
-        ("join-times", *version, page.site_name, page.site_zone, page.zone),
-        lambda: Markup(render_template("conferencing/_join_times.html", page=page)))  # nosec B704
-    return render_template("conferencing/join.html", page=page, agenda_html=agenda_html, times_html=times_html,
-                           token=token, error=error), status
+
+    def render(shown: JoinPage, token: str) -> str:
+        # The agenda and the meeting's times are the same for everyone who reads them in this
+        # language and zone(s): rendered once per content version of the meeting and kept
+        # (`meetings.core.pagecache`).
+        # Markup (bandit B704): the output of autoescaped templates.
+        agenda_html = pagecache.kept(
+            ("join-agenda", *version, zone),
+            lambda: Markup(render_template("conferencing/_agenda.html", items=page.agenda, zone=zone)))  # nosec B704
+        times_html = pagecache.kept(
+            ("join-times", *version, page.site_name, page.site_zone, page.zone),
+            lambda: Markup(render_template("conferencing/_join_times.html", page=page)))  # nosec B704
+        return render_template("conferencing/join.html", page=shown, agenda_html=agenda_html, times_html=times_html,
+                               token=token, link_view_args={"token": token}, error=error)
+
+    query = kept_query()
+    if error or page.is_site_link or query is None:
+        # A site's page lists who is expected there, read on every request: rendered whole.
+        return render(page, token), status
+    # A person's page, kept whole per what it shows (`meetings.core.stencils`): their name and
+    # token are written into it; everything else they see is in the key.
+    key = ("join", *version, page.shown_key(), holder_key(page.holder) if page.holder else (), query)
+    values = {"name": page.person_name or "", "token": quote_path(token)}
+    return kept_page(key, values, lambda blanks: render(page.blanked(blanks["name"]), blanks["token"])), status
 
 
 @blueprint.route("/join/<token>", methods=["POST"])

@@ -14,12 +14,14 @@ address; reading a page through a good link is not counted (no round trip to the
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass
 from typing import NoReturn
 
-from flask import Blueprint, abort
+from flask import Blueprint, Flask, abort, current_app, request
 
 from meetings.core.limits import count_wrong_link, limit_link_pages
+from meetings.core.validation import normalize_language
 from meetings.extensions import csrf
 
 
@@ -72,3 +74,46 @@ def _private(response):
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+_HOLDER_PARTS = "meetings_link_holder_parts"
+
+
+def shows_per_holder(app: Flask, part: Callable[[LinkHolder], Hashable]) -> None:
+    """Declare that link pages show something chosen per holder (a domain above this one, such
+    as the materials a holder may see): ``part(holder)`` names what it shows to ``holder``, and is
+    part of the key of every whole page kept (`meetings.core.stencils`), so two holders are given
+    the same kept page only when they are shown the same."""
+    parts = app.extensions.setdefault(_HOLDER_PARTS, [])
+    if part not in parts:
+        parts.append(part)
+
+
+def holder_key(holder: LinkHolder) -> tuple:
+    """What the parts declared by `shows_per_holder` show ``holder``."""
+    return tuple(part(holder) for part in current_app.extensions.get(_HOLDER_PARTS, ()))
+
+
+def kept_query(**choices: Collection[str]) -> tuple | None:
+    """This request's query arguments as a key for a kept page, when they are only those the
+    page's own links and forms add, each once: ``lang`` (the language switch, on every link
+    page) with a language `normalize_language` knows, and each of ``choices`` with one of its
+    values (the RSVP page's ``done=answered``). None otherwise: such a request is rendered whole
+    and not kept (no mailed link carries anything else, and arbitrary arguments must not fill
+    the cache)."""
+    args = request.args
+    if not args:
+        return ()
+    shown = []
+    for name in args:
+        values = args.getlist(name)
+        if len(values) != 1:
+            return None
+        value = values[0]
+        if name == "lang":
+            if len(value) > 16 or not normalize_language(value):
+                return None
+        elif value not in choices.get(name, ()):
+            return None
+        shown.append((name, value))
+    return tuple(sorted(shown))

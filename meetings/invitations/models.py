@@ -13,7 +13,7 @@ from meetings.core.roles import Role
 from meetings.directory.models import Person  # noqa: F401  (the relationships name it)
 from meetings.extensions import Model
 from meetings.scheduling import versions  # noqa: F401  (its session hooks, wherever invitations are used)
-from meetings.scheduling.models import SiteKind
+from meetings.scheduling.models import Site, SiteKind
 
 
 class Mode(enum.StrEnum):
@@ -129,10 +129,26 @@ def attended_site(sites, invitations, *, conference: bool = False):
     each row of ``invitations`` (the table or an alias): `Invitation.venue`, or with
     ``conference`` `Invitation.conference_site`. The one rule of where a person attends, for
     statements that read it with other things (the RSVP and join pages)."""
-    main_for = sa.true() if conference else invitations.c.mode == Mode.IN_PERSON
-    return sa.and_(sites.c.meeting_id == invitations.c.meeting_id, sa.or_(
-        sites.c.id == invitations.c.site_id,
-        sa.and_(invitations.c.site_id.is_(None), main_for, sites.c.kind == SiteKind.MAIN)))
+    return sa.and_(sites.c.meeting_id == invitations.c.meeting_id,
+                   sites.c.id == attended_site_id(invitations, conference=conference))
+
+
+def attended_site_id(invitations, *, conference: bool = False):
+    """The id of the site where each row of ``invitations`` attends (`attended_site`), as an SQL
+    expression: their own site, else the meeting's main venue when it applies, else NULL.
+
+    One key to look up rather than "their site OR the main venue" (a union of two index searches
+    per row on SQLite). The main venue's kind is written into the statement (``literal_execute``),
+    not bound: the main venue is found through a partial index (``uq_sites_one_main``, ``WHERE
+    kind = 'main'``), and SQLite prepares a statement again at every execution when a bound value
+    decides whether such an index applies, which made a link page's statement several times slower."""
+    main = Site.__table__.alias()
+    main_kind = sa.literal(SiteKind.MAIN, main.c.kind.type, literal_execute=True)
+    main_venue = (sa.select(main.c.id)
+                  .where(main.c.meeting_id == invitations.c.meeting_id, main.c.kind == main_kind,
+                         *(() if conference else (invitations.c.mode == Mode.IN_PERSON,)))
+                  .correlate(invitations).scalar_subquery())
+    return sa.func.coalesce(invitations.c.site_id, main_venue)
 
 
 class LinkPurpose(enum.StrEnum):

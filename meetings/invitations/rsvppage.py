@@ -11,7 +11,7 @@ so the template reads either. Nothing is written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -113,6 +113,18 @@ class RsvpPage:
                           invitation_id=invitation.id, person_id=invitation.person.id, role=invitation.role,
                           site_id=invitation.venue.id if invitation.venue is not None else None,
                           active=invitation.is_active)
+
+    def blanked(self, name: str, unit: str, delegate: str) -> RsvpPage:
+        """This page as a kept page is rendered (`meetings.core.stencils`): the person's name, unit
+        and delegate's name replaced by ``name``, ``unit`` and ``delegate`` (the blanks), and no id
+        or time of theirs; the rest is what the kept page's key names."""
+        invitation = self.invitation
+        person = PersonView(0, name, invitation.person.timezone,
+                            UnitView(unit) if invitation.person.unit is not None else None)
+        shown = replace(invitation, id=0, person=person,
+                        removed_at=None if invitation.is_active else self.meeting.end_at,
+                        delegated_to=DelegateView(PersonView(0, delegate)) if invitation.delegated_to else None)
+        return replace(self, invitation=shown)
 
     @property
     def slots(self) -> list[SlotView]:

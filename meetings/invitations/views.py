@@ -15,12 +15,13 @@ from meetings.core.access import access, link
 from meetings.core.errors import DomainError
 from meetings.core.forms import FORM_ERROR_STATUS
 from meetings.core.i18n import current_language, language_args
-from meetings.core.linkpages import link_pages_blueprint, unknown_link
+from meetings.core.linkpages import holder_key, kept_query, link_pages_blueprint, unknown_link
+from meetings.core.stencils import kept_page, quote_path
 from meetings.directory.models import Person
 from meetings.extensions import db
 from meetings.invitations import calendars, links, services
 from meetings.invitations.models import Invitation, LinkPurpose
-from meetings.invitations.rsvppage import load_rsvp_page
+from meetings.invitations.rsvppage import RsvpPage, load_rsvp_page
 from meetings.scheduling.models import Meeting, MeetingStatus
 
 blueprint = link_pages_blueprint("invitations", __name__)
@@ -50,24 +51,43 @@ def _render_rsvp(token: str, errors: dict | None = None, status: int = 200):
         unknown_link()
     zone = page.zone
     meeting, language = page.meeting, current_language()
-    # What is the same for everyone who reads the page in this language and zone (the meeting's
-    # head, its agenda) is rendered once per content version of the meeting, the forms once per
-    # language, and kept (`meetings.core.pagecache`): each request renders the person's own part.
-    # Markup (bandit B704): the output of autoescaped templates.
     version = (meeting.id, meeting.uid, page.version, language, zone)
-    meeting_html = pagecache.kept(
-        ("rsvp-meeting", *version),
-        lambda: Markup(render_template("invitations/_rsvp_meeting.html", meeting=meeting, zone=zone)))  # nosec B704
-    agenda_html = pagecache.kept(
-        ("rsvp-agenda", *version),
-        lambda: Markup(render_template("invitations/_agenda.html", items=page.agenda.items, zone=zone)))  # nosec B704
-    forms_html = None if errors else pagecache.kept(
-        ("rsvp-forms", language),
-        lambda: Markup(render_template("invitations/_rsvp_forms.html", errors={})))  # nosec B704
-    return render_template(
-        "invitations/rsvp.html", invitation=page.invitation, meeting=meeting, slots=page.slots,
-        meeting_html=meeting_html, agenda_html=agenda_html, forms_html=forms_html, token=token, holder=page.holder,
-        errors=errors or {}, done=request.args.get("done"), zone=zone), status
+
+    def render(shown: RsvpPage, token: str) -> str:
+        # What is the same for everyone who reads the page in this language and zone (the
+        # meeting's head, its agenda) is rendered once per content version of the meeting, the
+        # forms once per language, and kept (`meetings.core.pagecache`).
+        # Markup (bandit B704): the output of autoescaped templates.
+        meeting_html = pagecache.kept(
+            ("rsvp-meeting", *version),
+            lambda: Markup(render_template("invitations/_rsvp_meeting.html", meeting=meeting, zone=zone)))  # nosec B704
+        agenda_html = pagecache.kept(
+            ("rsvp-agenda", *version),
+            lambda: Markup(render_template("invitations/_agenda.html", items=page.agenda.items, zone=zone)))  # nosec B704
+        forms_html = None if errors else pagecache.kept(
+            ("rsvp-forms", language),
+            lambda: Markup(render_template("invitations/_rsvp_forms.html", errors={})))  # nosec B704
+        return render_template(
+            "invitations/rsvp.html", invitation=shown.invitation, meeting=meeting, slots=page.slots,
+            meeting_html=meeting_html, agenda_html=agenda_html, forms_html=forms_html, token=token,
+            link_view_args={"token": token}, holder=page.holder, errors=errors or {},
+            done=request.args.get("done"), zone=zone)
+
+    query = kept_query(done=("answered", "delegated"))
+    if errors or query is None:
+        return render(page, token), status
+    # The whole page, kept per what it shows (`meetings.core.stencils`): the reader's name, unit,
+    # delegate and token are written into it; everything else they see is in the key.
+    invitation = page.invitation
+    unit, delegate = invitation.person.unit, invitation.delegated_to
+    key = ("rsvp", *version, meeting, invitation.role, invitation.mode, invitation.response, invitation.is_active,
+           invitation.venue, unit is not None, delegate is not None, tuple(page.slots), holder_key(page.holder),
+           query)
+    values = {"name": invitation.person.name, "unit": unit.name if unit is not None else "",
+              "delegate": delegate.person.name if delegate is not None else "", "token": quote_path(token)}
+    return kept_page(
+        key, values, lambda blanks: render(page.blanked(blanks["name"], blanks["unit"], blanks["delegate"]),
+                                           blanks["token"])), status
 
 
 @blueprint.route("/rsvp/<token>", methods=["POST"])

@@ -131,11 +131,8 @@ def _viewer(holder: LinkHolder) -> services.Viewer | None:
     return None
 
 
-def materials_for_link(token: str, holder: LinkHolder | None) -> list[LinkMaterial]:
-    """The materials the ``holder`` of live link ``token`` may see (`services.may_see`), in agenda
-    order, with the address of each under the link. The meeting's list is read once per content
-    version and kept (`meetings.core.pagecache.kept`); each reader's choice from it costs no
-    statement: the link pages call this when they render, with the holder their one statement read."""
+def _chosen(holder: LinkHolder | None) -> list[tuple[_Listed, bool]]:
+    """The materials ``holder`` may see, each with whether they may download it."""
     if holder is None:
         return []
     viewer = _viewer(holder)
@@ -144,12 +141,29 @@ def materials_for_link(token: str, holder: LinkHolder | None) -> list[LinkMateri
     meeting_id = holder.meeting_id
     listed = pagecache.kept(("materials", meeting_id, holder.meeting_uid, holder.version),
                             lambda: _read_materials(meeting_id))
-    if not listed:
+    return [(material, services.may_download(material, viewer)) for material in listed
+            if services.may_see(material, viewer)]
+
+
+def shown_to(holder: LinkHolder) -> tuple[tuple[int, bool], ...]:
+    """What the list of `materials_for_link` shows ``holder`` (at the version it holds): each
+    material's id and whether it may be downloaded; a kept link page's key has it
+    (`meetings.core.linkpages.shows_per_holder`)."""
+    return tuple((material.id, downloadable) for material, downloadable in _chosen(holder))
+
+
+def materials_for_link(token: str, holder: LinkHolder | None) -> list[LinkMaterial]:
+    """The materials the ``holder`` of live link ``token`` may see (`services.may_see`), in agenda
+    order, with the address of each under the link. The meeting's list is read once per content
+    version and kept (`meetings.core.pagecache.kept`); each reader's choice from it costs no
+    statement: the link pages call this when they render, with the holder their one statement read."""
+    chosen = _chosen(holder)
+    if not chosen or holder is None:
         return []
     endpoint = file_endpoint(LinkPurpose(holder.purpose))
     language = language_args()
     return [LinkMaterial(material.id, material.title, material.filename, material.content_type, material.size,
                          material.version, material.updated_at, material.confidential,
-                         services.may_download(material, viewer), services.viewable_inline(material.content_type),
+                         downloadable, services.viewable_inline(material.content_type),
                          url_for(endpoint, token=token, material_id=material.id, **language))
-            for material in listed if services.may_see(material, viewer)]
+            for material, downloadable in chosen]
