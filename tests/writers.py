@@ -30,7 +30,9 @@ def another_writer_after(table: str, *, wait: float = 10):
             other.close()
         else:
             with db.engine.connect() as other:
-                other.execute(sa.text(f"SET lock_timeout = {max(int(wait * 1000), 1)}"))
+                # LOCAL: for this transaction only; a plain SET would stay on the pooled connection
+                # and time out the next request that gets it.
+                other.execute(sa.text(f"SET LOCAL lock_timeout = {max(int(wait * 1000), 1)}"))
                 other.execute(sa.text("INSERT INTO other_writes (n) VALUES (1)"))
                 other.commit()
 
