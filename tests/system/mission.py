@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import datetime, timezone
 from collections import Counter
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
@@ -130,10 +130,21 @@ def reply_calendar(uid: str, sequence: int, attendee: str, name: str, partstat: 
     """A METHOD:REPLY as a calendar client writes it (by hand here, not with the app's builder)."""
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//System suite//Mail client 1.0//EN", "METHOD:REPLY",
              "BEGIN:VEVENT", f"UID:{uid}", f"SEQUENCE:{sequence}",
-             "DTSTAMP:" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ"),
+             "DTSTAMP:" + datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"),
              f"ORGANIZER:mailto:{organizer}",
              f'ATTENDEE;CN="{name}";PARTSTAT={partstat}:mailto:{attendee}', "END:VEVENT", "END:VCALENDAR", ""]
     return "\r\n".join(lines).encode("utf-8")
+
+
+def reply_mail(sender: str, calendar: bytes) -> bytes:
+    """The email a calendar client sends to the organizer with a REPLY: a short text and the
+    calendar as a ``text/calendar; method=REPLY`` alternative."""
+    message = EmailMessage()
+    message["From"], message["To"] = sender, "meetings@example.com"
+    message["Subject"] = "Declined: Mid-year operation meeting"
+    message.set_content("Declined.")
+    message.add_alternative(calendar.decode("utf-8"), subtype="calendar", params={"method": "REPLY"})
+    return message.as_bytes()
 
 
 def csrf_token(html: str) -> str:

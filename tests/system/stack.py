@@ -3,16 +3,19 @@
 nginx (its own config, pid, logs and temp paths in a temporary folder, as the current user) in
 front of one or two ``gunicorn -c gunicorn.conf.py wsgi:app`` app hosts, a database (a file for
 SQLite; a throwaway database on the PostgreSQL server), a Redis server of its own for the
-shared counters, one or two ``flask scheduler`` processes, and an SMTP server (aiosmtpd) in the
-test process. Everything listens on loopback, on free ports. Nothing here imports the app.
+shared counters, one or two ``flask scheduler`` processes, an SMTP server (aiosmtpd) in the
+test process, and the organizer mailbox the schedulers read calendar replies from (pymap, IMAP).
+Everything listens on loopback, on free ports. Nothing here imports the app.
 """
 
 from __future__ import annotations
 
+import imaplib
 import os
 import pwd
 import secrets
 import shutil
+import socket
 import sys
 import time
 from contextlib import ExitStack, contextmanager
@@ -30,6 +33,9 @@ from tests.processes import FlaskProcess, Process, app_env, eventually
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
+PYMAP = os.path.join(os.path.dirname(sys.executable), "pymap")
+#: The organizer mailbox that calendar replies reach (read by the schedulers over IMAP).
+MAILBOX_USER, MAILBOX_PASSWORD = "meetings@example.com", "mailbox-secret"
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 
 
@@ -65,6 +71,7 @@ class Deployment:
     hosts: list[str]  # each gunicorn, reached directly only to compare what they show
     mailbox: Mailbox
     env: dict[str, str]
+    imap_port: int = 0  # the organizer mailbox (pymap), where mail clients' calendar replies arrive
     logs: list[Path] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -115,6 +122,41 @@ def redis_server(workdir: Path):
                                     "--appendonly", "no", "--dir", str(workdir)], env=dict(os.environ)) as redis:
         redis.wait_for_output("Ready to accept connections", timeout=20)
         yield f"redis://127.0.0.1:{port}/0", redis
+
+
+@contextmanager
+def imap_server(workdir: Path):
+    """The organizer mailbox: a real IMAP server (pymap) on loopback, emptied of its demo mail."""
+    port = _free_port()
+    workdir.mkdir(exist_ok=True)
+    with Process(workdir, "pymap", [PYMAP, "--host", "127.0.0.1", "--port", str(port), "--no-tls", "dict",
+                                    "--demo-user", MAILBOX_USER, "--demo-password", MAILBOX_PASSWORD],
+                 env=dict(os.environ)) as pymap:
+        def listening():
+            if pymap.process.poll() is not None:
+                raise AssertionError("pymap exited:\n" + pymap.output)
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return True
+            except OSError:
+                return False
+        eventually(listening, 20, "the IMAP server to listen")
+        client = imaplib.IMAP4("127.0.0.1", port)
+        client.login(MAILBOX_USER, MAILBOX_PASSWORD)
+        client.select("INBOX")
+        for number in (client.search(None, "ALL")[1][0] or b"").split():
+            client.store(number, "+FLAGS", "\\Deleted")
+        client.expunge()
+        client.logout()
+        yield port, pymap
+
+
+def mail_to_mailbox(port: int, message: bytes) -> None:
+    """Put ``message`` in the organizer mailbox, as the mail system would deliver it."""
+    client = imaplib.IMAP4("127.0.0.1", port)
+    client.login(MAILBOX_USER, MAILBOX_PASSWORD)
+    client.append("INBOX", None, None, message)
+    client.logout()
 
 
 def nginx_config(root: Path, port: int, upstreams: list[int]) -> str:
@@ -177,12 +219,16 @@ def deployment(database: str, workdir: Path, *, hosts: int, schedulers: int, wor
         else:
             database_url = "sqlite:///" + str(workdir / "meetings.sqlite3")
         redis_url, redis = stack.enter_context(redis_server(workdir / "redis"))
+        imap_port, _pymap = stack.enter_context(imap_server(workdir / "imap"))
         port = _free_port()
         url = f"http://127.0.0.1:{port}"
         env = app_env(database_url, smtp_port, BASE_URL=url, RATELIMIT_STORAGE_URI=redis_url,
                       UPDATE_DELAY_SECONDS=1, WEB_CONCURRENCY=workers, TRUSTED_PROXY_HOPS=1,
-                      MATERIALS_REMINDER_CHECK_SECONDS=2)
-        deployed = Deployment(database, database_url, url, [], mailbox, env, logs=[redis.log])
+                      MATERIALS_REMINDER_CHECK_SECONDS=2, IMAP_HOST="127.0.0.1", IMAP_PORT=imap_port,
+                      IMAP_USE_SSL=0, IMAP_USERNAME=MAILBOX_USER, IMAP_PASSWORD=MAILBOX_PASSWORD,
+                      IMAP_POLL_SECONDS=1)
+        # (pymap's own log is a test tool's, not the product's: it is not scanned for tracebacks.)
+        deployed = Deployment(database, database_url, url, [], mailbox, env, imap_port=imap_port, logs=[redis.log])
         deployed.flask(logs, "db", "upgrade")
         host_ports = [_free_port() for _ in range(hosts)]
         servers = []

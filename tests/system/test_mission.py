@@ -2,7 +2,7 @@
 
 On PostgreSQL: nginx in front of two gunicorn app hosts, Redis for the shared counters and two
 schedulers. On SQLite (the embedded default): one app host and one scheduler. Both: a real SMTP
-server, clients from different loopback addresses, and no traceback in any server's log.
+server, an IMAP organizer mailbox that calendar replies are mailed to, clients from different loopback addresses, and no traceback in any server's log.
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ import openpyxl
 import pytest
 import requests
 
+from tests.processes import eventually
 from tests.system import flows
 from tests.system import mission as m
 from tests.system.flows import ok, wait_for_mail
-from tests.system.stack import client_from, deployment
+from tests.system.stack import client_from, deployment, mail_to_mailbox
 
 pytestmark = [pytest.mark.system, pytest.mark.slow]
 
@@ -168,11 +169,23 @@ def test_the_mission_as_deployed(system, tmp_path):
                 data={"delegate_email": "deputy.lin@gears.example.cn", "delegate_name": "林副"}))
     [deputy] = wait_for_mail(system, lambda mail: mail.recipient == "deputy.lin@gears.example.cn", 1, "the delegate's invite")
     assert deputy.calendar().vevent.uid.value == meeting["uid"]
-    # A calendar client's REPLY: Emma declines from Outlook.
-    reply = ok(api.post(f"{url}/api/replies", data=m.reply_calendar(
-        meeting["uid"], 0, "emma@drives.example.nl", "Emma de Boer", "DECLINED", "meetings@example.com"),
-        headers={"Content-Type": "text/calendar"})).json()
-    assert reply["status"] == "applied" and reply["invitation"]["response"] == "declined"
+    # A calendar client's REPLY by mail: Emma declines from Outlook; it reaches the organizer
+    # mailbox, which the schedulers read over IMAP. One forged from another address is kept for
+    # the organizer, not applied.
+    decline = m.reply_calendar(meeting["uid"], 0, "emma@drives.example.nl", "Emma de Boer", "DECLINED",
+                               "meetings@example.com")
+    mail_to_mailbox(system.imap_port, m.reply_mail("emma@drives.example.nl", decline))
+    forged = m.reply_calendar(meeting["uid"], 0, "sanne@roof.example.nl", "Sanne", "DECLINED", "meetings@example.com")
+    mail_to_mailbox(system.imap_port, m.reply_mail("mallory@elsewhere.example", forged))
+
+    def answers():
+        return {i["person"]["email"]: i["response"] for i in ok(api.get(f"{url}/api/meetings/{mid}/invitations")).json()}
+
+    eventually(lambda: answers()["emma@drives.example.nl"] == "declined", 60, "Emma's mailed REPLY to be applied")
+    unapplied = eventually(lambda: ok(api.get(f"{url}/api/meetings/{mid}/replies/unapplied")).json(), 60,
+                           "the forged REPLY to be listed")
+    assert [reply["attendee"] for reply in unapplied] == ["sanne@roof.example.nl"], unapplied
+    assert answers()["sanne@roof.example.nl"] == "accepted"
     clock.lap("RSVP, delegation, REPLY")
 
     # A site host joins and calls the roll; an online participant joins; the door checks in by QR.
