@@ -47,7 +47,10 @@ class WriteTimer:
         sa.event.remove(self.engine, "rollback", self._end)
 
     def _key(self, connection) -> int:
-        return id(connection.connection.dbapi_connection)
+        # One SQLAlchemy Connection carries a transaction from its first statement to its commit
+        # or rollback (the events pass the same object): it names the transaction, without
+        # reaching under SQLAlchemy to the driver's connection.
+        return id(connection)
 
     def _before(self, connection, cursor, statement, parameters, context, executemany) -> None:
         words = statement.lstrip().upper()
