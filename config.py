@@ -65,6 +65,11 @@ class Config:
         self.IMAP_POLL_SECONDS = _int("IMAP_POLL_SECONDS", 60)
         #: Run the scheduler (delivery and housekeeping) inside this process.
         self.SCHEDULER_ENABLED = _bool("SCHEDULER_ENABLED")
+        #: How far ``flask scheduler`` lowers its own CPU priority (a nice increment, 0-19): on a
+        #: host it shares with the web workers, the emails it renders wait for the CPU while
+        #: pages and answers are being served, and take all of it when they are not. 0 keeps
+        #: its priority.
+        self.SCHEDULER_NICE = _int("SCHEDULER_NICE", 10)
         self.VC_PROVIDER = env("VC_PROVIDER") or "jitsi"
         self.JITSI_BASE_URL = (env("JITSI_BASE_URL") or "https://meet.jit.si").rstrip("/")
         self.JITSI_APP_ID = env("JITSI_APP_ID") or None

@@ -33,13 +33,23 @@ function init(args)
     i = i + 1
   end
   posted, redirected, bad, first, last, filler = 0, 0, 0, 0, 0, wrk.format("GET", "/bench-ok")
+  ok200, fillers, verified, finished = 0, 0, false, false
   started = {}
   latencies = {}
   confirmed = {}
 end
 
 function request()
-  if posted >= #answers then return filler end
+  -- wrk calls request() once before it connects, to check the request (script_verify_request
+  -- in wrk.c), and sends nothing of it: that first call gets the filler, so no answer is lost.
+  if not verified then
+    verified = true
+    return filler
+  end
+  if posted >= #answers then
+    fillers = fillers + 1
+    return filler
+  end
   posted = posted + 1
   local answer = answers[posted]
   local at = now()
@@ -62,14 +72,25 @@ function response(status, headers, body)
     last = at
   elseif status ~= 200 then
     bad = bad + 1
+  else
+    ok200 = ok200 + 1
   end
-  if redirected + bad >= #answers then wrk.thread:stop() end
+  if redirected + bad >= #answers and not finished then
+    -- wrk's main thread sleeps out its -d duration whatever its threads do: tell the bench,
+    -- which interrupts wrk (SIGINT) so it exits and closes its connections.
+    finished = true
+    local marker = io.open(os.getenv("BENCH_DONE"), "w")
+    marker:write("done\n")
+    marker:close()
+    wrk.thread:stop()
+  end
 end
 
 function done(summary, latency, requests)
   for _, thread in ipairs(threads) do
     io.write(string.format("ANSWERS %d %d %d %.6f %.6f\n", thread:get("posted"), thread:get("redirected"),
                            thread:get("bad"), thread:get("first"), thread:get("last")))
+    io.write(string.format("FILLERS sent %d, 200s %d\n", thread:get("fillers"), thread:get("ok200")))
     local parts = {}
     for _, value in pairs(thread:get("latencies")) do table.insert(parts, string.format("%.3f", value)) end
     io.write("LATENCIES " .. table.concat(parts, " ") .. "\n")

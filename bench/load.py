@@ -25,6 +25,7 @@ import random
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -280,11 +281,22 @@ def _answers(label: str, port: int, data: dict, url: str, instance: str, setting
             env_file = os.path.join(tmp, "answers.txt")
             with open(env_file, "w") as handle:
                 handle.write("\n".join(lines) + "\n")
-            output = subprocess.run(
-                ["wrk", "-t2", f"-c{CONNECTIONS}", "-d400s", "--timeout", "30s", "-s",
+            # One wrk thread (its 32 connections), interrupted as soon as it has every answer
+            # (answers.lua writes BENCH_DONE): wrk's main thread sleeps out its whole duration,
+            # and a thread stopped meanwhile leaves its connections open; a sync worker that
+            # accepted one waits on it until gunicorn kills it (WORKER TIMEOUT, "no URI read").
+            done_marker = os.path.join(tmp, "answers.done")
+            started = time.monotonic()
+            process = subprocess.Popen(
+                ["wrk", "-t1", f"-c{CONNECTIONS}", "-d400s", "--timeout", "30s", "-s",
                  os.path.join(HERE, "answers.lua"), f"http://127.0.0.1:{port}/"],
-                capture_output=True, text=True, check=True, timeout=600,
-                env=dict(os.environ, BENCH_PATHS=env_file)).stdout
+                stdout=subprocess.PIPE, text=True,
+                env=dict(os.environ, BENCH_PATHS=env_file, BENCH_THREADS="1", BENCH_DONE=done_marker))
+            while not os.path.exists(done_marker) and process.poll() is None and time.monotonic() - started < 400:
+                time.sleep(0.05)
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+            output, _ = process.communicate(timeout=60)
         delivered_during = handler.count - delivering_at_start
     finally:
         scheduler.terminate()
@@ -301,16 +313,20 @@ def _answers(label: str, port: int, data: dict, url: str, instance: str, setting
     stored, sent = stored_answers(url, instance, data["answered"])
     confirmed = {path for line in output.splitlines() if line.startswith("CONFIRMED") for path in line.split()[1:]}
     by_path = {f"/rsvp/{token}": invitation_id for invitation_id, token in data["answers"].items()}
+    recorded = sum(1 for invitation_id, answer in expected.items() if stored.get(invitation_id) == answer)
     # Lost: confirmed to the invitee (a 303) but not what is stored.
     lost = sum(1 for path in confirmed if stored.get(by_path[path]) != expected[by_path[path]])
     errors = bad
     unanswered = posted - redirected - bad  # still on their way when wrk's time was up
     met = (rate >= 0.20 * baseline and p99 < 200 and errors == 0 and lost == 0 and unanswered == 0
            and redirected == len(expected))
+    if unanswered or errors:
+        print("    wrk said:\n" + "\n".join("      " + line for line in output.splitlines()
+                                          if not line.startswith(("LATENCIES", "CONFIRMED"))), flush=True)
     report(f"{label}: RSVP answers, {len(expected)} tokens once each (p99 {p99:.1f} ms)", rate, baseline, "r/s",
            ">=0.20x,p99<200", met)
     print(f"    {redirected} of {posted} answers posted ({len(expected)} invitees) confirmed in {elapsed:.1f} s, "
-          f"errors {errors}, unanswered at the end {unanswered}, lost {lost}; "
+          f"errors {errors}, unanswered at the end {unanswered}, lost {lost}, recorded {recorded}; "
           f"the scheduler delivered {delivered_during} invites meanwhile ({sent} of {len(expected)} sent by "
           f"the end)", flush=True)
     return met

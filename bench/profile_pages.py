@@ -1,4 +1,4 @@
-"""Where one link page's time goes: ``python -m bench.profile_pages [rsvp|join|ics|ok ...]``.
+"""Where one link page's time goes: ``python -m bench.profile_pages [rsvp|join|ics|answer|ok ...]``.
 
 Not a figure of `make bench`: a tool for reading one. It builds the load benchmark's database
 (`bench.load.make_database`: 2,000 invitees each with their own RSVP and join token), makes the
@@ -7,7 +7,8 @@ app as gunicorn's workers make it (settings from the environment, limits counted
 with distinct tokens, each page opened 1 to 3 times as in the benchmark, straight through the
 WSGI app (no server, no client). For each kind it prints the CPU time per request, the SQL
 statements and Redis round trips per request, and with ``PROFILE_TOP=N`` the N costliest
-functions (cumulative) of cProfile. The bare "ok" route is measured the same way, so the ratio
+functions (cumulative) of cProfile. ``answer`` POSTs an RSVP answer through each of the
+third meeting's tokens (published first), a different answer on each pass. The bare "ok" route is measured the same way, so the ratio
 of the two is the page's own cost, less noisy than wrk's figures on a shared machine.
 """
 
@@ -15,23 +16,26 @@ from __future__ import annotations
 
 import cProfile
 import io
+import itertools
 import os
 import pstats
 import secrets
 import sys
-import tempfile
 import time
 
-from bench.load import make_database, visits
+from bench.load import make_database, postgres_database, publish, sqlite_database, visits
 
 REQUESTS = int(os.environ.get("PROFILE_REQUESTS", "600"))
 
 
-def _environs(paths: list[str], headers: dict | None = None) -> list[dict]:
+def _environs(paths: list[str], headers: dict | None = None, forms: list[dict] | None = None) -> list[dict]:
     from werkzeug.test import EnvironBuilder
 
-    return [EnvironBuilder(path=path, base_url="http://127.0.0.1:8000", headers=headers or {}).get_environ()
-            for path in paths]
+    if forms is None:
+        return [EnvironBuilder(path=path, base_url="http://127.0.0.1:8000", headers=headers or {}).get_environ()
+                for path in paths]
+    return [EnvironBuilder(path=path, base_url="http://127.0.0.1:8000", headers=headers or {}, method="POST",
+                           data=form).get_environ() for path, form in zip(paths, forms, strict=True)]
 
 
 def _drive(app, environs: list[dict]) -> tuple[float, int]:
@@ -40,7 +44,7 @@ def _drive(app, environs: list[dict]) -> tuple[float, int]:
 
     def start_response(status, headers, exc_info=None):
         nonlocal bad
-        if not status.startswith("200"):
+        if not status.startswith(("200", "303")):
             bad += 1
 
     started = time.process_time()
@@ -55,9 +59,12 @@ def _drive(app, environs: list[dict]) -> tuple[float, int]:
 
 def main(kinds: list[str]) -> None:
     kinds = kinds or ["ok", "rsvp", "join", "ics"]
-    with tempfile.TemporaryDirectory() as tmp:
-        url = "sqlite:///" + os.path.join(tmp, "load.sqlite3")
+    # PROFILE_DATABASE=postgresql: on a throwaway PostgreSQL database (as the load benchmark's).
+    database = postgres_database() if os.environ.get("PROFILE_DATABASE") == "postgresql" else sqlite_database()
+    with database as (_, url, tmp):
         data = make_database(url, tmp)
+        if "answer" in kinds:
+            publish(url, tmp, data["answered"])  # answers to a published meeting replan reminders
         os.environ.update(DATABASE_URL=url, SECRET_KEY=secrets.token_hex(32), BASE_URL="http://127.0.0.1:8000",
                           SCHEDULER_ENABLED="0", LINK_LIMIT="1000000 per minute", LOG_LEVEL="WARNING",
                           PAGE_CACHE_REPORT="1", TRUSTED_HOSTS="127.0.0.1",
@@ -80,12 +87,24 @@ def main(kinds: list[str]) -> None:
         paths = {"ok": (["/bench-ok"] * REQUESTS, None),
                  "rsvp": (visits([f"/rsvp/{t}" for t in data["rsvp"]], 1)[:REQUESTS], None),
                  "join": (visits([f"/join/{t}" for t in data["join"]], 2)[:REQUESTS], None),
-                 "ics": ([f"/api/meetings/{data['pages']}.ics"] * max(REQUESTS // 20, 10), auth)}
+                 "ics": ([f"/api/meetings/{data['pages']}.ics"] * max(REQUESTS // 20, 10), auth),
+                 "answer": ([f"/rsvp/{t}" for t in data["answers"].values()], None)}
+        # Each invitee answers once, as in the load benchmark (accepted, tentative, declined in
+        # turn): the warm-up, the profiled run and the timed run take tokens of their own.
+        answered = itertools.count()
         baseline = None
         for kind in kinds:
             listed, headers = paths[kind]
-            _drive(app, _environs(listed[-50:], headers))  # warm up: imports, templates, the first kept parts
-            environs = _environs(listed, headers)
+
+            def environs_of(paths: list[str]) -> list[dict]:
+                if kind != "answer":
+                    return _environs(paths, headers)
+                fresh = [paths[next(answered)] for _ in range(min(len(paths), REQUESTS))]
+                choices = ("accepted", "tentative", "declined")
+                return _environs(fresh, headers, [{"response": choices[n % 3]} for n in range(len(fresh))])
+
+            _drive(app, environs_of(listed[-50:]))  # warm up: imports, templates, the first kept parts
+            environs = environs_of(listed)
             statements[0] = 0
             profile = cProfile.Profile()
             profile.enable()
@@ -95,7 +114,9 @@ def main(kinds: list[str]) -> None:
             run_statements = statements[0]
             redis_trips = _calls(profile, "send_packed_command")
             # CPU without the profiler's own cost: the same requests again, timed only.
-            cpu = min(_drive(app, environs)[0] for _ in range(2)) / count
+            runs = 1 if kind == "answer" else 2  # answers: once each
+            cpu = min(_drive(app, environs_of(listed) if kind == "answer" else environs)[0]
+                      for _ in range(runs)) / count
             if kind == "ok":
                 baseline = cpu
             ratio = f", {baseline / cpu:.2f}x ok" if baseline and kind != "ok" else ""

@@ -11,6 +11,38 @@ from meetings.extensions import db
 
 
 @contextlib.contextmanager
+def change_after(table: str, *statements: str):
+    """Once the code under test has read from ``table``, another connection runs ``statements``
+    (SQL with no parameters) in one transaction and commits: someone else's change between the code's read and
+    its write. Yields the statements that set it off (one once it happened)."""
+    url = db.engine.url
+    done: list[str] = []
+
+    def change_elsewhere(conn, _cursor, statement, _params, _context, _executemany):
+        if done or not statement.lstrip().upper().startswith("SELECT") or f"FROM {table}" not in statement:
+            return
+        done.append(statement)
+        if url.get_backend_name() == "sqlite":
+            other = sqlite3.connect(url.database, timeout=10)
+            for sql in statements:
+                other.execute(sql)
+            other.commit()
+            other.close()
+        else:
+            with db.engine.connect() as other:
+                other.execute(sa.text("SET LOCAL lock_timeout = 10000"))
+                for sql in statements:
+                    other.execute(sa.text(sql))
+                other.commit()
+
+    sa.event.listen(db.engine, "after_cursor_execute", change_elsewhere)
+    try:
+        yield done
+    finally:
+        sa.event.remove(db.engine, "after_cursor_execute", change_elsewhere)
+
+
+@contextlib.contextmanager
 def another_writer_after(table: str, *, wait: float = 10):
     """Once the code under test has read from ``table``, another connection (a process of its
     own would do the same: the scheduler, another app host) inserts a row into a table of its own

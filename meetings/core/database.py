@@ -73,6 +73,23 @@ def read_only(engine: Engine) -> Iterator[Connection]:
             yield connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
+@contextmanager
+def reads_before_writing() -> Iterator[Connection]:
+    """The connection for the reads a write is decided on, before the write (a guarded write
+    follows: `invitations.answers`).
+
+    On SQLite, a connection of its own (`read_only`): the request's transaction, begun with the
+    write lock (``BEGIN IMMEDIATE``), then holds it for the write alone. On PostgreSQL, reading
+    takes no lock: the session's connection, in the transaction that will write, so a request
+    checks out (and pings) one connection, not two.
+    """
+    if db.engine.dialect.name == "sqlite":
+        with read_only(db.engine) as connection:
+            yield connection
+    else:
+        yield db.session.connection()
+
+
 def request_reads(engine: Engine) -> Connection:
     """The connection a request's plain reads run on (the caller of an API token, the version
     of what a page keeps, the page's own statements): for a request that changes nothing (GET,

@@ -46,8 +46,9 @@ invitations_changed = _signals.signal("invitations-changed")
 #: A person was taken off a meeting's list. ``sender`` is the invitation.
 invitation_removed = _signals.signal("invitation-removed")
 
-#: A person answered. ``sender`` is the invitation; ``previous`` the earlier response; ``via`` is
-#: ``link``, ``calendar`` or ``organizer``.
+#: A person's answer changed their response (or they handed their place over). ``sender`` is an
+#: `invitations.answers.Answer`: plain values, as the RSVP link's answer records it without
+#: loading the invitation.
 response_recorded = _signals.signal("response-recorded")
 
 #: A person handed their place to someone else. ``sender`` is the delegator's invitation;

@@ -38,6 +38,16 @@ class Response(enum.StrEnum):
         """The iCalendar PARTSTAT."""
         return self.value.upper()
 
+    @property
+    def is_coming(self) -> bool:
+        """Whether someone who answered this is still expected: not declined nor handed over.
+        Reminders and updates go to them (`Invitation.is_coming`, `Invitation.coming`)."""
+        return self not in NOT_COMING
+
+
+#: The answers of someone no longer expected at the meeting: the one rule, in Python and in SQL.
+NOT_COMING = (Response.DECLINED, Response.DELEGATED)
+
 
 class Invitation(Model):
     """A person invited to a meeting, in one role, at one site."""
@@ -118,7 +128,13 @@ class Invitation(Model):
     @property
     def is_coming(self) -> bool:
         """Has not declined or handed their place over: reminders and updates go to them."""
-        return self.is_active and self.response not in (Response.DECLINED, Response.DELEGATED)
+        return self.is_active and self.response.is_coming
+
+    @classmethod
+    def coming(cls) -> sa.ColumnElement[bool]:
+        """SQL: the answer is one of someone still expected (`Response.is_coming`); whether the
+        invitation is still on the list is a condition of its own."""
+        return cls.response.not_in(NOT_COMING)
 
     def __repr__(self) -> str:
         return f"<Invitation {self.id} meeting {self.meeting_id} person {self.person_id} {self.role}>"

@@ -10,7 +10,7 @@ from meetings.core.errors import DomainError, Forbidden, InvalidInput, NotFound
 from meetings.core.validation import clean_email
 from meetings.directory.services import get_person_by_email
 from meetings.extensions import db
-from meetings.invitations import ical, services
+from meetings.invitations import answers, ical, services
 from meetings.invitations.models import Invitation, Response, UnappliedReply
 from meetings.scheduling.models import Meeting
 from meetings.scheduling.services import visible_meetings
@@ -62,7 +62,7 @@ def apply_reply(body: bytes | str, user=None, *, senders: list[str] | None = Non
     elif reply.partstat in ("ACCEPTED", "TENTATIVE", "DECLINED"):
         if invitation.response == Response.DELEGATED:
             return _ignored(invitation, "This attendee delegated their place; the delegate answers now.")
-        services.record_response(invitation, reply.partstat.lower(), via="calendar")
+        answers.record_response(invitation, reply.partstat.lower(), via="calendar")
     else:
         raise InvalidInput(f"PARTSTAT {reply.partstat} is not an answer.", "body")
     invitation.reply_sequence, invitation.reply_stamp = reply.sequence, stamp

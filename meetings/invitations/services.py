@@ -17,22 +17,18 @@ from meetings.accounts import audit
 from meetings.core import signals
 from meetings.core.bulk import CHUNK, among, chunks, on_postgresql
 from meetings.core.db import utcnow
-from meetings.core.errors import Conflict, InvalidInput, NotFound
-from meetings.core.labels import label
+from meetings.core.errors import InvalidInput, NotFound
 from meetings.core.roles import Role
 from meetings.core.validation import clean_email, clean_text
 from meetings.directory import services as directory
 from meetings.directory.access import register_holder
 from meetings.directory.models import Person
 from meetings.extensions import db
-from meetings.invitations import groups, links
+from meetings.invitations import answers, groups, links
 from meetings.invitations.models import Invitation, LinkPurpose, Mode, Response
 from meetings.scheduling import agenda
 from meetings.scheduling.models import AgendaItem, Meeting, Site, SiteKind, SpeakerSlot
 from meetings.scheduling.services import organizer_may_see, require_editable
-
-#: The answers a person can give themselves.
-ANSWERS = (Response.ACCEPTED, Response.TENTATIVE, Response.DECLINED)
 
 
 def get_invitation(meeting: Meeting, invitation_id: int) -> Invitation:
@@ -242,43 +238,13 @@ def remove_invitation(meeting: Meeting, invitation: Invitation) -> None:
     signals.invitation_removed.send(invitation)
 
 
-# --- answers ------------------------------------------------------------------------------------
-
-def _require_open(invitation: Invitation) -> None:
-    if not invitation.is_active:
-        raise Conflict(_("This invitation was withdrawn."))
-    if not invitation.meeting.is_editable:
-        raise Conflict(_("The meeting is %(status)s; answers are closed.",
-                         status=label(invitation.meeting.status, "status")))
-    if invitation.response == Response.DELEGATED:
-        raise Conflict(_("You handed this invitation to someone else; they answer now."))
-
-
-def record_response(invitation: Invitation, response, *, via: str = "link") -> bool:
-    """Record an answer (accepted, tentative, declined). Returns whether it changed anything."""
-    _require_open(invitation)
-    try:
-        response = Response(response)
-    except ValueError:
-        raise InvalidInput(_("The answer must be accepted, tentative or declined."), "response") from None
-    if response not in ANSWERS:
-        raise InvalidInput(_("The answer must be accepted, tentative or declined."), "response")
-    previous = invitation.response
-    invitation.responded_at = utcnow()
-    if previous == response:
-        db.session.flush()
-        return False
-    invitation.response = response
-    db.session.flush()
-    signals.response_recorded.send(invitation, previous=previous, via=via)
-    return True
-
+# --- delegation --------------------------------------------------------------------------------
 
 def delegate(invitation: Invitation, delegate_email: str, delegate_name: str | None = None, *,
              via: str = "link") -> Invitation:
     """Hand ``invitation`` to someone else: they are invited in the same role and site, and the
     delegator is marked delegated. Someone not yet in the directory is added to the delegator's unit."""
-    _require_open(invitation)
+    answers.require_open(invitation)
     email = clean_email(delegate_email, "delegate_email")
     delegator = invitation.person
     if email == delegator.email:
@@ -318,7 +284,8 @@ def delegate(invitation: Invitation, delegate_email: str, delegate_name: str | N
     # Whoever takes the place gives the speech too; a delegate who speaks elsewhere at that time
     # is refused (InvalidInput, and the request's transaction is rolled back whole).
     agenda.hand_over_slots(meeting, delegator, person)
-    signals.response_recorded.send(invitation, previous=previous, via=via)
+    signals.response_recorded.send(answers.Answer(invitation.id, invitation.meeting_id, invitation.person_id,
+                                                  previous, Response.DELEGATED, via, meeting.is_live))
     if asked_again:
         signals.invitation_added.send(new)
     signals.invitation_delegated.send(invitation, delegate=new)

@@ -19,7 +19,7 @@ from meetings.core.linkpages import holder_key, kept_query, link_pages_blueprint
 from meetings.core.stencils import kept_page, quote_path
 from meetings.directory.models import Person
 from meetings.extensions import db
-from meetings.invitations import calendars, links, services
+from meetings.invitations import answers, calendars, links, services
 from meetings.invitations.models import Invitation, LinkPurpose
 from meetings.invitations.rsvppage import RsvpPage, load_rsvp_page
 from meetings.scheduling.models import Meeting, MeetingStatus
@@ -94,13 +94,18 @@ def _render_rsvp(token: str, errors: dict | None = None, status: int = 200):
 @access(link("rsvp"))
 def rsvp_answer(token: str):
     """Record an answer (``response``) or hand the place over (``delegate_email``, ``delegate_name``)."""
-    invitation = _invitation_for(token)
     try:
         if request.form.get("delegate_email"):
-            services.delegate(invitation, request.form["delegate_email"], request.form.get("delegate_name"))
+            services.delegate(_invitation_for(token), request.form["delegate_email"],
+                              request.form.get("delegate_name"))
             done = "delegated"
         else:
-            services.record_response(invitation, request.form.get("response", ""))
+            # Read without a lock, then one short guarded write (`answers`): the rush of
+            # answers after the invites go out.
+            target = answers.read_target(token)
+            if target is None:
+                unknown_link()
+            answers.record_by_link(target, request.form.get("response", ""))
             done = "answered"
         db.session.commit()
     except DomainError as error:

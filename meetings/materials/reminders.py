@@ -16,7 +16,7 @@ from flask import current_app
 
 from meetings.core.db import utcnow
 from meetings.extensions import db
-from meetings.invitations.models import Invitation, Response
+from meetings.invitations.models import Invitation
 from meetings.materials import services
 from meetings.outbox.services import enqueue_many
 from meetings.scheduling.models import Meeting, MeetingStatus
@@ -44,7 +44,7 @@ def queue_reminders(now: datetime | None = None) -> int:
             sa.select(Invitation).where(Invitation.meeting_id == meeting.id,
                                         Invitation.person_id.in_({m.person_id for m in missing}),
                                         Invitation.removed_at.is_(None),
-                                        Invitation.response.not_in((Response.DECLINED, Response.DELEGATED))))}
+                                        Invitation.coming()))}
         for slot in missing:
             invitation = invitations.get(slot.person_id)
             if invitation is None:

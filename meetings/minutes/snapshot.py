@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from meetings.extensions import db
-from meetings.invitations.models import Invitation, Response
+from meetings.invitations.models import Invitation
 from meetings.minutes.models import Minutes
 from meetings.scheduling.models import Meeting
 
@@ -28,7 +28,7 @@ def attendance(meeting: Meeting) -> list[dict]:
         person = {"name": name, "unit": unit, "role": invitation.role.value}
         if invitation.checked_in_at is not None:
             entry["present"].append(person)
-        elif invitation.response in (Response.DECLINED, Response.DELEGATED):
+        elif not invitation.response.is_coming:
             entry["excused"].append(person)
         else:
             entry["absent"].append(person)

@@ -19,7 +19,8 @@ from meetings.core.db import utcnow
 from meetings.core.errors import Conflict
 from meetings.core.roles import Role
 from meetings.extensions import db
-from meetings.invitations.models import Invitation, Response
+from meetings.invitations.answers import Answer
+from meetings.invitations.models import Invitation
 from meetings.notifications import reminders
 from meetings.outbox import services as outbox
 from meetings.scheduling.models import Meeting
@@ -44,7 +45,7 @@ def _recipients(meeting_id: int, *conditions) -> sa.Select:
         Invitation.meeting_id == meeting_id, Invitation.removed_at.is_(None), *conditions)
 
 
-_COMING = Invitation.response.not_in([Response.DECLINED, Response.DELEGATED])
+_COMING = Invitation.coming()
 
 
 def queue_invites(meeting: Meeting, *, invitation: Invitation | None = None) -> None:
@@ -151,23 +152,25 @@ def on_invitation_removed(invitation: Invitation, **_) -> None:
         outbox.cancel_pending(invitation_id=invitation.id, reason="removed from the meeting")
 
 
-def on_response_recorded(invitation: Invitation, previous=None, via: str = "link", **_) -> None:
-    if not invitation.meeting.is_live:
+def on_response_recorded(answer: Answer, **_) -> None:
+    if not answer.meeting_live:
         return
     # Declining (or sending someone else) stops the reminders; coming after all brings back
-    # those still ahead.
-    if invitation.is_coming:
-        reminders.schedule(invitation.meeting, Invitation.id == invitation.id)
-    else:
-        reminders.cancel(invitation, f"the person answered {invitation.response.value}")
+    # those still ahead. Which reminders someone gets depends on their answer only through
+    # whether they are coming (`reminders.batches`): from one coming answer to another (the
+    # rush of first answers after publishing), the rows stand as they are.
+    if answer.is_coming and not answer.previous.is_coming:
+        reminders.schedule(db.session.get_one(Meeting, answer.meeting_id), Invitation.id == answer.invitation_id)
+    elif not answer.is_coming and answer.previous.is_coming:
+        reminders.cancel(answer.invitation_id, f"the person answered {answer.response.value}")
     # A calendar client already shows the answer it sent; an answer given by link is confirmed
     # with a calendar copy that carries it, so the person's calendar shows it too.
-    if via == "calendar":
+    if answer.via == "calendar":
         return
     # One confirmation waits at a time, showing the answer as it is when it goes: 30 answers in a
     # second were 30 emails.
-    outbox.enqueue_coalesced("confirmation", meeting_id=invitation.meeting_id, invitation_id=invitation.id,
-                             person_id=invitation.person_id)
+    outbox.enqueue_coalesced("confirmation", meeting_id=answer.meeting_id, invitation_id=answer.invitation_id,
+                             person_id=answer.person_id)
 
 
 def on_material_updated(material, **_) -> None:

@@ -43,8 +43,6 @@ KEY_PREFIX = "reminder:"
 #: before", may still go out this long after its due time: it could never arrive before.
 GRACE = timedelta(minutes=5)
 
-_NOT_COMING = (Response.DECLINED, Response.DELEGATED)
-
 
 @dataclass(frozen=True)
 class Batch:
@@ -93,7 +91,7 @@ def batches(meeting: Meeting, *scope) -> Iterator[Batch]:
     conditions on `Invitation`): people on the list who have not declined nor handed their place
     over, role by role, offset by offset, whether their time has passed or not."""
     coming = (Invitation.meeting_id == meeting.id, Invitation.removed_at.is_(None),
-              Invitation.response.not_in(_NOT_COMING), *scope)
+              Invitation.coming(), *scope)
     # Only the roles someone in scope has: one person invited makes two or three statements,
     # not one per role and offset of the meeting.
     present = set(db.session.scalars(sa.select(Invitation.role).where(*coming).distinct()))
@@ -157,9 +155,9 @@ def schedule(meeting: Meeting, *scope) -> None:
                            due_at=batch.due_at, payload=batch.payload)
 
 
-def cancel(invitation: Invitation, reason: str) -> int:
-    """Cancel ``invitation``'s pending reminders; returns how many."""
-    return outbox.cancel_pending(kinds=(KIND,), invitation_id=invitation.id, reason=reason)
+def cancel(invitation_id: int, reason: str) -> int:
+    """Cancel the pending reminders of invitation ``invitation_id``; returns how many."""
+    return outbox.cancel_pending(kinds=(KIND,), invitation_id=invitation_id, reason=reason)
 
 
 def reason_not_to_send(row: OutboxMessage, invitation: Invitation | None, first_slot_start: datetime | None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 
@@ -52,6 +53,13 @@ def scheduler_command() -> None:
     # The app behind the current_app proxy (LocalProxy's public method, which Flask's annotation
     # of current_app as a Flask object hides).
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    # Delivery is background work: seconds later does not matter to an email, and it does to
+    # the person waiting for a page (the rush of answers comes while the invites go out).
+    niceness = app.config["SCHEDULER_NICE"]
+    if not 0 <= niceness <= 19:
+        raise click.ClickException(f"SCHEDULER_NICE must be between 0 and 19, not {niceness}.")
+    if niceness:
+        os.nice(niceness)
     stop = threading.Event()
     scheduler = build_scheduler(app, stopping=stop)
 

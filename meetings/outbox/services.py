@@ -6,6 +6,7 @@ the change that causes it is committed.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -14,6 +15,10 @@ from meetings.core.db import UTCDateTime, insert_ignoring_duplicates, rowcount, 
 from meetings.core.errors import Conflict, NotFound
 from meetings.extensions import db
 from meetings.outbox.models import OutboxMessage, OutboxStatus
+
+#: The columns an INSERT ... SELECT into the outbox fills, in the order its SELECT lists them.
+_COLUMNS = ["key", "kind", "status", "due_at", "attempts", "meeting_id", "invitation_id", "person_id", "payload",
+            "created_at"]
 
 
 def enqueue(key: str, kind: str, *, due_at: datetime | None = None, meeting_id: int | None = None,
@@ -45,11 +50,28 @@ def enqueue_coalesced(kind: str, *, invitation_id: int, meeting_id: int | None =
     rendered when it is sent (a confirmation shows the answer as it is then) so carries the last
     change, however many came in a burst.
     """
-    gone = db.session.execute(sa.select(sa.func.count()).select_from(OutboxMessage).where(
-        OutboxMessage.invitation_id == invitation_id, OutboxMessage.kind == kind,
-        OutboxMessage.status != OutboxStatus.PENDING)).scalar_one()
-    enqueue(f"{kind}:{invitation_id}:{gone + 1}", kind, meeting_id=meeting_id, invitation_id=invitation_id,
-            person_id=person_id)
+    now = utcnow()
+    db.session.connection().execute(_coalesced_insert(db.engine.dialect.name), {
+        "kind": kind, "invitation_id": invitation_id, "meeting_id": meeting_id, "person_id": person_id,
+        "status": OutboxStatus.PENDING.value, "due_at": now, "created_at": now})
+
+
+@functools.cache
+def _coalesced_insert(dialect: str) -> sa.Insert:
+    """`enqueue_coalesced`'s one statement, built once per dialect (it runs for every answer):
+    the key's number is counted in the INSERT ... SELECT itself."""
+    kind, invitation_id = sa.bindparam("kind", type_=sa.String()), sa.bindparam("invitation_id", type_=sa.Integer())
+    gone = (sa.select(sa.func.count() + 1).select_from(OutboxMessage)
+            .where(OutboxMessage.invitation_id == invitation_id, OutboxMessage.kind == kind,
+                   OutboxMessage.status != OutboxStatus.PENDING).scalar_subquery())
+    key = kind + sa.literal(":") + sa.cast(invitation_id, sa.String) + sa.literal(":") + sa.cast(gone, sa.String)
+    rows = sa.select(
+        key, kind, sa.bindparam("status", type_=sa.String()), sa.bindparam("due_at", type_=UTCDateTime()),
+        sa.literal(0), sa.bindparam("meeting_id", type_=sa.Integer()), invitation_id,
+        sa.bindparam("person_id", type_=sa.Integer()), sa.literal({}, type_=sa.JSON()),
+        sa.bindparam("created_at", type_=UTCDateTime()),
+    ).where(sa.true())  # SQLite needs a WHERE before ON CONFLICT in an INSERT ... SELECT
+    return insert_ignoring_duplicates(OutboxMessage, ["key"]).from_select(_COLUMNS, rows)
 
 
 def _keyed(recipients: sa.Select, key_prefix: str, key_suffix: str):
@@ -74,16 +96,20 @@ def enqueue_for(recipients: sa.Select, *, key_prefix: str, key_suffix: str, kind
     skipped, as with `enqueue`.
     """
     source, key = _keyed(recipients, key_prefix, key_suffix)
+    _insert_selected(key, kind, due_at, source.c.meeting_id, source.c.invitation_id, source.c.person_id, payload)
+
+
+def _insert_selected(key, kind: str, due_at: datetime | None, meeting_id, invitation_id, person_id,
+                     payload: dict | None) -> None:
+    """One INSERT ... SELECT of pending rows whose key and ids are SQL expressions (columns of
+    the FROM they bring, or literals); keys already queued are skipped."""
     now = utcnow()
     rows = sa.select(
         key, sa.literal(kind), sa.literal(OutboxStatus.PENDING.value),
-        sa.literal(due_at or now, type_=UTCDateTime()), sa.literal(0), source.c.meeting_id,
-        source.c.invitation_id, source.c.person_id, sa.literal(payload or {}, type_=sa.JSON()),
-        sa.literal(now, type_=UTCDateTime()),
+        sa.literal(due_at or now, type_=UTCDateTime()), sa.literal(0), meeting_id, invitation_id, person_id,
+        sa.literal(payload or {}, type_=sa.JSON()), sa.literal(now, type_=UTCDateTime()),
     ).where(sa.true())  # SQLite needs a WHERE before ON CONFLICT in an INSERT ... SELECT
-    columns = ["key", "kind", "status", "due_at", "attempts", "meeting_id", "invitation_id", "person_id",
-               "payload", "created_at"]
-    db.session.execute(insert_ignoring_duplicates(OutboxMessage, ["key"]).from_select(columns, rows))
+    db.session.execute(insert_ignoring_duplicates(OutboxMessage, ["key"]).from_select(_COLUMNS, rows))
 
 
 def requeue_cancelled_for(recipients: sa.Select, *, key_prefix: str, key_suffix: str, due_at: datetime) -> int:

@@ -136,7 +136,12 @@ class Meeting(Model):
     @property
     def is_live(self) -> bool:
         """Published and not over nor cancelled: its people get updates and reminders."""
-        return self.is_published and self.status == MeetingStatus.SCHEDULED
+        return self.live(self.published_at, self.status)
+
+    @staticmethod
+    def live(published_at: datetime | None, status: MeetingStatus) -> bool:
+        """`is_live` of a meeting read as plain values (`invitations.answers`)."""
+        return published_at is not None and status == MeetingStatus.SCHEDULED
 
     @property
     def is_editable(self) -> bool:

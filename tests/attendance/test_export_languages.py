@@ -13,7 +13,7 @@ import pytest
 
 from meetings.attendance import services as attendance
 from meetings.extensions import db
-from meetings.invitations import services as invitations
+from meetings.invitations import answers
 from tests.conferencing.helpers import invitation_of, remote_meeting
 
 # The fixtures record QR check-ins and roll calls for a meeting next year.
@@ -30,9 +30,9 @@ CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 def exported(api):
     meeting, sites, people = remote_meeting(api.user)
     guest = invitation_of(meeting, people["ams_guest"])
-    invitations.record_response(guest, "accepted")
+    answers.record_response(guest, "accepted")
     attendance.check_in(guest, "roll_call", site=sites["rotterdam"])
-    invitations.record_response(invitation_of(meeting, people["online"]), "tentative")
+    answers.record_response(invitation_of(meeting, people["online"]), "tentative")
     db.session.commit()
     return meeting
 

@@ -14,7 +14,7 @@ import pytest
 
 from meetings.attendance import services as attendance
 from meetings.extensions import db
-from meetings.invitations import services as invitations
+from meetings.invitations import answers, services as invitations
 from tests import factories
 from tests.conferencing.helpers import invitation_of, remote_meeting
 
@@ -41,11 +41,11 @@ def exported(api):
         db.session.commit()
         factories.invite(meeting, person)
     guest = invitation_of(meeting, people["ams_guest"])
-    invitations.record_response(guest, "accepted")
+    answers.record_response(guest, "accepted")
     attendance.check_in(guest, "roll_call", at=ARRIVAL, site=sites["rotterdam"])
     attendance.check_in(guest, "join_link")  # logged, not counted
     plant_guest = invitation_of(meeting, people["sh_guest"])
-    invitations.record_response(plant_guest, "accepted")
+    answers.record_response(plant_guest, "accepted")
     attendance.check_in(plant_guest, "qr", at=ARRIVAL)
     invitations.delegate(invitation_of(meeting, people["speaker"]), "deputy@example.com", "副董事长")
     attendance.record_head_count(sites["rotterdam"], 4)

@@ -153,11 +153,11 @@ def test_in_the_readers_language_and_zone(api, cast, smtp):
 
 
 def test_a_declined_or_removed_reader_gets_nothing(api, cast, smtp):
-    from meetings.invitations import services as invitations
+    from meetings.invitations import answers
 
     deliver()
     smtp.mailbox.clear()
-    invitations.record_response(cast.participant, "declined")
+    answers.record_response(cast.participant, "declined")
     db.session.commit()
     smtp.mailbox.clear()
     upload(cast, api, "Seating notice")

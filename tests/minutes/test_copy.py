@@ -25,9 +25,9 @@ def test_a_copy_moves_everything_but_answers_and_links_and_reviews_open_actions(
                                              "host_email": remote.email})
     scheduling.update_meeting(held.meeting, {"reminders": [{"role": "participant", "before_minutes": 30}]})
     db.session.commit()
-    from meetings.invitations import services as invitations
+    from meetings.invitations import answers
 
-    invitations.record_response(db.session.get(Invitation, factories.invite(held.meeting, held.bob).id), "accepted")
+    answers.record_response(db.session.get(Invitation, factories.invite(held.meeting, held.bob).id), "accepted")
     db.session.commit()
     _publish_minutes(api, held, content(held, actions=[
         {"title": "Plan for the old line", "owner_email": "alice@example.com",

@@ -6,7 +6,7 @@ from datetime import timedelta
 from meetings.conferencing.services import rotate_site_link
 from meetings.core.db import utcnow
 from meetings.extensions import db
-from meetings.invitations import services as invitations
+from meetings.invitations import answers, services as invitations
 from meetings.scheduling import agenda, services as scheduling, sites
 from tests import factories
 from tests.factories import future_day, wall
@@ -38,7 +38,7 @@ def test_every_field_a_user_types_is_escaped_in_every_html_part(api, smtp):
     factories.publish(meeting)
     factories.deliver()
 
-    invitations.record_response(participant, "accepted")  # a confirmation
+    answers.record_response(participant, "accepted")  # a confirmation
     invitations.delegate(online, names["delegate"].email)  # a confirmation naming the delegate, an invite
     rotate_site_link(remote)  # the host's new site link
     scheduling.update_meeting(meeting, {"title": f"Budget, moved {EVIL}"})  # updates

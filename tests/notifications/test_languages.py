@@ -15,7 +15,7 @@ import vobject
 
 from meetings.conferencing import services as conferencing
 from meetings.extensions import db
-from meetings.invitations import links, services as invitations
+from meetings.invitations import answers, links, services as invitations
 from meetings.invitations.models import LinkPurpose
 from meetings.scheduling import agenda, services as scheduling, sites
 from tests import factories
@@ -212,7 +212,7 @@ def test_answers_are_confirmed_in_the_language_of_who_answered(meeting, cast, sm
     published(meeting, smtp)
     for person in (cast["chair"], cast["speaker"]):
         invitation = next(i for i in invitations.invitations_of(meeting) if i.person_id == person.id)
-        invitations.record_response(invitation, "accepted")
+        answers.record_response(invitation, "accepted")
     db.session.commit()
     factories.deliver()
     received = {mail.rcpt_tos[0]: mail.message for mail in smtp.mailbox.wait_for(2)}

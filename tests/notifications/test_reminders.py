@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from meetings.core.db import utcnow
 from meetings.extensions import db
-from meetings.invitations import services as invitations
+from meetings.invitations import answers, services as invitations
 from meetings.outbox.models import OutboxMessage, OutboxStatus
 from meetings.scheduling import agenda, services as scheduling, sites
 from tests import factories
@@ -170,9 +170,9 @@ def test_nothing_goes_to_people_who_decline_and_it_comes_back_when_they_accept(m
     assert client.post(rsvp, data={"response": "declined"}).status_code == 303  # the token authorises it
     # The observer declines too, then accepts again before their reminder.
     observer = invitation_of(meeting, cast["observer"])
-    invitations.record_response(observer, "declined")
+    answers.record_response(observer, "declined")
     db.session.commit()
-    invitations.record_response(observer, "accepted")
+    answers.record_response(observer, "accepted")
     db.session.commit()
     hour_before = reminders_at(smtp, START - HOUR)
     assert set(hour_before) == emails(cast["chair"], cast["online"], cast["observer"])
@@ -185,13 +185,13 @@ def test_a_reminder_missed_while_declined_is_not_sent_after_accepting_again(meet
     # at once: their day-before reminder is made, then cancelled, before it is due.
     start = soon(DAY)
     scheduling.update_meeting(meeting, {"start": start.isoformat()})
-    invitations.record_response(participant, "declined")
+    answers.record_response(participant, "declined")
     db.session.commit()
     assert reminder_row(participant, 24 * 60).status == OutboxStatus.CANCELLED
     wait_until(start - DAY)
     assert set(reminders_at(smtp)) == emails(cast["chair"], cast["host"], cast["online"])
     # They answer again once its time has passed: it does not come back; the hour-before one does.
-    invitations.record_response(participant, "tentative")
+    answers.record_response(participant, "tentative")
     db.session.commit()
     assert reminder_row(participant, 24 * 60).status == OutboxStatus.CANCELLED
     assert cast["participant"].email not in reminders_at(smtp)

@@ -1,6 +1,7 @@
 """The scheduler as a real process (``flask --app wsgi scheduler``) on the test's database and
 SMTP server, killed, restarted and starved of SMTP: reminders are never lost and never doubled."""
 
+import os
 import time
 from collections import Counter
 from datetime import timedelta
@@ -115,3 +116,14 @@ def test_the_development_server_runs_one_scheduler_and_other_commands_none(api, 
         time.sleep(1)
         assert "Scheduler running in process" not in command.output  # its own, not a second one
         assert command.terminate() == 0
+
+
+def test_the_scheduler_yields_the_cpu_to_the_web_workers(database_url, smtp, tmp_path):
+    # SCHEDULER_NICE: delivery renders emails at a lower priority than the pages served beside it.
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    with FlaskProcess(tmp_path, "scheduler", env=app_env(database_url, smtp.port, SCHEDULER_NICE=7)) as scheduler:
+        scheduler.wait_for_output("Scheduler running")
+        assert os.getpriority(os.PRIO_PROCESS, scheduler.process.pid) == min(ours + 7, 19)
+    with FlaskProcess(tmp_path, "scheduler", env=app_env(database_url, smtp.port, SCHEDULER_NICE=25)) as scheduler:
+        assert scheduler.process.wait(timeout=30) != 0
+        assert "SCHEDULER_NICE must be between 0 and 19" in scheduler.output
