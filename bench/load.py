@@ -132,7 +132,7 @@ def publish(url: str, instance: str, meeting_id: int) -> None:
 
 
 def stored_answers(url: str, instance: str, meeting_id: int) -> tuple[dict[int, str], int]:
-    """Each invitation's stored answer, and how many invites went out, of meeting ``meeting_id``."""
+    """Each invitation's stored answer of meeting ``meeting_id``, and how many invites went out."""
     import sqlalchemy as sa
     from config import TestConfig
 
@@ -145,7 +145,7 @@ def stored_answers(url: str, instance: str, meeting_id: int) -> tuple[dict[int, 
         rows = db.session.execute(sa.select(Invitation.id, Invitation.response)
                                   .where(Invitation.meeting_id == meeting_id))
         stored = {invitation_id: response.value for invitation_id, response in rows}
-        sent = db.session.scalar(sa.text("SELECT count(*) FROM outbox WHERE status = 'sent'"))
+        sent = db.session.scalar(sa.text("SELECT count(*) FROM outbox WHERE status = 'sent' AND kind = 'invite'"))
         db.engine.dispose()
     return stored, sent
 
@@ -327,8 +327,8 @@ def _answers(label: str, port: int, data: dict, url: str, instance: str, setting
            ">=0.20x,p99<200", met)
     print(f"    {redirected} of {posted} answers posted ({len(expected)} invitees) confirmed in {elapsed:.1f} s, "
           f"errors {errors}, unanswered at the end {unanswered}, lost {lost}, recorded {recorded}; "
-          f"the scheduler delivered {delivered_during} invites meanwhile ({sent} of {len(expected)} sent by "
-          f"the end)", flush=True)
+          f"the scheduler delivered {delivered_during} emails meanwhile (invites and the answers' "
+          f"confirmations; {sent} of the {len(expected)} invites sent by the end)", flush=True)
     return met
 
 

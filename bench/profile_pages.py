@@ -1,4 +1,4 @@
-"""Where one link page's time goes: ``python -m bench.profile_pages [rsvp|join|ics|answer|ok ...]``.
+"""Where one link page's time goes: ``python -m bench.profile_pages [rsvp|join|ics|json|answer|ok ...]``.
 
 Not a figure of `make bench`: a tool for reading one. It builds the load benchmark's database
 (`bench.load.make_database`: 2,000 invitees each with their own RSVP and join token), makes the
@@ -88,6 +88,7 @@ def main(kinds: list[str]) -> None:
                  "rsvp": (visits([f"/rsvp/{t}" for t in data["rsvp"]], 1)[:REQUESTS], None),
                  "join": (visits([f"/join/{t}" for t in data["join"]], 2)[:REQUESTS], None),
                  "ics": ([f"/api/meetings/{data['pages']}.ics"] * max(REQUESTS // 20, 10), auth),
+                 "json": ([f"/api/meetings/{data['json']}"] * REQUESTS, auth),
                  "answer": ([f"/rsvp/{t}" for t in data["answers"].values()], None)}
         # Each invitee answers once, as in the load benchmark (accepted, tentative, declined in
         # turn): the warm-up, the profiled run and the timed run take tokens of their own.

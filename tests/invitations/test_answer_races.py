@@ -2,30 +2,13 @@
 (`meetings.invitations.answers`): when someone else changes what it was decided on in between,
 the answer is decided again on what is there, and nothing is half-written."""
 
-import pytest
 import sqlalchemy as sa
 
 from meetings.extensions import db
-from meetings.invitations import links
-from meetings.invitations.models import Invitation, LinkPurpose, Response
+from meetings.invitations.models import Invitation, Response
 from meetings.outbox.models import OutboxMessage, OutboxStatus
-from tests import factories
+from tests.invitations.test_rsvp import invitation, meeting, token  # noqa: F401 (fixtures)
 from tests.writers import change_after
-
-
-@pytest.fixture()
-def invitation(api):
-    meeting = factories.meeting(api.user)
-    invitation = factories.invite(meeting, factories.person("Chen Jing", email="chen.jing@example.com"), "participant")
-    factories.publish(meeting)
-    return invitation
-
-
-@pytest.fixture()
-def token(invitation):
-    raw = links.mint(LinkPurpose.RSVP, meeting_id=invitation.meeting_id, invitation_id=invitation.id)
-    db.session.commit()
-    return raw
 
 
 def stored(invitation) -> Invitation:
