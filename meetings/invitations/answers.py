@@ -10,7 +10,7 @@ Two ways in, one rule:
   what the decision was made on is unchanged (the answer, the invitation still on the list, the
   meeting's status and publication), and what follows from the answer (`Answer`, through
   `signals.response_recorded`). If anything changed in between, the answer is recorded by
-  `record_response`, under the write lock, and the rule is applied to what is there then.
+  `record_response` in the same transaction, and the rule is applied to what is there then.
 
 On SQLite the write lock is held only for those few statements (DESIGN.md, Known traps: every
 answer and the scheduler's delivery share one write lock); on PostgreSQL the answer's only row
@@ -172,7 +172,8 @@ def record_by_link(target: Target, value) -> bool:
         "published_at": target.published_at, "response": response, "responded_at": utcnow()})
     if rowcount(result) != 1:
         # Something it was decided on changed since the read: decide again on what is there
-        # now, under the write lock this transaction holds.
+        # now, in this transaction (on SQLite, under the write lock it holds; on PostgreSQL,
+        # the ORM's UPDATE takes the invitation's row lock).
         return record_response(db.session.get_one(Invitation, target.invitation_id), value)
     if response == target.response:
         return False
