@@ -40,9 +40,12 @@ class Config:
         self.SECRET_KEY = env("SECRET_KEY") or None
         #: None means SQLite under the instance folder (the factory fills it in).
         self.SQLALCHEMY_DATABASE_URI = env("DATABASE_URL") or None
-        #: A pooled connection the server closed (a restart, a failover, an idle timeout) is
-        #: found and replaced at checkout by SQLAlchemy's documented pre-ping, not by the request.
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        #: A pooled connection the server closed (a restart, a failover, an idle timeout) is found
+        #: and replaced at checkout, not by the request: one back in the pool for more than this
+        #: many seconds is pinged first (`meetings.core.database._ping_when_idle`); one in use a
+        #: moment ago is not (the pool's own pre-ping was a round trip before every page's one
+        #: statement). SQLite has no server: nothing is pinged.
+        self.DB_PING_IDLE_SECONDS = float(env("DB_PING_IDLE_SECONDS") or 1.0)
         #: Every link in an email or a calendar is built from this, never from the request.
         self.BASE_URL = (env("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
         self.MAIL_SERVER = env("MAIL_SERVER") or "localhost"

@@ -125,13 +125,7 @@ def _configure_database_url(app: Flask) -> None:
         if url.startswith(prefix):
             url = "postgresql+psycopg://" + url[len(prefix):]
     app.config["SQLALCHEMY_DATABASE_URI"] = url
-    if url.startswith("sqlite"):
-        # The pre-ping finds a connection that a server closed (`config.Config`); a SQLite file has
-        # no server that could close one, so it would only add a statement to every checkout (the
-        # link pages check one out per request).
-        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-        options["pool_pre_ping"] = False
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
 
 
 def _configure_secret_key(app: Flask) -> None:
@@ -175,7 +169,7 @@ def register_extensions(app: Flask) -> None:
 
     db.init_app(app)
     with app.app_context():
-        configure_engine(db.engine)
+        configure_engine(db.engine, ping_idle_seconds=app.config["DB_PING_IDLE_SECONDS"])
     app.teardown_appcontext(close_request_reads)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
                      render_as_batch=True, compare_type=True)

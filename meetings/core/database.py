@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextvars
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
 from flask import g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DisconnectionError
 
 from meetings.extensions import db
 
@@ -114,13 +116,53 @@ def close_request_reads(_error=None) -> None:
         opened[0].close()
 
 
-def configure_engine(engine: Engine) -> None:
-    """Apply per-dialect connection settings to ``engine``."""
-    # PostgreSQL needs nothing here: a pooled connection the server closed is replaced by the
-    # pool's documented pre-ping (``pool_pre_ping``, set in `config.Config`), and reads in
-    # autocommit ask for it through `read_only`'s ``isolation_level="AUTOCOMMIT"``.
+def configure_engine(engine: Engine, *, ping_idle_seconds: float = 1.0) -> None:
+    """Apply per-dialect connection settings to ``engine``.
+
+    On a database server, a pooled connection that sat idle for more than
+    ``ping_idle_seconds`` is pinged when it is checked out (`_ping_when_idle`); reads in
+    autocommit ask for it through `read_only`'s ``isolation_level="AUTOCOMMIT"``.
+    """
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
+    else:
+        _ping_when_idle(engine, ping_idle_seconds)
+
+
+_RETURNED_AT = "meetings_returned_at"
+
+
+def _ping_when_idle(engine: Engine, seconds: float) -> None:
+    """SQLAlchemy's pessimistic disconnect handling, for connections that sat idle.
+
+    The pool's ``pool_pre_ping`` pings at every checkout: a round trip before each page's one
+    statement, however busy the pool is. A connection goes stale while it sits idle (a server
+    restart, a failover, an idle timeout, a firewall dropping quiet connections), so the pool
+    event documented for this ("checkout": raising `DisconnectionError` makes the pool connect
+    anew and check out again) pings only a connection back in the pool for more than ``seconds``,
+    with the dialect's own `Dialect.do_ping`. One the server ended within ``seconds`` of its last
+    use fails that request; SQLAlchemy then invalidates the pool's older connections, as it does
+    for any disconnect.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection, record):
+        if record is not None:
+            record.info[_RETURNED_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, _proxy):
+        returned = record.info.get(_RETURNED_AT)
+        if returned is None or time.monotonic() - returned <= seconds:
+            return  # a new connection, or one in use a moment ago
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            if engine.dialect.is_disconnect(error, dbapi_connection, None):
+                raise DisconnectionError("a pooled connection that sat idle was closed by the server") from error
+            raise
+        if not alive:
+            raise DisconnectionError("a pooled connection that sat idle does not answer")
 
 
 def _configure_sqlite(engine: Engine) -> None:

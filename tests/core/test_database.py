@@ -26,9 +26,29 @@ def _a_pooled_connection_the_server_ended(engine) -> int:
 def test_a_connection_the_server_ended_is_replaced_without_an_error(app):
     engine = db.engine
     victim = _a_pooled_connection_the_server_ended(engine)
+    time.sleep(app.config["DB_PING_IDLE_SECONDS"])  # it sat idle in the pool: it is pinged
     for _ in range(3):
         with engine.connect() as connection:
             assert connection.scalar(sa.text("SELECT pg_backend_pid()")) != victim
+
+
+def test_only_a_connection_that_sat_idle_is_pinged(app, monkeypatch):
+    engine = db.engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite has no server to ping")
+    pings = []
+    real_ping = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda connection: pings.append(1) or real_ping(connection))
+    engine.dispose()
+    for _ in range(5):  # busy: each checkout a moment after the last
+        with engine.connect() as connection:
+            connection.scalar(sa.text("SELECT 1"))
+    assert pings == []
+    time.sleep(app.config["DB_PING_IDLE_SECONDS"] + 0.1)
+    for _ in range(2):
+        with engine.connect() as connection:
+            connection.scalar(sa.text("SELECT 1"))
+    assert pings == [1]  # the first checkout after the pause, then it is busy again
 
 
 def test_page_reads_run_each_statement_in_autocommit_and_leave_the_pooled_connection_transactional(app):
