@@ -127,7 +127,6 @@ def _configure_database_url(app: Flask) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = url
 
 
-
 def _configure_secret_key(app: Flask) -> None:
     if app.config.get("SECRET_KEY"):
         return

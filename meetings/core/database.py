@@ -83,7 +83,7 @@ def reads_before_writing() -> Iterator[Connection]:
     On SQLite, a connection of its own (`read_only`): the request's transaction, begun with the
     write lock (``BEGIN IMMEDIATE``), then holds it for the write alone. On PostgreSQL, reading
     takes no lock: the session's connection, in the transaction that will write, so a request
-    checks out (and pings) one connection, not two.
+    checks out one connection, not two.
     """
     if db.engine.dialect.name == "sqlite":
         with read_only(db.engine) as connection:
