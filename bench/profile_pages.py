@@ -5,9 +5,10 @@ Not a figure of `make bench`: a tool for reading one. It builds the load benchma
 app as gunicorn's workers make it (settings from the environment, limits counted in Redis unless
 ``BENCH_LIMITS_STORAGE`` says otherwise), and sends ``PROFILE_REQUESTS`` requests (default 600)
 with distinct tokens, each page opened 1 to 3 times as in the benchmark, straight through the
-WSGI app (no server, no client). For each kind it prints the CPU time per request, the SQL
+WSGI app (no server, no client). For each kind it prints the CPU time per request, the Python function calls (counted, so
+steady where CPU time is noisy), the SQL
 statements and Redis round trips per request, and with ``PROFILE_TOP=N`` the N costliest
-functions (cumulative) of cProfile. ``answer`` POSTs an RSVP answer through each of the
+functions of cProfile (``PROFILE_SORT``: cumulative, or tottime...; ``PROFILE_CLOCK=cpu``: CPU time, not wall time). ``answer`` POSTs an RSVP answer through each of the
 third meeting's tokens (published first), a different answer on each pass. The bare "ok" route is measured the same way, so the ratio
 of the two is the page's own cost, less noisy than wrk's figures on a shared machine.
 """
@@ -23,7 +24,7 @@ import secrets
 import sys
 import time
 
-from bench.load import make_database, postgres_database, publish, sqlite_database, visits
+from bench.load import INVITEES, make_database, postgres_database, publish, sqlite_database, visits
 
 REQUESTS = int(os.environ.get("PROFILE_REQUESTS", "600"))
 
@@ -100,14 +101,17 @@ def main(kinds: list[str]) -> None:
             def environs_of(paths: list[str]) -> list[dict]:
                 if kind != "answer":
                     return _environs(paths, headers)
-                fresh = [paths[next(answered)] for _ in range(min(len(paths), REQUESTS))]
+                # The warm-up's 50, then the profiled and the timed run: each invitee answers once.
+                fresh = [paths[next(answered)] for _ in range(min(len(paths), REQUESTS, (INVITEES - 50) // 2))]
                 choices = ("accepted", "tentative", "declined")
                 return _environs(fresh, headers, [{"response": choices[n % 3]} for n in range(len(fresh))])
 
             _drive(app, environs_of(listed[-50:]))  # warm up: imports, templates, the first kept parts
             environs = environs_of(listed)
             statements[0] = 0
-            profile = cProfile.Profile()
+            # PROFILE_CLOCK=cpu: functions' CPU time only (waiting on a database server not counted).
+            profile = (cProfile.Profile(time.process_time) if os.environ.get("PROFILE_CLOCK") == "cpu"
+                       else cProfile.Profile())
             profile.enable()
             _, bad = _drive(app, environs)
             profile.disable()
@@ -121,13 +125,16 @@ def main(kinds: list[str]) -> None:
             if kind == "ok":
                 baseline = cpu
             ratio = f", {baseline / cpu:.2f}x ok" if baseline and kind != "ok" else ""
-            print(f"{kind:5} {count} requests: CPU {cpu * 1e3:.2f} ms/request{ratio}; "
+            # Python function calls: counted, not timed, so the same from run to run on a noisy
+            # machine (CPU time is not), and close to proportional to it in pure-Python code.
+            calls = pstats.Stats(profile).total_calls / count
+            print(f"{kind:5} {count} requests: CPU {cpu * 1e3:.2f} ms/request{ratio}; {calls:.0f} Python calls, "
                   f"{run_statements / count:.2f} SQL statements and {redis_trips / count:.2f} Redis round trips "
                   f"per request; non-200: {bad}", flush=True)
             top = int(os.environ.get("PROFILE_TOP", "0"))
             if top:
                 out = io.StringIO()
-                pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(top)
+                pstats.Stats(profile, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(top)
                 print(out.getvalue())
         with app.app_context():
             db.engine.dispose()
