@@ -65,7 +65,14 @@ def count_wrong_link() -> None:
 def limit_link_pages(blueprint) -> None:
     """Cap the actions (POSTs) on ``blueprint``'s pages at ``LINK_LIMIT`` per client address.
     Wrong links are counted by the views that find them (`count_wrong_link`); a page read
-    through a good link is not counted."""
+    through a good link is not counted.
+
+    Entered as a context manager, not declared on the blueprint (``shared_limit(...,
+    methods=["POST"])(blueprint)``, which would spare each answer Flask-Limiter's second pass
+    over the limits): once `count_wrong_link` has entered its limit in a view, Flask-Limiter
+    marks that endpoint as limited by a decorator and no longer checks the blueprint's limits
+    before its requests, so the cap would stop after the first wrong link
+    (``test_an_address_has_a_cap_on_answers_and_is_told_why_when_guessing`` fails so)."""
 
     @blueprint.before_request
     def _count_action():
