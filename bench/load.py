@@ -327,8 +327,9 @@ def _answers(label: str, port: int, data: dict, url: str, instance: str, setting
            ">=0.20x,p99<200", met)
     print(f"    {redirected} of {posted} answers posted ({len(expected)} invitees) confirmed in {elapsed:.1f} s, "
           f"errors {errors}, unanswered at the end {unanswered}, lost {lost}, recorded {recorded}; "
-          f"the scheduler delivered {delivered_during} emails meanwhile (invites and the answers' "
-          f"confirmations; {sent} of the {len(expected)} invites sent by the end)", flush=True)
+          f"the scheduler delivered {delivered_during} emails meanwhile (the invites: the answers' "
+          f"confirmations wait CONFIRMATION_DELAY_SECONDS; {sent} of the {len(expected)} invites sent by the end)",
+          flush=True)
     return met
 
 

@@ -54,6 +54,7 @@ def create_app(config: Config | None = None, instance_path: str | None = None) -
     _configure_database_url(app)
     _configure_secret_key(app)
     _check_sender(app)
+    _check_delays(app)
     register_extensions(app)
     register_domains(app)
     register_error_handlers(app)
@@ -143,6 +144,12 @@ def _configure_secret_key(app: Flask) -> None:
             handle.write(secrets.token_hex(32))
     with open(path) as handle:
         app.config["SECRET_KEY"] = handle.read().strip()
+
+
+def _check_delays(app: Flask) -> None:
+    delay = app.config["CONFIRMATION_DELAY_SECONDS"]
+    if delay < 0:
+        raise RuntimeError(f"CONFIRMATION_DELAY_SECONDS must be 0 or more, not {delay}.")
 
 
 def _check_sender(app: Flask) -> None:

@@ -168,9 +168,12 @@ def on_response_recorded(answer: Answer, **_) -> None:
     if answer.via == "calendar":
         return
     # One confirmation waits at a time, showing the answer as it is when it goes: 30 answers in a
-    # second were 30 emails.
+    # second were 30 emails. It waits CONFIRMATION_DELAY_SECONDS, so a change of mind within that
+    # time is one email too, and in the rush of answers after the invites go out, the invites
+    # go first (the page answered on has said already what was recorded).
     outbox.enqueue_coalesced("confirmation", meeting_id=answer.meeting_id, invitation_id=answer.invitation_id,
-                             person_id=answer.person_id)
+                             person_id=answer.person_id,
+                             delay=timedelta(seconds=current_app.config["CONFIRMATION_DELAY_SECONDS"]))
 
 
 def on_material_updated(material, **_) -> None:

@@ -84,7 +84,7 @@ def test_delegating_invites_someone_new_in_the_same_role_and_site(client, invita
     assert delegate.person.unit.name == "Beijing branch"
     assert (delegate.role, delegate.site_id, delegate.mode) == (delegator.role, delegator.site_id, delegator.mode)
     assert delegate.delegated_from_id == delegator.id
-    factories.deliver()
+    factories.deliver(later_minutes=1)  # the delegator's confirmation waits CONFIRMATION_DELAY_SECONDS
     received = {m.rcpt_tos[0]: m.message for m in smtp.mailbox.wait_for(2)}
     assert received["zhu.lin@example.com"]["Subject"].startswith("Invitation:")
     assert "朱琳" in received["li.ming@example.com"].get_body(("plain",)).get_content()

@@ -1,5 +1,6 @@
 """Answers given in a burst are confirmed once, with the last answer: one confirmation waits in
-the outbox per invitation (30 answers in a second were 30 emails)."""
+the outbox per invitation (30 answers in a second were 30 emails), CONFIRMATION_DELAY_SECONDS
+(a minute) from the first, so a change of mind within that time is one email too."""
 
 import pytest
 
@@ -37,20 +38,55 @@ def partstat(mail) -> str:
     return attendee.params["PARTSTAT"][0]
 
 
+#: Minutes past CONFIRMATION_DELAY_SECONDS (60 s) after the answers.
+LATER = 1
+
+
 def test_thirty_quick_answers_send_one_confirmation_with_the_last(client, token, smtp):
     last = answer_many(client, token, 30)
     assert db.session.query(OutboxMessage).filter_by(kind="confirmation").count() == 1
-    assert factories.deliver().sent == 1
+    assert factories.deliver(later_minutes=LATER).sent == 1
     [mail] = smtp.mailbox.wait_for(1)
     assert partstat(mail) == last.upper() == "DECLINED"
 
 
 def test_an_answer_after_the_confirmation_went_is_confirmed_again(client, token, smtp):
     answer_many(client, token, 15)
-    factories.deliver()
+    factories.deliver(later_minutes=LATER)
     last = answer_many(client, token, 15, start=15)
-    factories.deliver()
+    factories.deliver(later_minutes=LATER)
     mails = smtp.mailbox.wait_for(2)
     assert len(mails) == 2
     assert partstat(mails[-1]) == last.upper()
     assert db.session.query(OutboxMessage).filter_by(kind="confirmation").count() == 2
+
+
+def test_the_confirmation_waits_the_delay_and_a_change_of_mind_meanwhile_is_in_it(client, app, token, smtp):
+    answer_many(client, token, 1)  # accepted
+    # A delivery run now (the invites of others would go): the confirmation is not due yet.
+    assert factories.deliver().sent == 0
+    [waiting] = db.session.query(OutboxMessage).filter_by(kind="confirmation").all()
+    delay = (waiting.due_at - waiting.created_at).total_seconds()
+    assert delay == app.config["CONFIRMATION_DELAY_SECONDS"] == 60
+    # Changed their mind within the minute: still one email, with the last answer.
+    answer_many(client, token, 1, start=2)  # declined
+    assert factories.deliver(later_minutes=LATER).sent == 1
+    [mail] = smtp.mailbox.wait_for(1)
+    assert partstat(mail) == "DECLINED"
+
+
+def test_with_no_delay_the_confirmation_is_due_at_once(client, app, token, smtp, monkeypatch):
+    monkeypatch.setitem(app.config, "CONFIRMATION_DELAY_SECONDS", 0)
+    answer_many(client, token, 2)  # accepted, then tentative
+    assert factories.deliver().sent == 1
+    [mail] = smtp.mailbox.wait_for(1)
+    assert partstat(mail) == "TENTATIVE"
+
+
+def test_a_negative_delay_is_refused_at_start(tmp_path):
+    from config import TestConfig
+    from meetings import create_app
+
+    with pytest.raises(RuntimeError, match="CONFIRMATION_DELAY_SECONDS must be 0 or more"):
+        create_app(TestConfig(SQLALCHEMY_DATABASE_URI="sqlite://", CONFIRMATION_DELAY_SECONDS=-5),
+                   instance_path=str(tmp_path))

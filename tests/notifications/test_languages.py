@@ -214,7 +214,7 @@ def test_answers_are_confirmed_in_the_language_of_who_answered(meeting, cast, sm
         invitation = next(i for i in invitations.invitations_of(meeting) if i.person_id == person.id)
         answers.record_response(invitation, "accepted")
     db.session.commit()
-    factories.deliver()
+    factories.deliver(later_minutes=1)  # past CONFIRMATION_DELAY_SECONDS
     received = {mail.rcpt_tos[0]: mail.message for mail in smtp.mailbox.wait_for(2)}
     zh = assert_all_in_language(received[cast["chair"].email], "zh_Hans")
     assert zh["subject"] == f"您的回复：接受 – {TITLE_ZH}"
