@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from meetings.attendance.models import CheckIn
 from meetings.extensions import db
+from meetings.invitations import answers
 from meetings.scheduling import services as scheduling
 from tests.conferencing.helpers import (
     counted_statements,
@@ -81,6 +82,25 @@ def test_a_site_link_lists_only_the_people_of_its_own_site(summer, client):
     for name in ("林晓", "孙磊", "Pieter de Vries"):
         assert name not in page.text
     assert "Roll call for Rotterdam room" in page.text
+
+
+def test_a_site_page_is_kept_whole_yet_shows_each_new_answer_and_its_own_link(summer, client, app):
+    meeting, sites, people = summer
+    token = site_token(sites["rotterdam"])
+    first = client.get(f"/join/{token}")
+    assert "Sanne Visser, Engineer no answer yet" in text_of(first.text, "expected")
+    assert client.get(f"/join/{token}").text == first.text  # kept, and the same
+    # Sanne declines: who is expected is read on every request, so the next view shows it.
+    answers.record_response(invitation_of(meeting, people["ams_guest"]), "declined")
+    db.session.commit()
+    again = client.get(f"/join/{token}")
+    assert "Sanne Visser, Engineer declined" in text_of(again.text, "expected")
+    # Another link of the same site (a second room system) is given the same page with its own
+    # token in its links, not the first one's.
+    other = site_token(sites["rotterdam"])
+    second = client.get(f"/join/{other}")
+    assert text_of(second.text, "expected") == text_of(again.text, "expected")
+    assert f"/join/{other}/roll-call" in second.text and token not in second.text
 
 
 def test_the_join_page_is_one_or_two_sql_statements_and_the_agenda_once_per_version(summer, client):
