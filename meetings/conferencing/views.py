@@ -115,8 +115,9 @@ def _render_join_page(token: str, error: str | None = None, status: int = 200):
         # A site's page, kept whole per what it shows (`meetings.core.stencils`), who is expected
         # there included: that list is read on every request (their answers change it), and a
         # page is rendered again only when it changed. Its token is written in.
-        key = ("join-site", *version, page.shown_key(), tuple(page.expected), holder_key(page.holder), query)
-        return kept_page(key, {"token": quote_path(token)}, lambda blanks: render(page, blanks["token"])), status
+        site_key = ("join-site", *version, page.shown_key(), tuple(page.expected),
+                    holder_key(page.holder) if page.holder else (), query)
+        return kept_page(site_key, {"token": quote_path(token)}, lambda blanks: render(page, blanks["token"])), status
     # A person's page, kept whole per what it shows (`meetings.core.stencils`): their name and
     # token are written into it; everything else they see is in the key.
     key = ("join", *version, page.shown_key(), holder_key(page.holder) if page.holder else (), query)
