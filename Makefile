@@ -75,10 +75,10 @@ test: $(STAMP) $(COMPILED) chromium nginx
 test-postgres: $(STAMP) $(COMPILED) chromium
 	$(BIN)/python -m tests.pg_suite $(PYTEST_ARGS)
 
-## check: the linter (ruff: pyflakes, import order, bugbear; ruff.toml), the type checker (mypy;
+## check: the linter (ruff: pyflakes, import order, bugbear; ruff.toml; also over bench/), the type checker (mypy;
 ## mypy.ini) and the security linter (bandit) over the code; each must report nothing
 check: $(CI_STAMP)
-	$(BIN)/ruff check meetings
+	$(BIN)/ruff check meetings bench
 	$(BIN)/mypy meetings
 	$(BIN)/bandit -q -r meetings
 

@@ -37,8 +37,9 @@ _TITLES = ["总经理", "副总经理", "Engineer", "财务经理", "Plant manag
 def make_database(path: str, count: int) -> int:
     """A SQLite database at ``path`` with one published meeting of ``count`` invitations, about
     70% answered, 60% checked in (counted check-ins), some delegated; returns the meeting id."""
-    from config import TestConfig
     from flask_migrate import upgrade
+
+    from config import TestConfig
     from meetings import create_app
     from meetings.accounts.services import create_user
     from meetings.attendance.models import CheckIn
@@ -46,7 +47,8 @@ def make_database(path: str, count: int) -> int:
     from meetings.directory.models import Person, Unit
     from meetings.extensions import db
     from meetings.invitations.models import Invitation
-    from meetings.scheduling import services as scheduling, sites
+    from meetings.scheduling import services as scheduling
+    from meetings.scheduling import sites
     from tests.factories import future_day, wall
 
     app = create_app(TestConfig(SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}"), instance_path=os.path.dirname(path))
@@ -87,7 +89,7 @@ def make_database(path: str, count: int) -> int:
             {"meeting_id": meeting.id, "invitation_id": i, "site_id": s, "at": at, "counted": True,
              "method": rng.choice(["qr", "roll_call", "join_link", "manual"])} for i, s, at in rows])
         ids = db.session.scalars(sa.select(Invitation.id).order_by(Invitation.id)).all()
-        for a, b in zip(ids[::100], ids[1::100]):  # 1% delegated to the next person
+        for a, b in zip(ids[::100], ids[1::100], strict=False):  # 1% delegated to the next person
             db.session.execute(sa.update(Invitation).where(Invitation.id == a)
                                .values(response="delegated", delegated_to_id=b))
         db.session.commit()

@@ -18,7 +18,8 @@ from meetings.core.db import utcnow
 from meetings.directory.models import Person
 from meetings.extensions import db
 from meetings.invitations.models import Invitation, Mode
-from meetings.scheduling import services as scheduling, sites
+from meetings.scheduling import services as scheduling
+from meetings.scheduling import sites
 from tests.processes import FlaskProcess, app_env
 
 INVITEES = 2000

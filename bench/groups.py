@@ -17,7 +17,8 @@ from meetings.directory.models import Person, PersonTag
 from meetings.extensions import db
 from meetings.invitations import services
 from meetings.outbox.models import OutboxMessage
-from meetings.scheduling import services as scheduling, sites
+from meetings.scheduling import services as scheduling
+from meetings.scheduling import sites
 
 PEOPLE = 10_000
 TARGET_SECONDS = 3.0

@@ -8,7 +8,6 @@ import time
 import tracemalloc
 
 import sqlalchemy as sa
-
 from aiosmtpd.controller import Controller
 
 from bench.common import bench_app, free_port, report, smtp_server
@@ -17,7 +16,8 @@ from meetings.directory.models import Person
 from meetings.extensions import db
 from meetings.invitations.models import Invitation, Mode
 from meetings.outbox.delivery import deliver_due
-from meetings.scheduling import services as scheduling, sites
+from meetings.scheduling import services as scheduling
+from meetings.scheduling import sites
 
 INVITATIONS = 2000
 

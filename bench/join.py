@@ -36,16 +36,19 @@ def make_database(path: str) -> tuple[str, str]:
     """A published meeting like the demo's (three sites, an agenda with speakers, 40 people at the
     Rotterdam room, an online participant) in the SQLite database at ``path``; returns the tokens
     of the Rotterdam room's site link and of the online participant's own link."""
-    from config import TestConfig
     from flask_migrate import upgrade
+
+    from config import TestConfig
     from meetings import create_app
     from meetings.accounts.services import create_user
     from meetings.conferencing.services import site_link
     from meetings.directory import services as directory
     from meetings.extensions import db
-    from meetings.invitations import links, services as invitations
+    from meetings.invitations import links
+    from meetings.invitations import services as invitations
     from meetings.invitations.models import LinkPurpose, Mode
-    from meetings.scheduling import agenda, services as scheduling, sites
+    from meetings.scheduling import agenda, sites
+    from meetings.scheduling import services as scheduling
     from tests.factories import future_day, wall
 
     app = create_app(TestConfig(SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}"), instance_path=os.path.dirname(path))

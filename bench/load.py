@@ -47,9 +47,9 @@ def make_database(url: str, instance: str) -> dict:
     token; a second published meeting of `JSON_INVITATIONS`; a third one of `INVITEES`, not yet
     published, whose invitees answer while their invites go out. Returns tokens and ids."""
     import sqlalchemy as sa
-    from config import TestConfig
     from flask_migrate import upgrade
 
+    from config import TestConfig
     from meetings import create_app
     from meetings.accounts.services import create_user, issue_api_token
     from meetings.core.db import utcnow
@@ -57,7 +57,8 @@ def make_database(url: str, instance: str) -> dict:
     from meetings.extensions import db
     from meetings.invitations import links
     from meetings.invitations.models import Invitation, LinkPurpose, Mode
-    from meetings.scheduling import agenda, services as scheduling, sites
+    from meetings.scheduling import agenda, sites
+    from meetings.scheduling import services as scheduling
     from tests.factories import future_day, wall
 
     app = create_app(TestConfig(SQLALCHEMY_DATABASE_URI=url), instance_path=instance)
@@ -118,7 +119,6 @@ def make_database(url: str, instance: str) -> dict:
 def publish(url: str, instance: str, meeting_id: int) -> None:
     """Publish meeting ``meeting_id``: its invites are queued for the scheduler."""
     from config import TestConfig
-
     from meetings import create_app
     from meetings.extensions import db
     from meetings.scheduling import services as scheduling
@@ -134,8 +134,8 @@ def publish(url: str, instance: str, meeting_id: int) -> None:
 def stored_answers(url: str, instance: str, meeting_id: int) -> tuple[dict[int, str], int]:
     """Each invitation's stored answer of meeting ``meeting_id``, and how many invites went out."""
     import sqlalchemy as sa
-    from config import TestConfig
 
+    from config import TestConfig
     from meetings import create_app
     from meetings.extensions import db
     from meetings.invitations.models import Invitation

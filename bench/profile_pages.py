@@ -98,7 +98,7 @@ def main(kinds: list[str]) -> None:
         for kind in kinds:
             listed, headers = paths[kind]
 
-            def environs_of(paths: list[str]) -> list[dict]:
+            def environs_of(paths: list[str], kind: str = kind, headers: dict | None = headers) -> list[dict]:
                 if kind != "answer":
                     return _environs(paths, headers)
                 # The warm-up's 50, then the profiled and the timed run: each invitee answers once.

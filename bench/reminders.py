@@ -20,7 +20,8 @@ from meetings.outbox import services as outbox
 from meetings.outbox.delivery import deliver_due
 from meetings.outbox.models import OutboxMessage, OutboxStatus
 from meetings.outbox.scheduler import build_scheduler
-from meetings.scheduling import agenda, services as scheduling, sites
+from meetings.scheduling import agenda, sites
+from meetings.scheduling import services as scheduling
 
 INVITATIONS = 5000
 #: The meeting whose reminders are delivered: as many people as make 10,000 reminders due a
@@ -137,7 +138,7 @@ def smtplib_baseline(messages: list[bytes]) -> float:
 
 def insert_baseline(count: int) -> float:
     """Seconds to insert ``count`` outbox rows made beforehand in Python, in one statement."""
-    with bench_app() as app:
+    with bench_app():
         rows = [{"key": f"bench:{n}", "kind": "reminder", "due_at": utcnow() + timedelta(days=1),
                  "payload": {"before_minutes": 60}} for n in range(count)]
         started = time.perf_counter()

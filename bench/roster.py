@@ -79,7 +79,7 @@ def roster_csv(rows: int, known: int) -> bytes:
 def longest_gap(times: list[float], start: float, end: float) -> float:
     """The longest time without a message between ``start`` and ``end``."""
     inside = [start, *(t for t in times if start <= t <= end), end]
-    return max(b - a for a, b in zip(inside, inside[1:]))
+    return max(b - a for a, b in zip(inside, inside[1:], strict=False))
 
 
 def run_on(label: str, url: str) -> bool:

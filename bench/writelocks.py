@@ -83,7 +83,7 @@ class WriteTimer:
     def by_label(self) -> str:
         """Count, total and longest of the transactions by how they began."""
         groups: dict[str, list[float]] = {}
-        for label, held in zip(self.labels, self.held):
+        for label, held in zip(self.labels, self.held, strict=True):
             groups.setdefault(label, []).append(held)
         return "; ".join(f"{label}: {len(v)} x, {sum(v) * 1000:.0f} ms, longest {max(v) * 1000:.1f} ms"
                          for label, v in sorted(groups.items(), key=lambda item: -max(item[1])))
