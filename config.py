@@ -139,9 +139,9 @@ class Config:
         #: How long the email about new or replaced materials waits, so a burst of uploads is one
         #: email per reader (seconds; negative: no such email, only the next update mentions them).
         self.MATERIALS_NOTICE_DELAY_SECONDS = _int("MATERIALS_NOTICE_DELAY_SECONDS", 3600)
-        #: How long the confirmation of an answer given by link waits (seconds, 0 or more), so
-        #: a person who changes their mind in that time gets one email, with their last answer
-        #: (the page they answered on says at once what was recorded).
+        #: How long the confirmation of an answer (by link, or recorded by an organizer) waits
+        #: (seconds, 0 or more), so a person who changes their mind in that time gets one email,
+        #: with their last answer (the page they answered on says at once what was recorded).
         self.CONFIRMATION_DELAY_SECONDS = _int("CONFIRMATION_DELAY_SECONDS", 60)
         self.API_TITLE = "meetings"
         self.API_VERSION = "1"

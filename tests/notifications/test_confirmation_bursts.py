@@ -75,6 +75,27 @@ def test_the_confirmation_waits_the_delay_and_a_change_of_mind_meanwhile_is_in_i
     assert partstat(mail) == "DECLINED"
 
 
+@pytest.mark.parametrize("change", ["meeting cancelled", "person removed"])
+def test_a_confirmation_still_waiting_goes_when_the_meeting_or_the_person_does(client, token, smtp, change):
+    from meetings.invitations import services as invitations
+    from meetings.invitations.models import Invitation
+    from meetings.scheduling import services as scheduling
+
+    answer_many(client, token, 1)
+    invitation = db.session.query(Invitation).one()
+    if change == "meeting cancelled":
+        scheduling.cancel_meeting(invitation.meeting)
+    else:
+        invitations.remove_invitation(invitation.meeting, invitation)
+    db.session.commit()
+    [waiting] = db.session.query(OutboxMessage).filter_by(kind="confirmation").all()
+    assert waiting.status == "cancelled"
+    # What goes out a minute later tells them of the change; no confirmation of the answer.
+    assert factories.deliver(later_minutes=LATER).sent == 1
+    [mail] = smtp.mailbox.wait_for(1)
+    assert not mail.message["Subject"].startswith("Your answer"), mail.message["Subject"]
+
+
 def test_with_no_delay_the_confirmation_is_due_at_once(client, app, token, smtp, monkeypatch):
     monkeypatch.setitem(app.config, "CONFIRMATION_DELAY_SECONDS", 0)
     answer_many(client, token, 2)  # accepted, then tentative
