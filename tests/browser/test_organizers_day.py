@@ -6,7 +6,6 @@ sideways scrolling and no raw enum value. Screenshots of each step go to build/s
 
 from __future__ import annotations
 
-import html as htmllib
 import os
 import re
 import threading
@@ -14,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from config import Config
@@ -117,13 +117,15 @@ def test_the_organizers_day(live_server, new_page, console, smtp, locale, tmp_pa
     page.fill("input[name=end_time]", "17:30")
     page.fill("input[name=timezone]", "Asia/Shanghai")
     page.click("main form button[type=submit]")
-    assert words["past"] in page.evaluate("document.body.innerText")
+    # The answer's page may still be loading when the click returns: wait for its text.
+    expect(page.locator("body")).to_contain_text(words["past"])
     looker.look("past-date-refused")
     assert db.session.query(Meeting).count() == 0
     db.session.commit()  # the server's writes are seen from a new transaction (SQLite's snapshot)
 
     page.fill("input[name=date]", f"{NEXT_YEAR}-07-15")
     page.click("main form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/meetings/\d+/.*"))
     meeting_id = int(re.search(r"/meetings/(\d+)/", page.url).group(1))
     meeting = db.session.get(Meeting, meeting_id)
     sites.add_site(meeting, {"name": "Main hall", "kind": "main", "location": "HQ 12F"})
