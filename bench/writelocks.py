@@ -67,7 +67,7 @@ class WriteTimer:
             return  # run by our "begin" hook, before SQLAlchemy counts the transaction as begun
         options = connection.get_execution_options()
         autocommit = (not connection.in_transaction() or options.get("isolation_level") == "AUTOCOMMIT"
-                      or options.get("meetings_read_only"))  # `meetings.core.database.read_only`
+                      or options.get("meetings_autocommit"))  # `meetings.core.database.autocommit`
         if key in self._open and autocommit:
             self._close(key)
 

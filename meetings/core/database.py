@@ -17,7 +17,7 @@ from meetings.extensions import db
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: True: transactions begun will write; False: they only read; None: a request's method says.
 _write_intent: contextvars.ContextVar[bool | None] = contextvars.ContextVar("write_intent", default=None)
-_READ_ONLY = "meetings_read_only"
+_AUTOCOMMIT = "meetings_autocommit"
 _REQUEST_READS = "meetings_request_reads"
 
 
@@ -57,45 +57,30 @@ def write_apart() -> Iterator[None]:
 
 
 @contextmanager
-def read_only(engine: Engine) -> Iterator[Connection]:
-    """A connection of its own, in autocommit, for the busiest pages' reads (join, RSVP).
+def autocommit(engine: Engine) -> Iterator[Connection]:
+    """A connection of its own, in autocommit: each statement is its own transaction.
 
-    Those pages read in one or two plain statements and write nothing. The session's
-    transaction bookkeeping would cost as much as the statements, and on PostgreSQL a
-    transaction is two more round trips to the server (``BEGIN``, then ``ROLLBACK``) for each
-    page: each statement here is its own snapshot instead, which is all a single statement needs.
+    For work that is whole in each statement: the busiest pages' reads (join, RSVP), an RSVP
+    answer (one read, then one guarded ``UPDATE``: `invitations.answers`), the delivery's
+    bookkeeping of each email. The session's transaction bookkeeping would cost as much as the
+    statements, and on PostgreSQL a transaction is two more round trips to the server (``BEGIN``,
+    then ``COMMIT`` or ``ROLLBACK``); on SQLite a write here takes the write lock for its one
+    statement only, waiting its turn within the busy timeout.
     """
     with engine.connect() as connection:
         if engine.dialect.name == "sqlite":
             # pysqlite is in autocommit already (see `_configure_sqlite`); the flag only skips our
             # BEGIN. (Its AUTOCOMMIT isolation level would run PRAGMAs and, when reset, turn
             # pysqlite's own transaction handling back on.)
-            yield connection.execution_options(**{_READ_ONLY: True})
+            yield connection.execution_options(**{_AUTOCOMMIT: True})
         else:
             yield connection.execution_options(isolation_level="AUTOCOMMIT")
-
-
-@contextmanager
-def reads_before_writing() -> Iterator[Connection]:
-    """The connection for the reads a write is decided on, before the write (a guarded write
-    follows: `invitations.answers`).
-
-    On SQLite, a connection of its own (`read_only`): the request's transaction, begun with the
-    write lock (``BEGIN IMMEDIATE``), then holds it for the write alone. On PostgreSQL, reading
-    takes no lock: the session's connection, in the transaction that will write, so a request
-    checks out one connection, not two.
-    """
-    if db.engine.dialect.name == "sqlite":
-        with read_only(db.engine) as connection:
-            yield connection
-    else:
-        yield db.session.connection()
 
 
 def request_reads(engine: Engine) -> Connection:
     """The connection a request's plain reads run on (the caller of an API token, the version
     of what a page keeps, the page's own statements): for a request that changes nothing (GET,
-    HEAD, OPTIONS) one `read_only` connection, checked out (and pinged) once and returned at the
+    HEAD, OPTIONS) one `autocommit` connection, checked out (and pinged) once and returned at the
     end of the app context; for any other, the session's, in its transaction."""
     if not has_request_context() or request.method not in _SAFE_METHODS:
         from meetings.extensions import db
@@ -104,7 +89,7 @@ def request_reads(engine: Engine) -> Connection:
     opened = g.get(_REQUEST_READS)
     if opened is None:
         stack = ExitStack()
-        connection = stack.enter_context(read_only(engine))
+        connection = stack.enter_context(autocommit(engine))
         opened = g.setdefault(_REQUEST_READS, (stack, connection))
     return opened[1]
 
@@ -121,7 +106,7 @@ def configure_engine(engine: Engine, *, ping_idle_seconds: float = 1.0) -> None:
 
     On a database server, a pooled connection that sat idle for more than
     ``ping_idle_seconds`` is pinged when it is checked out (`_ping_when_idle`); reads in
-    autocommit ask for it through `read_only`'s ``isolation_level="AUTOCOMMIT"``.
+    autocommit ask for it through `autocommit`'s ``isolation_level="AUTOCOMMIT"``.
     """
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
@@ -182,8 +167,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        if connection.get_execution_options().get(_READ_ONLY):
-            return  # `read_only`: each statement is its own (read) transaction
+        if connection.get_execution_options().get(_AUTOCOMMIT):
+            return  # `autocommit`: each statement is its own transaction
         # A deferred transaction that reads and then writes fails at once with "database is
         # locked" when another writer got in between, whatever the timeout. Requests that may
         # write take the write lock up front and wait their turn instead; reads stay deferred so

@@ -48,7 +48,10 @@ invitation_removed = _signals.signal("invitation-removed")
 
 #: A person's answer changed their response (or they handed their place over). ``sender`` is an
 #: `invitations.answers.Answer`: plain values, as the RSVP link's answer records it without
-#: loading the invitation.
+#: loading the invitation. Sent once the answer is recorded: through the RSVP link it is
+#: committed already (one UPDATE in autocommit), so what a receiver writes in the session is a
+#: transaction of its own; what an answer owes (its confirmation) is written with it
+#: (`invitations.answers.owe_confirmation`), and reminders ask for the answer when they are due.
 response_recorded = _signals.signal("response-recorded")
 
 #: A person handed their place to someone else. ``sender`` is the delegator's invitation;

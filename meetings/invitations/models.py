@@ -49,6 +49,10 @@ class Response(enum.StrEnum):
 NOT_COMING = (Response.DECLINED, Response.DELEGATED)
 
 
+#: SQL: the invitation owes its person a confirmation (the partial index's condition).
+CONFIRMATION_OWED = "confirmation_due_at IS NOT NULL"
+
+
 class Invitation(Model):
     """A person invited to a meeting, in one role, at one site."""
 
@@ -56,6 +60,9 @@ class Invitation(Model):
     __table_args__ = (
         sa.UniqueConstraint("meeting_id", "person_id", name="uq_invitations_meeting_person"),
         sa.Index("ix_invitations_person", "person_id"),
+        # "A confirmation is owed": what the scheduler looks for at every poll, kept small by the condition.
+        sa.Index("ix_invitations_confirmation_due", "confirmation_due_at",
+                 sqlite_where=sa.text(CONFIRMATION_OWED), postgresql_where=sa.text(CONFIRMATION_OWED)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -74,6 +81,10 @@ class Invitation(Model):
                                                default=Response.NEEDS_ACTION)
     #: When they last answered.
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: When the email confirming their answer is due (None: none is owed). The answer sets it, in
+    #: its own UPDATE (`invitations.answers`); the scheduler queues the confirmations that have
+    #: come due and clears it (`notifications.confirmations`).
+    confirmation_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     #: The invitation of the person they delegated to.
     delegated_to_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("invitations.id", ondelete="SET NULL"), nullable=True)

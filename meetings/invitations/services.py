@@ -275,6 +275,7 @@ def delegate(invitation: Invitation, delegate_email: str, delegate_name: str | N
     invitation.response = Response.DELEGATED
     invitation.responded_at = utcnow()
     invitation.delegated_to_id = new.id
+    answers.owe_confirmation(invitation, via)
     # The seat is the delegate's now: the delegator's own way in (their join link, their QR code)
     # stops working, so it can no longer join the conference or check them in. Their RSVP link
     # still shows that they handed the place on.

@@ -100,12 +100,10 @@ def rsvp_answer(token: str):
                               request.form.get("delegate_name"))
             done = "delegated"
         else:
-            # Read without a lock, then one short guarded write (`answers`): the rush of
-            # answers after the invites go out.
-            target = answers.read_target(token)
-            if target is None:
+            # One read and one guarded UPDATE, in autocommit (`answers`): the rush of answers
+            # after the invites go out.
+            if answers.record_by_link(token, request.form.get("response", "")) is None:
                 unknown_link()
-            answers.record_by_link(target, request.form.get("response", ""))
             done = "answered"
         db.session.commit()
     except DomainError as error:

@@ -19,7 +19,6 @@ from meetings.core.db import utcnow
 from meetings.core.errors import Conflict
 from meetings.core.roles import Role
 from meetings.extensions import db
-from meetings.invitations.answers import Answer
 from meetings.invitations.models import Invitation
 from meetings.notifications import reminders
 from meetings.outbox import services as outbox
@@ -152,30 +151,6 @@ def on_invitation_removed(invitation: Invitation, **_) -> None:
         outbox.cancel_pending(invitation_id=invitation.id, reason="removed from the meeting")
 
 
-def on_response_recorded(answer: Answer, **_) -> None:
-    if not answer.meeting_live:
-        return
-    # Declining (or sending someone else) stops the reminders; coming after all brings back
-    # those still ahead. Which reminders someone gets depends on their answer only through
-    # whether they are coming (`reminders.batches`): from one coming answer to another (the
-    # rush of first answers after publishing), the rows stand as they are.
-    if answer.is_coming and not answer.previous.is_coming:
-        reminders.schedule(db.session.get_one(Meeting, answer.meeting_id), Invitation.id == answer.invitation_id)
-    elif not answer.is_coming and answer.previous.is_coming:
-        reminders.cancel(answer.invitation_id, f"the person answered {answer.response.value}")
-    # A calendar client already shows the answer it sent; an answer given by link is confirmed
-    # with a calendar copy that carries it, so the person's calendar shows it too.
-    if answer.via == "calendar":
-        return
-    # One confirmation waits at a time, showing the answer as it is when it goes: 30 answers in a
-    # second were 30 emails. It waits CONFIRMATION_DELAY_SECONDS, so a change of mind within that
-    # time is one email too, and in the rush of answers after the invites go out, the invites
-    # go first (the page answered on has said already what was recorded).
-    outbox.enqueue_coalesced("confirmation", meeting_id=answer.meeting_id, invitation_id=answer.invitation_id,
-                             person_id=answer.person_id,
-                             delay=timedelta(seconds=current_app.config["CONFIRMATION_DELAY_SECONDS"]))
-
-
 def on_material_updated(material, **_) -> None:
     # One email per reader for a burst of uploads, after MATERIALS_NOTICE_DELAY_SECONDS: it lists
     # what is new to them since their last email and is skipped when nothing is (an update that
@@ -218,6 +193,5 @@ def connect_signals() -> None:
     signals.invitations_added.connect(on_invitations_added)
     signals.invitations_changed.connect(on_invitations_changed)
     signals.invitation_removed.connect(on_invitation_removed)
-    signals.response_recorded.connect(on_response_recorded)
     signals.site_link_rotated.connect(on_site_link_rotated)
     signals.material_updated.connect(on_material_updated)

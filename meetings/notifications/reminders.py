@@ -13,9 +13,13 @@ back (a key is written once), missing ones are added. A reminder whose time has 
 is made is not made. Moving the meeting gives new anchors, hence new keys; moving it back brings
 the old rows back rather than duplicates.
 
-At delivery, `reason_not_to_send` is asked again, from the state of things at that moment: a
-reminder that lost a race with a change (it was being sent when the meeting moved) or that comes
-back late after a scheduler restart is skipped if what it announces has started.
+Rows are made for everyone on the list, whatever their answer: whether a reminder goes out to
+its person is their answer when it is due. At delivery, `reason_not_to_send` is asked, from the
+state of things at that moment: a person who has declined or sent someone else gets none; one
+who comes back gets those still ahead, with nothing to write when they answer (an answer is one
+``UPDATE`` of their invitation: `invitations.answers`); a reminder that lost a race with a
+change (it was being sent when the meeting moved) or that comes back late after a scheduler
+restart is skipped if what it announces has started.
 """
 
 from __future__ import annotations
@@ -88,18 +92,18 @@ def _first_slots(meeting: Meeting, conditions) -> dict[datetime | None, list[int
 
 def batches(meeting: Meeting, *scope) -> Iterator[Batch]:
     """The reminders the policies want for the invitations of ``meeting`` in ``scope`` (SQL
-    conditions on `Invitation`): people on the list who have not declined nor handed their place
-    over, role by role, offset by offset, whether their time has passed or not."""
-    coming = (Invitation.meeting_id == meeting.id, Invitation.removed_at.is_(None),
-              Invitation.coming(), *scope)
+    conditions on `Invitation`): people on the list, role by role, offset by offset, whether
+    their time has passed or not. Those who have declined or handed their place over are among
+    them: their answer when a reminder is due decides whether it goes (`reason_not_to_send`)."""
+    listed = (Invitation.meeting_id == meeting.id, Invitation.removed_at.is_(None), *scope)
     # Only the roles someone in scope has: one person invited makes two or three statements,
     # not one per role and offset of the meeting.
-    present = set(db.session.scalars(sa.select(Invitation.role).where(*coming).distinct()))
+    present = set(db.session.scalars(sa.select(Invitation.role).where(*listed).distinct()))
     for role in Role:
         offsets = reminder_offsets(meeting, role)
         if not offsets or role not in present:
             continue
-        of_role = (*coming, Invitation.role == role)
+        of_role = (*listed, Invitation.role == role)
         if role == Role.SPEAKER:
             anchors = {reminder_anchor(meeting, role, start): [Invitation.id.in_(ids)]
                        for start, ids in _first_slots(meeting, of_role).items()}
@@ -114,7 +118,7 @@ def batches(meeting: Meeting, *scope) -> Iterator[Batch]:
     if speaker_offsets and present - {Role.SPEAKER}:
         speakers = (sa.select(SpeakerSlot.person_id).join(AgendaItem, AgendaItem.id == SpeakerSlot.agenda_item_id)
                     .where(AgendaItem.meeting_id == meeting.id))
-        others = (*coming, Invitation.role != Role.SPEAKER, Invitation.person_id.in_(speakers))
+        others = (*listed, Invitation.role != Role.SPEAKER, Invitation.person_id.in_(speakers))
         for start, ids in _first_slots(meeting, others).items():
             if start is None:
                 continue
@@ -153,11 +157,6 @@ def schedule(meeting: Meeting, *scope) -> None:
                                          due_at=batch.due_at)
         outbox.enqueue_for(batch.recipients, key_prefix=KEY_PREFIX, key_suffix=batch.key_suffix, kind=KIND,
                            due_at=batch.due_at, payload=batch.payload)
-
-
-def cancel(invitation_id: int, reason: str) -> int:
-    """Cancel the pending reminders of invitation ``invitation_id``; returns how many."""
-    return outbox.cancel_pending(kinds=(KIND,), invitation_id=invitation_id, reason=reason)
 
 
 def reason_not_to_send(row: OutboxMessage, invitation: Invitation | None, first_slot_start: datetime | None,

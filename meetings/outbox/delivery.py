@@ -45,7 +45,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import current_app
 
-from meetings.core.database import read_only, write_intent
+from meetings.core.database import autocommit, write_intent
 from meetings.core.db import utcnow
 from meetings.extensions import db
 from meetings.outbox.mail import (
@@ -92,6 +92,20 @@ class Skip:
 #: still stands (a reminder of something that has started does not).
 Renderer = Callable[[list[OutboxMessage], datetime], dict[int, "RenderedEmail | Skip | Exception"]]
 _renderers: dict[str, Renderer] = {}
+
+
+#: What queues, at each batch of a delivery run, the emails that waited elsewhere until due
+#: (`register_feed`).
+_feeds: list[Callable[[datetime], object]] = []
+
+
+def register_feed(feed: Callable[[datetime], object]) -> None:
+    """Have ``feed(now)`` run before each batch of a delivery run claims its rows: it queues the
+    emails that have come due by ``now`` and waited elsewhere until then (the confirmation an
+    answer owes waits on its invitation: `notifications.confirmations`), in its own short
+    transactions. A feed that finds nothing due should cost one read."""
+    if feed not in _feeds:
+        _feeds.append(feed)
 
 
 def register_renderer(kind: str, renderer: Renderer) -> None:
@@ -192,6 +206,8 @@ def deliver_due(*, now: datetime | None = None, batch_size: int | None = None, w
     batches = 0
     while (max_batches is None or batches < max_batches) and not (should_stop and should_stop()):
         at = now or utcnow()
+        for feed in _feeds:
+            feed(at)
         rows = claim(now=at, limit=batch_size, worker=worker)
         deadline = send_deadline()
         if not rows:
@@ -395,8 +411,8 @@ class Ledger:
 
     def __enter__(self) -> Ledger:
         # On SQLite, a lone UPDATE in autocommit is its own transaction, and waits for the write
-        # lock within the busy timeout (`read_only` keeps our BEGIN out of it).
-        self.connection = self._opened.enter_context(read_only(db.engine))
+        # lock within the busy timeout (`autocommit` keeps our BEGIN out of it).
+        self.connection = self._opened.enter_context(autocommit(db.engine))
         if self.connection.dialect.name == "postgresql":
             self.connection.exec_driver_sql("SET synchronous_commit TO OFF")
         return self

@@ -6,8 +6,7 @@ the change that causes it is committed.
 
 from __future__ import annotations
 
-import functools
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -40,39 +39,22 @@ def enqueue_many(rows: list[dict]) -> None:
     db.session.execute(insert_ignoring_duplicates(OutboxMessage, ["key"]), values)
 
 
-def enqueue_coalesced(kind: str, *, invitation_id: int, meeting_id: int | None = None,
-                      person_id: int | None = None, delay: timedelta = timedelta(0)) -> None:
-    """Queue one ``kind`` email for ``invitation_id`` unless one is already waiting to go out.
+def enqueue_coalesced_for(recipients: sa.Select, *, kind: str, due_at: datetime | None = None) -> None:
+    """Queue one ``kind`` email, due at ``due_at`` (default: now), per row of ``recipients`` (as for `enqueue_for`) whose
+    invitation has none waiting to go out, in one INSERT ... SELECT.
 
     The waiting row is the one every further call meets: its key numbers the rows of ``kind``
-    that have left the queue (sending, sent, failed...), so calls before it goes share its key
-    and the outbox's unique key keeps one; the first call after it went makes the next. An email
-    rendered when it is sent (a confirmation shows the answer as it is then) so carries the last
-    change, however many came in a burst. It is due ``delay`` after the call that made it (a
-    waiting row keeps its due time).
+    for that invitation that have left the queue (sending, sent, failed...), so calls before it
+    goes share its key and the outbox's unique key keeps one; the first call after it went makes
+    the next. An email rendered when it is sent (a confirmation shows the answer as it is then)
+    so carries the last change, however many came in a burst.
     """
-    now = utcnow()
-    db.session.connection().execute(_coalesced_insert(db.engine.dialect.name), {
-        "kind": kind, "invitation_id": invitation_id, "meeting_id": meeting_id, "person_id": person_id,
-        "status": OutboxStatus.PENDING.value, "due_at": now + delay, "created_at": now})
-
-
-@functools.cache
-def _coalesced_insert(dialect: str) -> sa.Insert:
-    """`enqueue_coalesced`'s one statement, built once per dialect (it runs for every answer):
-    the key's number is counted in the INSERT ... SELECT itself."""
-    kind, invitation_id = sa.bindparam("kind", type_=sa.String()), sa.bindparam("invitation_id", type_=sa.Integer())
+    source = recipients.subquery()
     gone = (sa.select(sa.func.count() + 1).select_from(OutboxMessage)
-            .where(OutboxMessage.invitation_id == invitation_id, OutboxMessage.kind == kind,
+            .where(OutboxMessage.invitation_id == source.c.invitation_id, OutboxMessage.kind == kind,
                    OutboxMessage.status != OutboxStatus.PENDING).scalar_subquery())
-    key = kind + sa.literal(":") + sa.cast(invitation_id, sa.String) + sa.literal(":") + sa.cast(gone, sa.String)
-    rows = sa.select(
-        key, kind, sa.bindparam("status", type_=sa.String()), sa.bindparam("due_at", type_=UTCDateTime()),
-        sa.literal(0), sa.bindparam("meeting_id", type_=sa.Integer()), invitation_id,
-        sa.bindparam("person_id", type_=sa.Integer()), sa.literal({}, type_=sa.JSON()),
-        sa.bindparam("created_at", type_=UTCDateTime()),
-    ).where(sa.true())  # SQLite needs a WHERE before ON CONFLICT in an INSERT ... SELECT
-    return insert_ignoring_duplicates(OutboxMessage, ["key"]).from_select(_COLUMNS, rows)
+    key = sa.literal(f"{kind}:") + sa.cast(source.c.invitation_id, sa.String) + sa.literal(":") + sa.cast(gone, sa.String)
+    _insert_selected(key, kind, due_at, source.c.meeting_id, source.c.invitation_id, source.c.person_id, None)
 
 
 def _keyed(recipients: sa.Select, key_prefix: str, key_suffix: str):

@@ -52,15 +52,15 @@ def test_only_a_connection_that_sat_idle_is_pinged(app, monkeypatch):
 
 
 def test_page_reads_run_each_statement_in_autocommit_and_leave_the_pooled_connection_transactional(app):
-    """`read_only` asks SQLAlchemy for AUTOCOMMIT (each statement its own snapshot); the pooled
+    """`autocommit` asks SQLAlchemy for AUTOCOMMIT (each statement its own snapshot); the pooled
     connection is back in transactions for the next user."""
-    from meetings.core.database import read_only
+    from meetings.core.database import autocommit
 
     engine = db.engine
     if engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only: SQLite reads are plain statements in pysqlite's autocommit")
     engine.dispose()
-    with read_only(engine) as connection:
+    with autocommit(engine) as connection:
         ids = [connection.scalar(sa.text("SELECT pg_current_xact_id()::text")) for _ in range(2)]
     assert ids[0] != ids[1]  # two transactions: autocommit
     with engine.connect() as connection:  # the same pooled connection, in a transaction again

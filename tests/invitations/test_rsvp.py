@@ -59,7 +59,11 @@ def test_an_answer_is_recorded_and_confirmed(client, invitation, token, response
     assert result.status_code == 303
     assert state(invitation).response == response and state(invitation).responded_at is not None
     assert "your answer is recorded" in client.get(result.headers["Location"]).text
-    assert db.session.query(OutboxMessage).filter_by(kind="confirmation", invitation_id=invitation.id).count() == 1
+    # Its confirmation is owed on the invitation, and queued by the delivery run once due.
+    assert state(invitation).confirmation_due_at is not None
+    factories.deliver(later_minutes=1)
+    [confirmation] = db.session.query(OutboxMessage).filter_by(kind="confirmation", invitation_id=invitation.id)
+    assert confirmation.status == "sent" and state(invitation).confirmation_due_at is None
 
 
 def test_a_bad_answer_is_a_form_error(client, invitation, token):
