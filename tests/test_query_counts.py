@@ -112,3 +112,29 @@ def test_link_pages_do_not_grow_with_invitations(app, client, smtp):
     # The person's part in one statement, in both meetings: the agenda and the materials
     # (`materials.links`) are kept per version of the meeting.
     assert counts[0] == counts[1] == [1, 1], counts
+
+
+@pytest.mark.parametrize("answers", [["accepted"], ["declined"], ["declined", "accepted"]])
+def test_an_answer_by_link_is_one_read_and_one_write(app, client, smtp, answers):
+    """The rush after the invites go out is answers: each is the link's read and one guarded
+    UPDATE of the invitation (in autocommit: on SQLite no BEGIN is issued), whatever the answer
+    was and is. The confirmation it owes is marked by that UPDATE; declining, or coming back,
+    writes no reminder (they ask for the answer when due). A second row written per answer, or a
+    transaction around them, fails this."""
+    from meetings.accounts.services import create_user
+    from meetings.invitations import links
+    from meetings.invitations.models import LinkPurpose
+
+    owner = create_user("answer-counter@example.com", "organizer", "a long password")
+    meeting = meeting_with(owner, 10)
+    invitation = invitations.invitations_of(meeting)[-1]
+    rsvp = links.mint(LinkPurpose.RSVP, meeting_id=meeting.id, invitation_id=invitation.id)
+    db.session.commit()
+    for answer in answers:
+        with counting() as statements:
+            assert client.post(f"/rsvp/{rsvp}", data={"response": answer}).status_code == 303
+        assert [statement.split()[0] for statement in statements] == ["SELECT", "UPDATE"], statements
+        assert statements[1].startswith("UPDATE invitations SET response=")
+    db.session.expire_all()
+    answered = db.session.get(Invitation, invitation.id)
+    assert answered.response == answers[-1] and answered.confirmation_due_at is not None

@@ -1,5 +1,7 @@
-"""confirmations owed on the invitation: an answer is one UPDATE that also says when its
-confirmation email is due; the scheduler queues the ones that have come due
+"""confirmations owed on the invitation, due when the scheduler queues them (an answer is one UPDATE)
+
+The answer's UPDATE also says when its confirmation email is due; the scheduler queues the ones
+that have come due.
 
 Revision ID: e8b0d2f4a6c1
 Revises: d5f7b9c1e3a2
