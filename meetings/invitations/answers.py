@@ -193,9 +193,8 @@ def _read_target(connection: sa.Connection, raw: str | None) -> Target | None:
 
 def record_by_link(raw: str | None, value) -> bool | None:
     """Record the answer ``value`` given through the RSVP link ``raw``; returns whether it
-    changed anything, or None when the link answers for nothing (unknown, revoked, expired or not an
-    invitation's: a 404). Raises what
-    `record_response` raises.
+    changed anything, or None when the link answers for nothing (unknown, revoked, expired or
+    not an invitation's: a 404). Raises what `record_response` raises.
 
     The answer is committed when this returns, unless what it was decided on had changed
     since the read: then it is recorded in the request's transaction (the caller commits)."""
