@@ -5,7 +5,7 @@ Two ways in, one rule:
 - `record_response` records an answer on an `Invitation` loaded in the session (a calendar
   REPLY from the mailbox, a test, any caller that holds the object).
 - `record_by_link` is the RSVP link's POST, the path every invitee takes in the rush after the
-  invites go out. It reads what the rule needs in one statement (`read_target`), decides, and
+  invites go out. It reads what the rule needs in one statement (`_read_target`), decides, and
   writes one guarded ``UPDATE`` that applies only if what the decision was made on is unchanged
   (the answer, the invitation still on the list, the meeting's status and publication). Both run
   in autocommit on one connection: the ``UPDATE`` is the whole write, so no transaction is

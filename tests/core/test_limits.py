@@ -40,6 +40,21 @@ def test_every_limit_by_address_counts_by_the_one_key_function(app):
         assert client_address() == "203.0.113.9"
 
 
+def test_link_pages_skip_flask_limiters_pass_but_the_rest_of_the_app_does_not(app):
+    """A link page's request is exempt (Flask-Limiter's ``request_filter``) from every limit but
+    those `meetings.core.limits` counts for it, so the pass before its view is skipped; the API
+    and the sign-in page go through it. (That the wrong links and the cap on answers are still
+    counted, inside that exemption, is what the tests of those limits show.)"""
+    from meetings.core.limits import not_counted_here
+
+    for path in ("/rsvp/" + "x" * 43, "/join/" + "x" * 43, "/checkin/" + "x" * 43):
+        with app.test_request_context(path):
+            assert not_counted_here(), path
+    for path in ("/api/meetings", "/login", "/meetings"):
+        with app.test_request_context(path):
+            assert not not_counted_here(), path
+
+
 def test_only_wrong_links_count_as_misses_and_each_address_apart(app, client, token, monkeypatch):
     monkeypatch.setitem(app.config, "LINK_MISS_LIMIT", "2 per minute")
     for _ in range(5):  # good links cost nothing of the misses
