@@ -5,12 +5,14 @@ Not a figure of `make bench`: a tool for reading one. It builds the load benchma
 app as gunicorn's workers make it (settings from the environment, limits counted in Redis unless
 ``BENCH_LIMITS_STORAGE`` says otherwise), and sends ``PROFILE_REQUESTS`` requests (default 600)
 with distinct tokens, each page opened 1 to 3 times as in the benchmark, straight through the
-WSGI app (no server, no client). For each kind it prints the CPU time per request, the Python function calls (counted, so
-steady where CPU time is noisy), the SQL
-statements and Redis round trips per request, and with ``PROFILE_TOP=N`` the N costliest
-functions of cProfile (``PROFILE_SORT``: cumulative, or tottime...; ``PROFILE_CLOCK=cpu``: CPU time, not wall time). ``answer`` POSTs an RSVP answer through each of the
-third meeting's tokens (published first), a different answer on each pass. The bare "ok" route is measured the same way, so the ratio
-of the two is the page's own cost, less noisy than wrk's figures on a shared machine.
+WSGI app (no server, no client). For each kind it prints the CPU time per request, the Python
+function calls (counted, so steady where CPU time is noisy), the SQL statements and Redis round
+trips per request, and with ``PROFILE_TOP=N`` the N costliest functions of cProfile
+(``PROFILE_SORT``: cumulative, or tottime...; ``PROFILE_CLOCK=cpu``: CPU time, not wall time;
+``PROFILE_DUMP=prefix``: the profile of each kind written to ``prefix.<kind>`` for `pstats`).
+``answer`` POSTs an RSVP answer through each of the third meeting's tokens (published first), a
+different answer on each pass. The bare "ok" route is measured the same way, so the ratio of the
+two is the page's own cost, less noisy than wrk's figures on a shared machine.
 """
 
 from __future__ import annotations
@@ -131,6 +133,8 @@ def main(kinds: list[str]) -> None:
             print(f"{kind:5} {count} requests: CPU {cpu * 1e3:.2f} ms/request{ratio}; {calls:.0f} Python calls, "
                   f"{run_statements / count:.2f} SQL statements and {redis_trips / count:.2f} Redis round trips "
                   f"per request; non-200: {bad}", flush=True)
+            if os.environ.get("PROFILE_DUMP"):  # PROFILE_DUMP=prefix: prefix.<kind>, for pstats
+                profile.dump_stats(f"{os.environ['PROFILE_DUMP']}.{kind}")
             top = int(os.environ.get("PROFILE_TOP", "0"))
             if top:
                 out = io.StringIO()

@@ -14,6 +14,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
+from meetings.core.limits import LinkLimitReached
+
 log = logging.getLogger(__name__)
 
 
@@ -136,8 +138,8 @@ def register_error_handlers(app: Flask) -> None:
         fields = _flatten_webargs_messages(data.get("messages") if isinstance(data, dict) else None)
         message = str(_STATUS_MESSAGES.get(status) or error.description or error.name)
         limit = getattr(error, "limit", None)  # Flask-Limiter's RateLimitExceeded carries its limit
-        if status == 429 and limit is not None and limit.error_message:
-            message = str(error.description)  # the limit says why (Flask-Limiter resolved it)
+        if isinstance(error, LinkLimitReached) or (status == 429 and limit is not None and limit.error_message):
+            message = str(error.description)  # the limit says why (in the reader's language)
         if fields.get("json") == ["Invalid JSON body."]:
             message, fields = _("The body is not valid JSON."), {}
         elif status == 422 and fields:
@@ -150,8 +152,14 @@ def register_error_handlers(app: Flask) -> None:
         valid_methods = getattr(error, "valid_methods", None)  # MethodNotAllowed's, when it knows them
         if status == 405 and valid_methods:
             headers["Allow"] = ", ".join(valid_methods)
-        if status == 429 and error.response is not None and "Retry-After" in error.response.headers:
-            headers["Retry-After"] = error.response.headers["Retry-After"]
+        if status == 429:
+            # A link page's limit knows when its window ends (`LinkLimitReached`); a refusal by
+            # Flask-Limiter carries it in its response when one was made.
+            retry_after = dict(error.get_headers()).get("Retry-After")
+            if error.response is not None:
+                retry_after = error.response.headers.get("Retry-After", retry_after)
+            if retry_after:
+                headers["Retry-After"] = retry_after
         return error_response(status, message, fields, headers)
 
     @app.errorhandler(IntegrityError)

@@ -5,35 +5,39 @@ Every limit of the app counts by the same key, `client_address` (set as Flask-Li
 company's NAT), so what is limited hard on the pages behind links is wrong links (a token that
 opens nothing: unknown, revoked, expired); actions (a POST: an answer, a join, a check-in) have
 a generous cap; reading a page through a good link costs no counting at all, so opening a link
-makes no round trip to the limits' storage. The counting is Flask-Limiter's, through its public
-``limit`` used as a context manager (documented since Flask-Limiter 2.9: a limit for a block
-inside a view, hit when the block is entered): its storage (``RATELIMIT_STORAGE_URI``: Redis in
-production, so that every worker and host counts together; ``memory://`` counts per process),
-its windows, ``RATELIMIT_ENABLED``. A refusal is Flask-Limiter's ``RateLimitExceeded``, which
-the app's error handler answers in the reader's language: JSON for the API, a page for pages.
+makes no round trip to the limits' storage.
 
-Link pages count only what this module counts for them: a request filter (Flask-Limiter's public
-``request_filter``) exempts their requests from any other limit, except while `count_wrong_link`
-or the cap on actions counts. That spares each of their requests Flask-Limiter's pass over the
-limits before the view, which finds nothing to count there and cost about a tenth of a link
-page's CPU.
+The rest of the app is limited by Flask-Limiter's declared limits (the sign-in throttle, the
+API's). Link pages are exempt from them (a request filter, Flask-Limiter's public
+``request_filter``) and count their two limits here, through Flask-Limiter's public
+``Limiter.limiter``: the ``limits`` strategy it runs, on its storage (``RATELIMIT_STORAGE_URI``:
+Redis in production, so that every worker and host counts together; ``memory://`` counts per
+process), under ``RATELIMIT_ENABLED`` and ``RATELIMIT_KEY_PREFIX``. Counting through
+Flask-Limiter's request machinery instead (a limit declared on the view, or entered as a
+context manager) costs a second full pass over every limit the app knows on each answer, about
+a fifth of an answer's CPU, for one counter. A refusal is `LinkLimitReached`, a 429 that says
+why in the reader's language and when to try again (``Retry-After``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import math
+import time
 
-from flask import current_app, g, request
+from flask import current_app, request
 from flask_babel import gettext as _
+from limits import RateLimitItem, parse
+from werkzeug.exceptions import TooManyRequests
 
-#: The limits of link pages, made once (`_link_limits`): Flask-Limiter keeps the limits it has
-#: seen by where they were entered.
-_limits: dict[str, object] = {}
 #: The names of the blueprints of link pages (`limit_link_pages`).
 _link_blueprints: set[str] = set()
-#: Set on ``g`` while a limit of link pages counts (`_counting`).
-_COUNTING = "meetings_counting_link_limit"
+#: Limits by their text (``LINK_LIMIT``, ``LINK_MISS_LIMIT``), parsed once.
+_parsed: dict[str, RateLimitItem] = {}
+
+
+class LinkLimitReached(TooManyRequests):
+    """A 429 of a link page's limit: its ``description`` says why, in the reader's language,
+    and ``retry_after`` the seconds until the window that refused ends."""
 
 
 def client_address() -> str:
@@ -43,65 +47,50 @@ def client_address() -> str:
 
 
 def too_many_wrong_links() -> str:
-    """What a refusal for guessed links says, in the reader's language (Flask-Limiter calls it
-    at the refusal)."""
+    """What a refusal for guessed links says, in the reader's language."""
     return _("Too many wrong links from your address: wait a minute.")
 
 
-def _link_limit() -> str:
-    return current_app.config["LINK_LIMIT"]
+def too_many_actions() -> str:
+    """What a refusal for too many answers, joins or check-ins says, in the reader's language
+    (the words of any other 429: `meetings.core.errors`)."""
+    return _("Too many requests: slow down and try again later.")
 
 
-def _link_miss_limit() -> str:
-    return current_app.config["LINK_MISS_LIMIT"]
+def _count(limit: str, scope: str, refusal) -> None:
+    """Hit ``limit`` (a limit's text) for the client's address in ``scope``, one count shared by
+    every link page; `LinkLimitReached` saying ``refusal()`` once it is spent."""
+    from meetings.extensions import limiter
 
-
-def _link_limits():
-    if not _limits:
-        from meetings.extensions import limiter
-
-        # Shared limits: one count per address across every link page (a guesser moving from
-        # /rsvp/ to /join/ is the same guesser), whatever view counts it.
-        _limits["misses"] = limiter.shared_limit(_link_miss_limit, "link-misses", key_func=client_address,
-                                                 error_message=too_many_wrong_links)
-        _limits["actions"] = limiter.shared_limit(_link_limit, "link-actions", key_func=client_address)
-    return _limits
-
-
-@contextmanager
-def _counting() -> Iterator[None]:
-    """Within this block a limit of link pages counts (`not_counted_here` says False)."""
-    setattr(g, _COUNTING, g.get(_COUNTING, 0) + 1)
-    try:
-        yield
-    finally:
-        setattr(g, _COUNTING, g.get(_COUNTING) - 1)
+    if not limiter.enabled:
+        return
+    item = _parsed.get(limit)
+    if item is None:
+        item = _parsed.setdefault(limit, parse(limit))
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
+    identifiers = (prefix, client_address(), scope) if prefix else (client_address(), scope)
+    strategy = limiter.limiter
+    if not strategy.hit(item, *identifiers):
+        reset = strategy.get_window_stats(item, *identifiers).reset_time  # a Unix time
+        raise LinkLimitReached(description=refusal(), retry_after=max(1, math.ceil(reset - time.time())))
 
 
 def not_counted_here() -> bool:
-    """Flask-Limiter's request filter: True (exempt) for a request of a link page, unless one of
-    this module's limits is counting it now."""
-    return request.blueprint in _link_blueprints and not g.get(_COUNTING)
+    """Flask-Limiter's request filter: True (exempt from its declared limits) for a request of a
+    link page, which counts its own (`count_wrong_link`, `limit_link_pages`)."""
+    return request.blueprint in _link_blueprints
 
 
 def count_wrong_link() -> None:
     """Count a wrong link against the client's address (`meetings.core.linkpages.unknown_link`);
-    once ``LINK_MISS_LIMIT`` is spent, Flask-Limiter's ``RateLimitExceeded`` (a 429) instead."""
-    with _counting(), _link_limits()["misses"]:
-        pass
+    once ``LINK_MISS_LIMIT`` is spent, `LinkLimitReached` (a 429) instead."""
+    _count(current_app.config["LINK_MISS_LIMIT"], "link-misses", too_many_wrong_links)
 
 
 def limit_link_pages(blueprint) -> None:
-    """Cap the actions (POSTs) on ``blueprint``'s pages at ``LINK_LIMIT`` per client address.
-    Wrong links are counted by the views that find them (`count_wrong_link`); a page read
-    through a good link is not counted.
-
-    Entered as a context manager, not declared on the blueprint (``shared_limit(...,
-    methods=["POST"])(blueprint)``, which would spare each answer Flask-Limiter's second pass
-    over the limits): once `count_wrong_link` has entered its limit in a view, Flask-Limiter
-    marks that endpoint as limited by a decorator and no longer checks the blueprint's limits
-    before its requests, so the cap would stop after the first wrong link
-    (``test_an_address_has_a_cap_on_answers_and_is_told_why_when_guessing`` fails so)."""
+    """Cap the actions (POSTs) on ``blueprint``'s pages at ``LINK_LIMIT`` per client address,
+    and exempt its pages from Flask-Limiter's declared limits. Wrong links are counted by the
+    views that find them (`count_wrong_link`); a page read through a good link is not counted."""
 
     from meetings.extensions import limiter
 
@@ -112,5 +101,4 @@ def limit_link_pages(blueprint) -> None:
     @blueprint.before_request
     def _count_action():
         if request.method == "POST":
-            with _counting(), _link_limits()["actions"]:
-                pass
+            _count(current_app.config["LINK_LIMIT"], "link-actions", too_many_actions)

@@ -105,7 +105,8 @@ def rsvp_answer(token: str):
             if answers.record_by_link(token, request.form.get("response", "")) is None:
                 unknown_link()
             done = "answered"
-        db.session.commit()
+        if db.session().in_transaction():  # an answer is committed already, unless it fell back
+            db.session.commit()
     except DomainError as error:
         db.session.rollback()
         fields = error.fields or {"response": [error.message]}

@@ -215,14 +215,19 @@ def test_a_speaker_cannot_hand_the_speech_to_someone_speaking_elsewhere_then(cli
 
 def test_an_address_has_a_cap_on_answers_and_is_told_why_when_guessing(client, app, token, monkeypatch):
     monkeypatch.setitem(app.config, "LINK_LIMIT", "2 per minute")
-    answers = [client.post(f"/rsvp/{token}", data={"response": "accepted"}).status_code for _ in range(3)]
-    assert answers == [303, 303, 429]
+    answers = [client.post(f"/rsvp/{token}", data={"response": "accepted"}) for _ in range(3)]
+    assert [response.status_code for response in answers] == [303, 303, 429]
+    # Told in the reader's language, and when the minute's window ends.
+    assert "Too many requests" in answers[2].text and 1 <= int(answers[2].headers["Retry-After"]) <= 60
+    chinese = client.post(f"/rsvp/{token}?lang=zh_Hans", data={"response": "accepted"})
+    assert chinese.status_code == 429 and "Too many" not in chinese.text
     # Reading the page through a good link is not counted (no round trip to the limits' storage).
     assert [client.get(f"/rsvp/{token}").status_code for _ in range(3)] == [200, 200, 200]
     monkeypatch.setitem(app.config, "LINK_MISS_LIMIT", "1 per minute")
     assert client.get(f"/rsvp/{'z' * 43}").status_code == 404
     refused = client.get(f"/rsvp/{'y' * 43}")
     assert refused.status_code == 429 and "Too many wrong links" in refused.text
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
     # Someone else behind the same address (a site's NAT) still opens their own good link.
     assert client.get(f"/rsvp/{token}").status_code == 200
 
