@@ -76,6 +76,7 @@ def main(kinds: list[str]) -> None:
         import sqlalchemy as sa
 
         from bench.join_wsgi import app
+        from meetings.core.database import engines
         from meetings.extensions import db
 
         statements = [0]
@@ -85,7 +86,8 @@ def main(kinds: list[str]) -> None:
                 if os.environ.get("PROFILE_SQL") and statements[0] <= 12:
                     print("   SQL:", " ".join(statement.split())[:160])
 
-            sa.event.listen(db.engine, "before_cursor_execute", count)
+            for engine in engines(db.engine):  # the session's and `autocommit`'s
+                sa.event.listen(engine, "before_cursor_execute", count)
         auth = {"Authorization": f"Bearer {data['api_token']}"}
         paths = {"ok": (["/bench-ok"] * REQUESTS, None),
                  "rsvp": (visits([f"/rsvp/{t}" for t in data["rsvp"]], 1)[:REQUESTS], None),

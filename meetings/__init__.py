@@ -175,7 +175,8 @@ def register_extensions(app: Flask) -> None:
 
     db.init_app(app)
     with app.app_context():
-        configure_engine(db.engine, ping_idle_seconds=app.config["DB_PING_IDLE_SECONDS"])
+        configure_engine(db.engine, ping_idle_seconds=app.config["DB_PING_IDLE_SECONDS"],
+                         options=app.config.get("SQLALCHEMY_ENGINE_OPTIONS"))
     app.teardown_appcontext(close_request_reads)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
                      render_as_batch=True, compare_type=True)

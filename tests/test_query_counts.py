@@ -6,6 +6,7 @@ from contextlib import contextmanager
 import pytest
 import sqlalchemy as sa
 
+from meetings.core.database import engines
 from meetings.core.db import utcnow
 from meetings.directory.models import Person
 from meetings.extensions import db
@@ -22,11 +23,13 @@ def counting():
     def count(conn, cursor, statement, parameters, context, executemany):
         statements.append(statement)
 
-    sa.event.listen(db.engine, "before_cursor_execute", count)
+    for engine in engines(db.engine):  # the session's and `autocommit`'s
+        sa.event.listen(engine, "before_cursor_execute", count)
     try:
         yield statements
     finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
+        for engine in engines(db.engine):
+            sa.event.remove(engine, "before_cursor_execute", count)
 
 
 def meeting_with(owner, count: int):

@@ -7,6 +7,7 @@ import sqlite3
 
 import sqlalchemy as sa
 
+from meetings.core.database import engines
 from meetings.extensions import db
 
 
@@ -35,11 +36,13 @@ def change_after(table: str, *statements: str):
                     other.execute(sa.text(sql))
                 other.commit()
 
-    sa.event.listen(db.engine, "after_cursor_execute", change_elsewhere)
+    for engine in engines(db.engine):  # the session's and `autocommit`'s
+        sa.event.listen(engine, "after_cursor_execute", change_elsewhere)
     try:
         yield done
     finally:
-        sa.event.remove(db.engine, "after_cursor_execute", change_elsewhere)
+        for engine in engines(db.engine):
+            sa.event.remove(engine, "after_cursor_execute", change_elsewhere)
 
 
 @contextlib.contextmanager
@@ -70,12 +73,14 @@ def another_writer_after(table: str, *, wait: float = 10):
 
     with db.engine.begin() as setup:
         setup.execute(sa.text("CREATE TABLE IF NOT EXISTS other_writes (n INTEGER)"))
-    sa.event.listen(db.engine, "after_cursor_execute", write_elsewhere)
+    for engine in engines(db.engine):  # the session's and `autocommit`'s
+        sa.event.listen(engine, "after_cursor_execute", write_elsewhere)
     try:
         yield done
         with db.engine.connect() as check:
             assert check.execute(sa.text("SELECT count(*) FROM other_writes")).scalar() == len(done)
     finally:
-        sa.event.remove(db.engine, "after_cursor_execute", write_elsewhere)
+        for engine in engines(db.engine):
+            sa.event.remove(engine, "after_cursor_execute", write_elsewhere)
         with db.engine.begin() as cleanup:
             cleanup.execute(sa.text("DROP TABLE other_writes"))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import contextvars
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
 from flask import g, has_request_context, request
-from sqlalchemy import event
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DisconnectionError
 
@@ -19,6 +20,8 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _write_intent: contextvars.ContextVar[bool | None] = contextvars.ContextVar("write_intent", default=None)
 _AUTOCOMMIT = "meetings_autocommit"
 _REQUEST_READS = "meetings_request_reads"
+#: Each configured engine's companion for `autocommit` on a database server (`configure_engine`).
+_autocommit_engines: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
 
 
 @contextmanager
@@ -66,15 +69,26 @@ def autocommit(engine: Engine) -> Iterator[Connection]:
     statements, and on PostgreSQL a transaction is two more round trips to the server (``BEGIN``,
     then ``COMMIT`` or ``ROLLBACK``); on SQLite a write here takes the write lock for its one
     statement only, waiting its turn within the busy timeout.
+
+    On a database server the connection comes from ``engine``'s companion (`configure_engine`),
+    whose pooled connections are all in autocommit; ``engine`` must have been configured.
     """
-    with engine.connect() as connection:
-        if engine.dialect.name == "sqlite":
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
             # pysqlite is in autocommit already (see `_configure_sqlite`); the flag only skips our
             # BEGIN. (Its AUTOCOMMIT isolation level would run PRAGMAs and, when reset, turn
             # pysqlite's own transaction handling back on.)
             yield connection.execution_options(**{_AUTOCOMMIT: True})
-        else:
-            yield connection.execution_options(isolation_level="AUTOCOMMIT")
+    else:
+        with _autocommit_engines[engine].connect() as connection:
+            yield connection
+
+
+def engines(engine: Engine) -> tuple[Engine, ...]:
+    """``engine`` and, on a database server, its companion for `autocommit`: where to listen
+    for every statement the app runs (SQLAlchemy's engine events belong to one engine)."""
+    companion = _autocommit_engines.get(engine)
+    return (engine,) if companion is None else (engine, companion)
 
 
 def request_reads(engine: Engine) -> Connection:
@@ -101,17 +115,29 @@ def close_request_reads(_error=None) -> None:
         opened[0].close()
 
 
-def configure_engine(engine: Engine, *, ping_idle_seconds: float = 1.0) -> None:
+def configure_engine(engine: Engine, *, ping_idle_seconds: float = 1.0, options: dict | None = None) -> None:
     """Apply per-dialect connection settings to ``engine``.
 
     On a database server, a pooled connection that sat idle for more than
-    ``ping_idle_seconds`` is pinged when it is checked out (`_ping_when_idle`); reads in
-    autocommit ask for it through `autocommit`'s ``isolation_level="AUTOCOMMIT"``.
+    ``ping_idle_seconds`` is pinged when it is checked out (`_ping_when_idle`), and `autocommit`
+    gets a companion engine of its own: the same database and ``options`` (the app's
+    ``SQLALCHEMY_ENGINE_OPTIONS``), created with
+    SQLAlchemy's ``isolation_level="AUTOCOMMIT"``, so its connections stay in autocommit. (Asking
+    for it per connection, ``Connection.execution_options(isolation_level=...)`` on ``engine``'s
+    pool, sets the level at each checkout and resets it at each return: about a tenth of an RSVP
+    page's or answer's CPU.) Disposing of ``engine`` disposes of its companion too.
     """
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
-    else:
-        _ping_when_idle(engine, ping_idle_seconds)
+        return
+    _ping_when_idle(engine, ping_idle_seconds)
+    companion = create_engine(engine.url, **{**(options or {}), "isolation_level": "AUTOCOMMIT"})
+    _ping_when_idle(companion, ping_idle_seconds)
+    _autocommit_engines[engine] = companion
+
+    @event.listens_for(engine, "engine_disposed")
+    def _dispose_companion(_connection):
+        companion.dispose()
 
 
 _RETURNED_AT = "meetings_returned_at"

@@ -9,6 +9,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from meetings.core.database import engines
 from meetings.extensions import db
 from meetings.invitations import links
 from meetings.invitations.models import LinkPurpose
@@ -95,9 +96,10 @@ def counted_statements():
         if statement.lstrip().split(None, 1)[0].upper() in ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH"):
             statements.append(statement)
 
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", before)
+    for engine in engines(db.engine):  # the session's and `autocommit`'s
+        event.listen(engine, "before_cursor_execute", before)
     try:
         yield statements
     finally:
-        event.remove(engine, "before_cursor_execute", before)
+        for engine in engines(db.engine):
+            event.remove(engine, "before_cursor_execute", before)

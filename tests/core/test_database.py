@@ -51,9 +51,10 @@ def test_only_a_connection_that_sat_idle_is_pinged(app, monkeypatch):
     assert pings == [1]  # the first checkout after the pause, then it is busy again
 
 
-def test_page_reads_run_each_statement_in_autocommit_and_leave_the_pooled_connection_transactional(app):
-    """`autocommit` asks SQLAlchemy for AUTOCOMMIT (each statement its own snapshot); the pooled
-    connection is back in transactions for the next user."""
+def test_page_reads_run_each_statement_in_autocommit_on_connections_apart_from_the_sessions(app):
+    """`autocommit` runs each statement as its own transaction, on connections of the engine's
+    companion that stay in autocommit; the engine's own pooled connections stay transactional,
+    and disposing of the engine closes the companion's too (a database can then be dropped)."""
     from meetings.core.database import autocommit
 
     engine = db.engine
@@ -61,9 +62,40 @@ def test_page_reads_run_each_statement_in_autocommit_and_leave_the_pooled_connec
         pytest.skip("PostgreSQL only: SQLite reads are plain statements in pysqlite's autocommit")
     engine.dispose()
     with autocommit(engine) as connection:
+        reader = connection.scalar(sa.text("SELECT pg_backend_pid()"))
         ids = [connection.scalar(sa.text("SELECT pg_current_xact_id()::text")) for _ in range(2)]
     assert ids[0] != ids[1]  # two transactions: autocommit
-    with engine.connect() as connection:  # the same pooled connection, in a transaction again
+    with autocommit(engine) as connection:  # the same pooled connection, still in autocommit
+        assert connection.scalar(sa.text("SELECT pg_backend_pid()")) == reader
+        ids = [connection.scalar(sa.text("SELECT pg_current_xact_id()::text")) for _ in range(2)]
+    assert ids[0] != ids[1]
+    with engine.connect() as connection:  # the session's kind: in a transaction
+        assert connection.scalar(sa.text("SELECT pg_backend_pid()")) != reader
         ids = [connection.scalar(sa.text("SELECT pg_current_xact_id()::text")) for _ in range(2)]
         connection.rollback()
     assert ids[0] == ids[1]
+    engine.dispose()
+    with engine.connect() as connection:
+        alive = connection.scalar(sa.text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"),
+                                  {"pid": reader})
+        connection.rollback()
+    assert alive == 0
+
+
+def test_a_companion_connection_the_server_ended_is_replaced_without_an_error(app):
+    """The companion's pooled connections are pinged when they sat idle, as the engine's are."""
+    from meetings.core.database import autocommit
+
+    engine = db.engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite connections are files, no server ends them")
+    engine.dispose()
+    with autocommit(engine) as connection:
+        victim = connection.scalar(sa.text("SELECT pg_backend_pid()"))
+    with engine.connect() as other:
+        assert other.scalar(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": victim})
+        other.rollback()
+    time.sleep(app.config["DB_PING_IDLE_SECONDS"] + 0.2)
+    for _ in range(2):
+        with autocommit(engine) as connection:
+            assert connection.scalar(sa.text("SELECT pg_backend_pid()")) != victim

@@ -5,6 +5,7 @@ admin. A person's email is where their links go: another organizer must not be a
 import pytest
 
 from meetings.core.access import PERSON_CHANGE, PERSON_READ, declared
+from meetings.core.database import engines
 from meetings.directory.models import Person
 from meetings.extensions import db
 from tests import factories
@@ -182,11 +183,13 @@ def _statements(run) -> int:
         nonlocal count
         count += 1
 
-    sa.event.listen(db.engine, "before_cursor_execute", counted)
+    for engine in engines(db.engine):  # the session's and `autocommit`'s
+        sa.event.listen(engine, "before_cursor_execute", counted)
     try:
         run()
     finally:
-        sa.event.remove(db.engine, "before_cursor_execute", counted)
+        for engine in engines(db.engine):
+            sa.event.remove(engine, "before_cursor_execute", counted)
     return count
 
 

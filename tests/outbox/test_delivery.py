@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from meetings.core.database import write_intent
+from meetings.core.database import engines, write_intent
 from meetings.core.db import utcnow
 from meetings.extensions import db
 from meetings.outbox import delivery, services
@@ -150,11 +150,13 @@ def test_claiming_reads_the_index_of_waiting_rows_not_every_email_ever_sent(app)
         if statement.lstrip().startswith("UPDATE outbox"):
             statements.append((statement, parameters))
 
-    sa.event.listen(db.engine, "before_cursor_execute", capture)
+    for engine in engines(db.engine):  # the session's and `autocommit`'s
+        sa.event.listen(engine, "before_cursor_execute", capture)
     try:
         delivery.claim(now=utcnow(), limit=5, worker="w")
     finally:
-        sa.event.remove(db.engine, "before_cursor_execute", capture)
+        for engine in engines(db.engine):
+            sa.event.remove(engine, "before_cursor_execute", capture)
     [(statement, parameters)] = statements
     with db.engine.connect() as connection:
         plan = [row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
