@@ -57,6 +57,9 @@ def create_app(config: Config | None = None, instance_path: str | None = None) -
     _check_delays(app)
     register_extensions(app)
     register_domains(app)
+    from meetings.core import sessions
+
+    sessions.init_app(app)  # which requests have a session: known once every blueprint is
     register_error_handlers(app)
     register_commands(app)
     _trust_proxy(app)

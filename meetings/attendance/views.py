@@ -28,7 +28,7 @@ from meetings.invitations import links
 from meetings.invitations.models import Invitation, LinkPurpose
 from meetings.scheduling.services import get_meeting_for
 
-blueprint = link_pages_blueprint("attendance", __name__)
+blueprint = link_pages_blueprint("attendance", __name__, staff_signed_in=True)
 
 
 def _invitation_for(token: str) -> Invitation:

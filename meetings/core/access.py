@@ -106,6 +106,11 @@ def bearer_blueprint(name: str) -> None:
     _bearer_blueprints.add(name)
 
 
+def bearer_blueprints() -> frozenset[str]:
+    """The names of the blueprints whose callers are API tokens (`bearer_blueprint`)."""
+    return frozenset(_bearer_blueprints)
+
+
 def caller():
     """Who is asking: the API token's caller (`meetings.accounts.services.ApiCaller`), the
     signed-in user of a page, or None. Both have ``id`` and ``is_admin``."""

@@ -47,13 +47,27 @@ class LinkHolder:
     active: bool = True
 
 
-def link_pages_blueprint(name: str, import_name: str) -> Blueprint:
+#: The link pages' blueprints that never read who is signed in: they have no session
+#: (`meetings.core.sessions`).
+_without_sessions: set[str] = set()
+
+
+def link_pages_blueprint(name: str, import_name: str, *, staff_signed_in: bool = False) -> Blueprint:
     """A blueprint of capability-link pages: every response private and without referrer, and
-    the rate limits of link pages."""
+    the rate limits of link pages. Its pages have no session (the link is who asks), unless
+    ``staff_signed_in``: pages that also serve a signed-in organizer (the check-in page, where
+    the staff check people in)."""
     blueprint = Blueprint(name, import_name)
+    if not staff_signed_in:
+        _without_sessions.add(name)
     blueprint.after_request(_private)
     limit_link_pages(blueprint)
     return blueprint
+
+
+def without_sessions() -> frozenset[str]:
+    """The names of the link pages' blueprints that have no session (`link_pages_blueprint`)."""
+    return frozenset(_without_sessions)
 
 
 def unknown_link() -> NoReturn:
