@@ -51,16 +51,22 @@ def test_only_a_connection_that_sat_idle_is_pinged(app, monkeypatch):
     assert pings == [1]  # the first checkout after the pause, then it is busy again
 
 
+def _postgresql_engine(why_only_there: str):
+    """The app's engine, its pools emptied; skips on SQLite for ``why_only_there``."""
+    engine = db.engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip(f"PostgreSQL only: {why_only_there}")
+    engine.dispose()
+    return engine
+
+
 def test_page_reads_run_each_statement_in_autocommit_on_connections_apart_from_the_sessions(app):
     """`autocommit` runs each statement as its own transaction, on connections of the engine's
     companion that stay in autocommit; the engine's own pooled connections stay transactional,
     and disposing of the engine closes the companion's too (a database can then be dropped)."""
     from meetings.core.database import autocommit
 
-    engine = db.engine
-    if engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL only: SQLite reads are plain statements in pysqlite's autocommit")
-    engine.dispose()
+    engine = _postgresql_engine("SQLite reads are plain statements in pysqlite's autocommit")
     with autocommit(engine) as connection:
         reader = connection.scalar(sa.text("SELECT pg_backend_pid()"))
         ids = [connection.scalar(sa.text("SELECT pg_current_xact_id()::text")) for _ in range(2)]
@@ -86,10 +92,7 @@ def test_a_companion_connection_the_server_ended_is_replaced_without_an_error(ap
     """The companion's pooled connections are pinged when they sat idle, as the engine's are."""
     from meetings.core.database import autocommit
 
-    engine = db.engine
-    if engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL only: SQLite connections are files, no server ends them")
-    engine.dispose()
+    engine = _postgresql_engine("SQLite connections are files, no server ends them")
     with autocommit(engine) as connection:
         victim = connection.scalar(sa.text("SELECT pg_backend_pid()"))
     with engine.connect() as other:
