@@ -104,6 +104,9 @@ class Config:
         self.TRUSTED_PROXY_HOPS = _int("TRUSTED_PROXY_HOPS", 1)
         #: Rate limit counters: memory:// counts per process; use redis:// in production.
         self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI") or "memory://"
+        #: The storage's own errors (Redis unreachable) raised as ``limits.errors.StorageError``,
+        #: which the link pages' limits know to fail open on (`meetings.core.limits`).
+        self.RATELIMIT_STORAGE_OPTIONS = {"wrap_exceptions": True}
         #: Failed sign-ins allowed per account and per client address before a pause (429).
         self.LOGIN_LIMIT_PER_ACCOUNT = env("LOGIN_LIMIT_PER_ACCOUNT") or "5 per 10 minutes"
         self.LOGIN_LIMIT_PER_ADDRESS = env("LOGIN_LIMIT_PER_ADDRESS") or "30 per 10 minutes"

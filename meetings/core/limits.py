@@ -16,18 +16,25 @@ process), under ``RATELIMIT_ENABLED`` and ``RATELIMIT_KEY_PREFIX``. Counting thr
 Flask-Limiter's request machinery instead (a limit declared on the view, or entered as a
 context manager) costs a second full pass over every limit the app knows on each answer, about
 a fifth of an answer's CPU, for one counter. A refusal is `LinkLimitReached`, a 429 that says
-why in the reader's language and when to try again (``Retry-After``).
+why in the reader's language and when to try again (``Retry-After``). While the storage is out of
+reach (``limits.errors.StorageError``, raised as ``RATELIMIT_STORAGE_OPTIONS`` asks), the link
+pages are served uncounted and each miss of a count is logged: an invitee's answer must not fail
+because Redis did.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 
 from flask import current_app, request
 from flask_babel import gettext as _
 from limits import RateLimitItem, parse
+from limits.errors import StorageError
 from werkzeug.exceptions import TooManyRequests
+
+log = logging.getLogger(__name__)
 
 #: The names of the blueprints of link pages (`limit_link_pages`).
 _link_blueprints: set[str] = set()
@@ -70,8 +77,16 @@ def _count(limit: str, scope: str, refusal) -> None:
     prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
     identifiers = (prefix, client_address(), scope) if prefix else (client_address(), scope)
     strategy = limiter.limiter
-    if not strategy.hit(item, *identifiers):
-        reset = strategy.get_window_stats(item, *identifiers).reset_time  # a Unix time
+    try:
+        allowed = strategy.hit(item, *identifiers)
+        reset = None if allowed else strategy.get_window_stats(item, *identifiers).reset_time  # a Unix time
+    except StorageError as error:
+        # The counters are out of reach (Redis down): the pages behind links keep working, answers
+        # and joins included, uncounted meanwhile. A wrong link is still a 404, and a 256-bit
+        # token is not guessed in an outage's minutes.
+        log.warning("link limit %s not counted: the rate limits' storage failed: %s", scope, error.storage_error)
+        return
+    if reset is not None:
         raise LinkLimitReached(description=refusal(), retry_after=max(1, math.ceil(reset - time.time())))
 
 

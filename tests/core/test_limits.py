@@ -119,3 +119,28 @@ def test_workers_share_their_counts_through_redis():
                            text=True, timeout=120, check=True).stdout.split() for _ in range(2)]
     # The wrong link is a 404 without reading any table (an implausible token): the count is all.
     assert seen == [["404", "404"], ["404", "429"]]
+
+
+_UNREACHABLE = """
+from config import TestConfig
+from meetings import create_app
+app = create_app(TestConfig(SQLALCHEMY_DATABASE_URI="sqlite://", RATELIMIT_STORAGE_URI="redis://127.0.0.1:1",
+                            LINK_MISS_LIMIT="1 per minute"))
+client = app.test_client()
+wrong = [client.get("/rsvp/not-a-token").status_code for _ in range(3)]
+posted = [client.post("/join/not-a-token", data={}).status_code for _ in range(2)]
+print(" ".join(str(status) for status in wrong + posted))
+"""
+
+
+def test_link_pages_keep_working_uncounted_while_the_limits_storage_is_out_of_reach():
+    """Redis down (nothing listens on the storage's port): a wrong link is still a 404 and an
+    action still reaches its view, never a 500; each uncounted hit is logged."""
+    env = dict(os.environ, SECRET_KEY="x" * 64)
+    env.pop("DATABASE_URL", None)
+    done = subprocess.run([sys.executable, "-c", _UNREACHABLE], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120, check=True)
+    # With the storage reachable, the second wrong link would be refused (LINK_MISS_LIMIT is 1).
+    assert done.stdout.split() == ["404"] * 5, done.stdout + done.stderr
+    assert "link limit link-misses not counted" in done.stderr
+    assert "link limit link-actions not counted" in done.stderr
