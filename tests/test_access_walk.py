@@ -94,19 +94,26 @@ def test_what_is_reached_without_signing_in_is_exactly_the_list(app):
 
 
 def test_an_endpoint_without_a_declaration_stops_the_app(app):
-    """`create_app` runs `check_declarations`: an undeclared endpoint, or a meeting's kind on a URL
-    that names no meeting (the app's domains registered what loads one), is refused."""
+    """`create_app` runs `check_declarations`: an undeclared endpoint, a meeting's kind on a URL
+    that names no meeting (the app's domains registered what loads one), or a read along with an
+    API token's caller on a page, is refused."""
+    from meetings.scheduling.services import meeting_version_for
+
     bare = Flask(__name__)
     bare.add_url_rule("/open", "open", access.access(PUBLIC)(lambda: "open"))
     bare.add_url_rule("/meetings/<int:meeting_id>", "meeting", access.access(MEETING)(lambda meeting_id: ""))
     access.check_declarations(bare)
     bare.add_url_rule("/forgotten", "forgotten", lambda: "anyone")
     bare.add_url_rule("/nothing-to-load", "nothing", access.access(MEETING)(lambda: ""))
+    # What the API reads with the token's caller (a meeting's version), on a page: nothing reads it.
+    bare.add_url_rule("/meetings/<int:meeting_id>/version", "page_version",
+                      access.access(MEETING, load=meeting_version_for)(lambda meeting_id: ""))
     with pytest.raises(RuntimeError) as refused:
         access.check_declarations(bare)
     problems = str(refused.value).splitlines()[1:]
-    assert [problem.split(" ")[0] for problem in problems] == ["forgotten", "nothing"], problems
+    assert [problem.split(" ")[0] for problem in problems] == ["forgotten", "nothing", "page_version"], problems
     assert "declares no access" in problems[0] and "is meeting, but names none of" in problems[1]
+    assert "loads along with an API caller, but is not on the API" in problems[2]
 
 
 def test_the_development_app_starts_with_its_mailbox_declared(tmp_path, monkeypatch):

@@ -243,8 +243,8 @@ def _kept_parts():
     return {
         "agenda": (agendaview.AGENDA, [rsvppage.PAGE, joinpage.PAGE]),
         "materials": (materials_links.MEETING_MATERIALS, [rsvppage.PAGE, joinpage.PAGE]),
-        "meeting JSON": (services._READ_MEETING, [services._MEETING_VERSION]),
-        "meeting JSON (organizer)": (services._READ_MEETING_FOR_ORGANIZER, [services._MEETING_VERSION_FOR_ORGANIZER]),
+        "meeting JSON": (services._READ_MEETING, [services.MEETING_VERSION_WITH_CALLER]),
+        "meeting JSON (organizer)": (services._READ_MEETING_FOR_ORGANIZER, [services.MEETING_VERSION_WITH_CALLER]),
     }
 
 

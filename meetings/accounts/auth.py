@@ -9,6 +9,7 @@ from flask import Flask, abort, g, request
 
 from meetings.accounts import services
 from meetings.accounts.models import User
+from meetings.core import access
 from meetings.core.access import bearer_blueprint
 from meetings.core.tokens import plausible_token
 from meetings.extensions import csrf, db, login_manager
@@ -31,12 +32,20 @@ def authenticate_api_request() -> None:
 
     Every view of the blueprint goes through it, whatever it reads. The user is loaded only
     when the request needs them (`current_api_user`); deciding what the caller may see needs
-    only `current_api_caller`."""
+    only `current_api_caller`. A view whose access rule declares a
+    `meetings.core.access.ReadWithCaller` has what its rule loads read in the same statement."""
     scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
     raw = raw.strip()
     if scheme.lower() != "bearer" or not plausible_token(raw):
         abort(401)
-    _accept(services.api_caller_for_token(raw))
+    along = access.read_with_caller()
+    if along is None:
+        _accept(services.api_caller_for_token(raw))
+        return
+    read, params = along
+    caller, row = services.caller_and_row(raw, read.statement, params)
+    _accept(caller)
+    access.read_along(row)
 
 
 def _accept(caller: services.ApiCaller | None) -> services.ApiCaller:

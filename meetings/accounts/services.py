@@ -147,7 +147,9 @@ class ApiCaller:
 
 
 #: The caller of the token whose hash is bound as ``token_hash``: an active user, an unrevoked token.
-_CALLER_FOR_TOKEN = (
+#: Its columns are labelled (`caller_from_row`); a statement that reads more along with the
+#: caller extends it with outer joins (`meetings.core.access.ReadWithCaller`).
+CALLER_FOR_TOKEN = (
     sa.select(User.id.label("user_id"), User.role, ApiToken.id.label("token_id"), ApiToken.last_used_at,
               User.language)
     .join(ApiToken, ApiToken.user_id == User.id)
@@ -161,9 +163,21 @@ def api_caller_for_token(raw: str) -> ApiCaller | None:
     else. One plain statement, no ORM objects: every API request runs it."""
     if not plausible_token(raw):
         return None
-    row = request_reads(db.engine).execute(_CALLER_FOR_TOKEN, {"token_hash": hash_token(raw)}).first()
-    if row is None:
-        return None
+    return caller_and_row(raw, CALLER_FOR_TOKEN, {})[0]
+
+
+def caller_and_row(raw: str, statement: sa.Select, params: dict) -> tuple[ApiCaller | None, sa.Row | None]:
+    """The caller of bearer token ``raw`` and the row of ``statement`` (`CALLER_FOR_TOKEN`, or
+    it extended), ``params`` bound besides the token's hash; (None, None) for a token that is
+    no one's."""
+    if not plausible_token(raw):
+        return None, None
+    row = request_reads(db.engine).execute(statement, {**params, "token_hash": hash_token(raw)}).first()
+    return (caller_from_row(row), row) if row is not None else (None, None)
+
+
+def caller_from_row(row) -> ApiCaller:
+    """The `ApiCaller` of a row of `CALLER_FOR_TOKEN` (or a statement that extends it)."""
     return ApiCaller(row.user_id, row.role == UserRole.ADMIN, row.token_id, row.last_used_at, row.language)
 
 

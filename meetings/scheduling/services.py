@@ -17,8 +17,10 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from meetings.accounts import audit
-from meetings.accounts.models import User
+from meetings.accounts.models import User, UserRole
+from meetings.accounts.services import CALLER_FOR_TOKEN
 from meetings.core import signals
+from meetings.core.access import ReadWithCaller
 from meetings.core.database import request_reads
 from meetings.core.db import rowcount, utcnow
 from meetings.core.errors import Conflict, InvalidInput, NotFound
@@ -102,29 +104,31 @@ _READ_MEETING_FOR_ORGANIZER = _READ_MEETING.where(organizer_may_see(sa.bindparam
 
 # What the meeting's JSON is kept by (`meetings.core.pagecache.json_answer`): its content
 # version (moved by changes to its row and its reminders), its uid (a meeting created under the
-# id of a deleted one, as SQLite may give, is another meeting) and its owner's email. No row
-# when the caller may not see it.
-_MEETING_VERSION = (
-    sa.select(_meetings.c.content_version, _meetings.c.uid, _users.c.email.label("owner_email"))
-    .select_from(_meetings)
-    .outerjoin(_users, _users.c.id == _meetings.c.owner_id)
-    .where(_meetings.c.id == sa.bindparam("meeting_id"))
+# id of a deleted one, as SQLite may give, is another meeting) and its owner's email, read with
+# the caller of the API token (`ReadWithCaller`): outer-joined to the caller's row, under the
+# rule of `get_meeting_for` (an admin, or `organizer_may_see`); NULL when the caller may not see it.
+_owner = User.__table__.alias("owner")
+MEETING_VERSION_WITH_CALLER = (
+    CALLER_FOR_TOKEN
+    .add_columns(_meetings.c.content_version.label("meeting_version"), _meetings.c.uid.label("meeting_uid"),
+                 _owner.c.email.label("meeting_owner_email"))
+    .outerjoin(_meetings, sa.and_(_meetings.c.id == sa.bindparam("meeting_id"),
+                                  sa.or_(User.role == UserRole.ADMIN, organizer_may_see(User.id))))
+    .outerjoin(_owner, _owner.c.id == _meetings.c.owner_id)
 )
-_MEETING_VERSION_FOR_ORGANIZER = _MEETING_VERSION.where(organizer_may_see(sa.bindparam("user_id")))
 
 
-def meeting_version_for(caller, meeting_id: int) -> tuple[int, str, str | None]:
-    """What `read_meeting_for` shows of meeting ``meeting_id`` changes only when this changes
-    `NotFound` as `get_meeting_for` when the caller may not see it.
-    One small statement, for a kept answer (`meetings.core.pagecache.json_answer`)."""
-    reads = request_reads(db.engine)
-    if caller.is_admin:
-        row = reads.execute(_MEETING_VERSION, {"meeting_id": meeting_id}).first()
-    else:
-        row = reads.execute(_MEETING_VERSION_FOR_ORGANIZER, {"meeting_id": meeting_id, "user_id": caller.id}).first()
-    if row is None:
+def _meeting_version_from_row(_caller, row, meeting_id: int) -> tuple[int, str, str | None]:
+    if row.meeting_uid is None:
         raise meeting_not_found(meeting_id)
-    return row.content_version, row.uid, row.owner_email
+    return row.meeting_version, row.meeting_uid, row.meeting_owner_email
+
+
+#: The loader of a kept answer about a meeting on the API (``access(MEETING, load=...)``): what
+#: `read_meeting_for` shows of it changes only when this changes (its content version, uid and
+#: owner's email); `NotFound` as `get_meeting_for` when the caller may not see it. Read in the
+#: statement that checks the token: an API request for a kept answer runs no other.
+meeting_version_for = ReadWithCaller(MEETING_VERSION_WITH_CALLER, _meeting_version_from_row)
 
 
 def read_meeting_for(user, meeting_id: int) -> MeetingReading:
