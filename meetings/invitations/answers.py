@@ -5,13 +5,12 @@ Two ways in, one rule:
 - `record_response` records an answer on an `Invitation` loaded in the session (a calendar
   REPLY from the mailbox, a test, any caller that holds the object).
 - `record_by_link` is the RSVP link's POST, the path every invitee takes in the rush after the
-  invites go out. It reads what the rule needs in one statement (`_read_target`), decides, and
-  writes one guarded ``UPDATE`` that applies only if what the decision was made on is unchanged
-  (the answer, the invitation still on the list, the meeting's status and publication). Both run
-  in autocommit on one connection: the ``UPDATE`` is the whole write, so no transaction is
-  begun around it (on PostgreSQL, two round trips to the server rather than five). If anything
-  changed in between, the answer is recorded by `record_response` in the request's transaction,
-  and the rule is applied to what is there then.
+  invites go out. An answer that changes the person's response is one ``UPDATE`` that holds the
+  whole rule in its conditions (`_ANSWER`: the live link's invitation, on the list and not handed
+  over, of a meeting that takes answers), in autocommit: no transaction is begun around it, and
+  nothing is read first (on PostgreSQL, one round trip to the server). When it updates nothing
+  (the link answers for no one, the answer is refused or is the one given already), the answer is
+  decided by `record_response` on what the request's transaction reads, and the rule says why.
 
 What follows from an answer is written with it, on the invitation's own row: the confirmation
 email it owes, due `CONFIRMATION_DELAY_SECONDS` later (`owe_confirmation`; the scheduler queues
@@ -34,7 +33,7 @@ from flask_babel import gettext as _
 
 from meetings.core import signals
 from meetings.core.database import autocommit
-from meetings.core.db import UTCDateTime, rowcount, utcnow
+from meetings.core.db import UTCDateTime, utcnow
 from meetings.core.errors import Conflict, DomainError, InvalidInput
 from meetings.core.labels import label
 from meetings.core.tokens import hash_token, plausible_token
@@ -54,7 +53,6 @@ class Answer:
     invitation_id: int
     meeting_id: int
     person_id: int
-    previous: Response
     response: Response
     #: ``link``, ``calendar`` or ``organizer``.
     via: str
@@ -132,63 +130,59 @@ def record_response(invitation: Invitation, response, *, via: str = "link") -> b
     invitation.response = response
     owe_confirmation(invitation, via)
     db.session.flush()
-    signals.response_recorded.send(Answer(invitation.id, invitation.meeting_id, invitation.person_id, previous,
+    signals.response_recorded.send(Answer(invitation.id, invitation.meeting_id, invitation.person_id,
                                           response, via, invitation.meeting.is_live))
     return True
 
 
 # --- the RSVP link's answer -------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Target:
-    """What the answer through one RSVP link is decided on, read without a lock."""
-
-    invitation_id: int
-    meeting_id: int
-    person_id: int
-    response: Response
-    removed_at: datetime | None
-    meeting_status: MeetingStatus
-    published_at: datetime | None
+_invitations = Invitation.__table__
+_meetings = Meeting.__table__
 
 
+def _of_the_meeting(*conditions) -> sa.Exists:
+    return sa.exists().where(_meetings.c.id == _invitations.c.meeting_id, *conditions)
+
+
+#: Answers are taken in these states of the meeting (`MeetingStatus.is_editable`); OR rather than
+#: IN, so the prebuilt statement needs no rewriting at each execution.
+_TAKES_ANSWERS = sa.or_(*(_meetings.c.status == status for status in MeetingStatus if status.is_editable))
+#: The meeting is live (`Meeting.live`): an answer to it owes a confirmation (`confirmation_due`).
+_LIVE = sa.and_(_meetings.c.published_at.is_not(None), _meetings.c.status == MeetingStatus.SCHEDULED)
+
+#: The answer ``response`` through the RSVP link whose hash is ``token_hash``, whole in one
+#: statement: the live link's invitation, on the list and not handed over, of a meeting that
+#: takes answers and ends after ``expiry_cutoff`` (`links.expiry_cutoff`), when it had another
+#: answer; with the confirmation it owes when the meeting is live (``confirm_at``), unless one is
+#: owed already (`owe_confirmation`). Anything else updates no row (`record_by_link` then
+#: decides on what it reads).
+_ANSWER = (
+    sa.update(_invitations)
+    .where(_invitations.c.id == sa.select(CapabilityLink.invitation_id)
+           .where(*links.live_conditions(sa.bindparam("token_hash"), LinkPurpose.RSVP)).scalar_subquery(),
+           _invitations.c.removed_at.is_(None),
+           _invitations.c.response != Response.DELEGATED,
+           _invitations.c.response != sa.bindparam("response"),
+           _of_the_meeting(_TAKES_ANSWERS,
+                           _meetings.c.end_at > sa.bindparam("expiry_cutoff", type_=UTCDateTime())))
+    .values(response=sa.bindparam("response"), responded_at=sa.bindparam("responded_at"),
+            confirmation_due_at=sa.case(
+                (_of_the_meeting(_LIVE), sa.func.coalesce(_invitations.c.confirmation_due_at,
+                                                          sa.bindparam("confirm_at", type_=UTCDateTime()))),
+                else_=_invitations.c.confirmation_due_at))
+    .returning(_invitations.c.id, _invitations.c.meeting_id, _invitations.c.person_id,
+               _of_the_meeting(_LIVE).label("meeting_live"))
+)
+
+#: What `record_by_link` decides on when its one statement answered nothing.
 _TARGET = (
-    sa.select(Invitation.id.label("invitation_id"), Invitation.meeting_id, Invitation.person_id,
-              Invitation.response, Invitation.removed_at, Meeting.status.label("meeting_status"),
-              Meeting.published_at, Meeting.end_at.label("meeting_end"))
+    sa.select(Invitation.id.label("invitation_id"), Meeting.end_at.label("meeting_end"))
     .select_from(CapabilityLink)
     .join(Invitation, Invitation.id == CapabilityLink.invitation_id)
     .join(Meeting, Meeting.id == Invitation.meeting_id)
     .where(*links.live_conditions(sa.bindparam("token_hash"), LinkPurpose.RSVP))
 )
-
-_invitations = Invitation.__table__
-
-#: The answer, if what it was decided on still holds: the same answer as read, the invitation
-#: still on the list, the meeting in the same status and publication; with the confirmation it
-#: owes (``confirm_at``, None when none is), unless one is owed already (`owe_confirmation`).
-_GUARDED_ANSWER = (
-    sa.update(_invitations)
-    .where(_invitations.c.id == sa.bindparam("invitation_id"),
-           _invitations.c.response == sa.bindparam("previous"),
-           _invitations.c.removed_at.is_(None),
-           sa.exists().where(Meeting.id == _invitations.c.meeting_id,
-                             Meeting.status == sa.bindparam("meeting_status"),
-                             Meeting.published_at.is_not_distinct_from(sa.bindparam("published_at"))))
-    .values(response=sa.bindparam("response"), responded_at=sa.bindparam("responded_at"),
-            confirmation_due_at=sa.func.coalesce(_invitations.c.confirmation_due_at,
-                                                 sa.bindparam("confirm_at", type_=UTCDateTime())))
-)
-
-
-def _read_target(connection: sa.Connection, raw: str | None) -> Target | None:
-    if not plausible_token(raw):
-        return None
-    row = connection.execute(_TARGET, {"token_hash": hash_token(raw)}).first()
-    if row is None or links.is_expired(LinkPurpose.RSVP, row.meeting_end):
-        return None
-    return Target(row.invitation_id, row.meeting_id, row.person_id, row.response, row.removed_at,
-                  row.meeting_status, row.published_at)
 
 
 def record_by_link(raw: str | None, value) -> bool | None:
@@ -196,28 +190,30 @@ def record_by_link(raw: str | None, value) -> bool | None:
     changed anything, or None when the link answers for nothing (unknown, revoked, expired or
     not an invitation's: a 404). Raises what `record_response` raises.
 
-    The answer is committed when this returns, unless what it was decided on had changed
-    since the read: then it is recorded in the request's transaction (the caller commits)."""
-    with autocommit(db.engine) as connection:
-        target = _read_target(connection, raw)
-        if target is None:
-            return None
-        error = refusal(target.removed_at is None, target.meeting_status, target.response)
-        if error is not None:
-            raise error
+    An answer that changes the person's response is one ``UPDATE``, committed when this
+    returns (`_ANSWER`). Any other (the same answer again, one refused, one that is not an
+    answer) is decided by `record_response` on the invitation read in the request's transaction
+    (the caller commits)."""
+    try:
         response = parse_answer(value)
-        live = Meeting.live(target.published_at, target.meeting_status)
-        changed = response != target.response
-        result = connection.execute(_GUARDED_ANSWER, {
-            "invitation_id": target.invitation_id, "previous": target.response,
-            "meeting_status": target.meeting_status, "published_at": target.published_at, "response": response,
-            "responded_at": utcnow(), "confirm_at": confirmation_due("link", live) if changed else None})
-    if rowcount(result) != 1:
-        # Something it was decided on changed since the read: decide again on what is there
-        # now, in the request's transaction (on SQLite, under the write lock it takes; on
-        # PostgreSQL, the ORM's UPDATE takes the invitation's row lock).
-        return record_response(db.session.get_one(Invitation, target.invitation_id), value)
-    if changed:
-        signals.response_recorded.send(Answer(target.invitation_id, target.meeting_id, target.person_id,
-                                              target.response, response, "link", live))
-    return changed
+    except InvalidInput:
+        response = None  # said once the link is known to answer for someone (a 404 first)
+    if response is not None and plausible_token(raw):
+        now = utcnow()
+        with autocommit(db.engine) as connection:
+            row = connection.execute(_ANSWER, {
+                "token_hash": hash_token(raw), "response": response, "responded_at": now,
+                "expiry_cutoff": links.expiry_cutoff(LinkPurpose.RSVP, now),
+                "confirm_at": confirmation_due("link", meeting_live=True)}).first()
+        if row is not None:
+            signals.response_recorded.send(Answer(row.id, row.meeting_id, row.person_id, response, "link",
+                                                  bool(row.meeting_live)))
+            return True
+    with autocommit(db.engine) as connection:
+        target = connection.execute(_TARGET, {"token_hash": hash_token(raw)}).first() \
+            if plausible_token(raw) else None
+    if target is None or links.is_expired(LinkPurpose.RSVP, target.meeting_end):
+        return None
+    # In the request's transaction (on SQLite, under the write lock it takes; on PostgreSQL,
+    # the ORM's UPDATE takes the invitation's row lock).
+    return record_response(db.session.get_one(Invitation, target.invitation_id), value)

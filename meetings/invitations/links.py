@@ -97,8 +97,20 @@ def live_conditions(token_hash, *purposes: LinkPurpose) -> list:
 
 def is_expired(purpose: LinkPurpose, meeting_end: datetime | None, now: datetime | None = None) -> bool:
     """Whether a link of ``purpose`` has stopped working, given its meeting's current end."""
-    deadline = expires_at(purpose, meeting_end)
-    return deadline is not None and (now or utcnow()) >= deadline
+    cutoff = expiry_cutoff(purpose, now)
+    return cutoff is not None and meeting_end is not None and meeting_end <= cutoff
+
+
+def expiry_cutoff(purpose: LinkPurpose, now: datetime | None = None) -> datetime | None:
+    """`expires_at` turned around, for a statement that acts through a link without reading it
+    first (`meetings.invitations.answers`): at ``now``, a link of ``purpose`` works while its
+    meeting ends after this (None: it never stops)."""
+    if purpose == LinkPurpose.FEED:
+        return None
+    now = now or utcnow()
+    if purpose == LinkPurpose.RSVP:
+        return now
+    return now - timedelta(hours=current_app.config["LINK_GRACE_HOURS"])
 
 
 def resolve(raw: str | None, *purposes: LinkPurpose) -> CapabilityLink | None:

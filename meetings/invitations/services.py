@@ -271,7 +271,6 @@ def delegate(invitation: Invitation, delegate_email: str, delegate_name: str | N
         new.response, new.responded_at = Response.NEEDS_ACTION, None
         new.reply_sequence = new.reply_stamp = None
     new.delegated_from_id = invitation.id
-    previous = invitation.response
     invitation.response = Response.DELEGATED
     invitation.responded_at = utcnow()
     invitation.delegated_to_id = new.id
@@ -286,7 +285,7 @@ def delegate(invitation: Invitation, delegate_email: str, delegate_name: str | N
     # is refused (InvalidInput, and the request's transaction is rolled back whole).
     agenda.hand_over_slots(meeting, delegator, person)
     signals.response_recorded.send(answers.Answer(invitation.id, invitation.meeting_id, invitation.person_id,
-                                                  previous, Response.DELEGATED, via, meeting.is_live))
+                                                  Response.DELEGATED, via, meeting.is_live))
     if asked_again:
         signals.invitation_added.send(new)
     signals.invitation_delegated.send(invitation, delegate=new)
