@@ -64,7 +64,7 @@ def autocommit(engine: Engine) -> Iterator[Connection]:
     """A connection of its own, in autocommit: each statement is its own transaction.
 
     For work that is whole in each statement: the busiest pages' reads (join, RSVP), an RSVP
-    answer (one read, then one guarded ``UPDATE``: `invitations.answers`), the delivery's
+    answer (one ``UPDATE`` through the link: `invitations.answers`), the delivery's
     bookkeeping of each email. The session's transaction bookkeeping would cost as much as the
     statements, and on PostgreSQL a transaction is two more round trips to the server (``BEGIN``,
     then ``COMMIT`` or ``ROLLBACK``); on SQLite a write here takes the write lock for its one

@@ -49,7 +49,8 @@ def select_locale() -> str:
         # signed-in one: either way, their own choice comes before their client's.
         # Without a cookie nobody is signed in: the pages behind links, opened by room systems
         # and people without accounts, skip looking for a user.
-        user = g.get("api_caller") or (current_user if request.cookies else None)
+        # (The header: parsing ``request.cookies`` is work each link page would do for nothing.)
+        user = g.get("api_caller") or (current_user if request.headers.get("Cookie") else None)
         chosen = getattr(user, "language", None) if user else None
         if chosen_language := normalize_language(chosen):
             return chosen_language

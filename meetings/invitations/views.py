@@ -100,8 +100,8 @@ def rsvp_answer(token: str):
                               request.form.get("delegate_name"))
             done = "delegated"
         else:
-            # One read and one guarded UPDATE, in autocommit (`answers`): the rush of answers
-            # after the invites go out.
+            # One UPDATE through the link, in autocommit, nothing read first (`answers`): the
+            # rush of answers after the invites go out.
             if answers.record_by_link(token, request.form.get("response", "")) is None:
                 unknown_link()
             done = "answered"
