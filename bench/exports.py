@@ -80,7 +80,8 @@ def make_database(path: str, count: int) -> int:
             invitations.append({
                 "meeting_id": meeting.id, "person_id": person_id, "role": "participant", "site_id": site.id,
                 "mode": "in_person" if site is venues[0] else "remote_site", "response": answer,
-                "responded_at": None if answer == "needs-action" else now - timedelta(days=rng.randint(1, 20)),
+                # Answers spread over the three weeks before, to the second (not a few shared times).
+                "responded_at": None if answer == "needs-action" else now - timedelta(seconds=rng.randint(60, 20 * 86400)),
                 "checked_in_at": now if rng.random() < 0.6 else None, "invited_at": now, "created_at": now})
         db.session.execute(sa.insert(Invitation), invitations)
         rows = db.session.execute(sa.select(Invitation.id, Invitation.site_id, Invitation.checked_in_at)

@@ -229,9 +229,22 @@ def rows(scope: Scope, filters: Filters, words: dict[str, dict[str, str]] | None
     time of where they attended (their site; the main venue for people there in person; their
     own zone online) and in UTC. ``words``: `value_words`, read now unless given."""
     main_name, main_zone = scope.main_name, scope.main_zone
-    # People check in within the same few minutes: each (zone, UTC minute) is converted once, and
-    # the seconds are copied (every zone's offset today is whole minutes).
+    # People check in within the same few minutes, and answer in rushes: each (zone, UTC minute)
+    # is converted once, and the seconds are copied (every zone's offset today is whole minutes).
     local_minutes: dict[tuple[str, str], str] = {}
+    zones: dict[str, Any] = {}
+
+    def local_time(zone_name: str, raw, utc: str) -> str:
+        """``utc`` (`utc_text` of ``raw``) in the local time of ``zone_name`` (UTC if not a zone)."""
+        minute = local_minutes.get((zone_name, utc[:16]))
+        if minute is None:
+            zone = zones.get(zone_name)
+            if zone is None:
+                zone = zones[zone_name] = get_zone(zone_name if is_valid_zone(zone_name) else "UTC")
+            minute = local_minutes[(zone_name, utc[:16])] = \
+                utc_value(raw).astimezone(zone).isoformat(" ", "minutes")[:16]
+        return minute + utc[16:19]
+
     in_person = Mode.IN_PERSON.value
     # Looked up once: a dictionary per row is all the translation costs on 100,000 rows.
     words = words or value_words()
@@ -242,22 +255,16 @@ def rows(scope: Scope, filters: Filters, words: dict[str, dict[str, str]] | None
         if site is None and mode == in_person:
             site, site_zone = main_name, main_zone
         zone_name = site_zone or person_zone
-        local = utc = answered_local = ""
+        local = utc = answered = answered_local = ""
         if responded_at is not None:
             # Answers, like check-ins, read in the local time of where the person attends.
-            answered_local = utc_value(responded_at).astimezone(
-                get_zone(zone_name if is_valid_zone(zone_name) else "UTC")).isoformat(" ", "seconds")[:19]
+            answered = utc_text(responded_at)
+            answered_local = local_time(zone_name, responded_at, answered)
         if checked_in_at is not None:
             utc = utc_text(checked_in_at)
-            minute = local_minutes.get((zone_name, utc[:16]))
-            if minute is None:
-                zone = get_zone(zone_name if is_valid_zone(zone_name) else "UTC")
-                minute = utc_value(checked_in_at).astimezone(zone).isoformat(" ", "minutes")[:16]
-                local_minutes[(zone_name, utc[:16])] = minute
-            local = minute + utc[16:]
+            local = local_time(zone_name, checked_in_at, utc)
         yield [name, email, unit or "", title, roles.get(role, role), site or "", modes.get(mode, mode),
-               responses.get(response, response),
-               utc_text(responded_at) if responded_at is not None else "", answered_local,
+               responses.get(response, response), answered, answered_local,
                f"{delegate} <{delegate_email}>" if delegate is not None else "",
                local, zone_name if checked_in_at is not None or responded_at is not None else "", utc, hows.get(how, how) if how else ""]
 
