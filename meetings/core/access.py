@@ -23,7 +23,9 @@ domain (a wrong, expired or revoked token, or one of another purpose, is a 404).
 The rules that need a domain's knowledge are registered by that domain, so imports stay one way
 (DESIGN.md §2): scheduling registers how a meeting is loaded for a caller (`register_loader`,
 ``get_meeting_for``), minutes how an action is, the directory the person rule (`register_check`).
-The handler reads what the rule loaded with `loaded()` instead of loading it again.
+The handler reads what the rule loaded with `loaded()` instead of loading it again. A `MEETING`
+view of the API may declare a `ReadWithCaller` as what its rule loads: the API's authentication
+then reads it in the statement that checks the token (one round trip for a polled answer).
 
 `check_declarations` (called by ``create_app``) refuses an app with an endpoint that declares
 nothing, and tests/test_access_walk.py walks every URL as anonymous, as another organizer and as
