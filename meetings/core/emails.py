@@ -20,6 +20,7 @@ lack):
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from flask_babel import gettext as _
 
@@ -67,17 +68,26 @@ def normalize_email(text) -> str:
 
 
 def _host(value: str, domain: str) -> str:
-    bad = EmailAddressError(value, _("'%(domain)s' is not a domain name mail can be sent to.", domain=domain[:80]))
+    host = _mail_host(domain)
+    if host is None:
+        raise EmailAddressError(value, _("'%(domain)s' is not a domain name mail can be sent to.", domain=domain[:80]))
+    return host
+
+
+@lru_cache(maxsize=1024)
+def _mail_host(domain: str) -> str | None:
+    """``domain`` as a host name mail can be sent to (lower-cased, in IDNA form), or None. Kept
+    per domain: delivery checks each recipient's address, and a group's people share a few."""
     if not domain or domain.endswith(".") or len(domain) > 253:
-        raise bad
+        return None
     if not domain.isascii():
         try:
             domain = domain.encode("idna").decode("ascii")
         except UnicodeError:
-            raise bad from None
+            return None
     labels = domain.lower().split(".")
     if len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels) or labels[-1].isdigit():
-        raise bad
+        return None
     return ".".join(labels)
 
 

@@ -16,7 +16,7 @@ from flask import current_app
 
 from meetings.core.db import rowcount, utcnow
 from meetings.core.tokens import hash_token, new_token, plausible_token
-from meetings.core.urls import external_url
+from meetings.core.urls import token_url
 from meetings.extensions import db
 from meetings.invitations.models import CapabilityLink, LinkPurpose
 from meetings.scheduling.models import Meeting
@@ -68,12 +68,12 @@ def mint(purpose: LinkPurpose, **subject) -> str:
 
 def link_url(purpose: LinkPurpose, raw: str) -> str:
     """The absolute URL of a link, from BASE_URL."""
-    return external_url(ENDPOINTS[purpose], token=raw)
+    return token_url(ENDPOINTS[purpose], raw)
 
 
 def roll_call_url(raw: str) -> str:
     """The absolute URL of a site link's roll-call page (the site host's list), from BASE_URL."""
-    return external_url("conferencing.roll_call_page", token=raw)
+    return token_url("conferencing.roll_call_page", raw)
 
 
 def expires_at(purpose: LinkPurpose, meeting_end: datetime | None) -> datetime | None:

@@ -19,7 +19,7 @@ def render_reminders(rows, now: datetime) -> dict:
     """Render a batch of materials reminders; skip those that no longer stand at ``now``, the time
     of the delivery run (the file came, the speaker is off the list or declined, the meeting is no
     longer live or has begun)."""
-    from meetings.core.urls import external_url
+    from meetings.core.urls import token_url
 
     pending = PendingLinks()
     rendered: dict[int, RenderedEmail | Skip] = {}
@@ -43,7 +43,7 @@ def render_reminders(rows, now: datetime) -> dict:
         raw = pending.mint(LinkPurpose.RSVP, meeting_id=meeting.id, invitation_id=invitation.id)
         context = {"meeting": meeting, "person": invitation.person, "slot": slot, "item": item,
                    "zone": invitation.person.timezone, "due": services.due_at(meeting),
-                   "url": external_url("materials_links.speaker_page", token=raw),
+                   "url": token_url("materials_links.speaker_page", raw),
                    "max_mb": current_app.config["MATERIALS_MAX_BYTES"] // (1024 * 1024)}
         with in_language(invitation.person.language):
             subject = " ".join(render_template("materials/email/reminder/subject.txt", **context).split())

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from meetings.core.db import utcnow
 from meetings.core.tokens import hash_token, new_token, plausible_token
-from meetings.core.urls import external_url
+from meetings.core.urls import token_url
 from meetings.extensions import db
 from meetings.minutes.models import MinutesLink, MinutesLinkPurpose
 
@@ -35,7 +35,7 @@ def mint(purpose: MinutesLinkPurpose, *, person_id: int, minutes_id: int | None 
 
 def url(purpose: MinutesLinkPurpose, raw: str) -> str:
     """The absolute URL of a link, from BASE_URL."""
-    return external_url(ENDPOINTS[purpose], token=raw)
+    return token_url(ENDPOINTS[purpose], raw)
 
 
 def resolve(raw: str | None, purpose: MinutesLinkPurpose) -> MinutesLink | None:
