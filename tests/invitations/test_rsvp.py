@@ -96,6 +96,16 @@ def test_delegating_invites_someone_new_in_the_same_role_and_site(client, invita
     assert "朱琳" in page and 'value="accepted"' not in page  # the delegate answers now
 
 
+def test_after_handing_the_place_on_the_link_answers_no_more(client, invitation, token, smtp):
+    # The answer's one UPDATE holds the rule (`answers._ANSWER`): a handed-on invitation is not
+    # answered by its link, whatever is posted; the page says why.
+    assert answer(client, token, delegate_email="zhu.lin@example.com", delegate_name="朱琳").status_code == 303
+    for response in ("accepted", "declined"):
+        refused = answer(client, token, response=response)
+        assert refused.status_code == 409 and "You handed this invitation to someone else" in refused.text
+        assert state(invitation).response == "delegated"
+
+
 def test_delegating_to_someone_who_declined_asks_them_again(client, meeting, invitation, token, smtp):
     colleague = factories.person("朱琳", email="zhu.lin@example.com", unit="Beijing branch")
     theirs = factories.invite(meeting, colleague, "participant")
