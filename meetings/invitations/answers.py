@@ -149,7 +149,7 @@ def _of_the_meeting(*conditions) -> sa.Exists:
 #: IN, so the prebuilt statement needs no rewriting at each execution.
 _TAKES_ANSWERS = sa.or_(*(_meetings.c.status == status for status in MeetingStatus if status.is_editable))
 #: The meeting is live (`Meeting.live`): an answer to it owes a confirmation (`confirmation_due`).
-_LIVE = sa.and_(_meetings.c.published_at.is_not(None), _meetings.c.status == MeetingStatus.SCHEDULED)
+_LIVE = Meeting.live_condition()
 
 #: The answer ``response`` through the RSVP link whose hash is ``token_hash``, whole in one
 #: statement: the live link's invitation, on the list and not handed over, of a meeting that

@@ -76,13 +76,20 @@ def roll_call_url(raw: str) -> str:
     return token_url("conferencing.roll_call_page", raw)
 
 
-def expires_at(purpose: LinkPurpose, meeting_end: datetime | None) -> datetime | None:
-    """When a link of ``purpose`` stops working, given the meeting's end (None: never)."""
-    if purpose == LinkPurpose.FEED or meeting_end is None:
+def _grace(purpose: LinkPurpose) -> timedelta | None:
+    """How long after its meeting's end a link of ``purpose`` still works (None: it never stops).
+    The one rule of expiry: `expires_at`, `is_expired` and `expiry_cutoff` follow it."""
+    if purpose == LinkPurpose.FEED:
         return None
     if purpose == LinkPurpose.RSVP:
-        return meeting_end
-    return meeting_end + timedelta(hours=current_app.config["LINK_GRACE_HOURS"])
+        return timedelta(0)  # answers close when the meeting ends
+    return timedelta(hours=current_app.config["LINK_GRACE_HOURS"])
+
+
+def expires_at(purpose: LinkPurpose, meeting_end: datetime | None) -> datetime | None:
+    """When a link of ``purpose`` stops working, given the meeting's end (None: never)."""
+    grace = _grace(purpose)
+    return None if grace is None or meeting_end is None else meeting_end + grace
 
 
 def live_conditions(token_hash, *purposes: LinkPurpose) -> list:
@@ -105,12 +112,8 @@ def expiry_cutoff(purpose: LinkPurpose, now: datetime | None = None) -> datetime
     """`expires_at` turned around, for a statement that acts through a link without reading it
     first (`meetings.invitations.answers`): at ``now``, a link of ``purpose`` works while its
     meeting ends after this (None: it never stops)."""
-    if purpose == LinkPurpose.FEED:
-        return None
-    now = now or utcnow()
-    if purpose == LinkPurpose.RSVP:
-        return now
-    return now - timedelta(hours=current_app.config["LINK_GRACE_HOURS"])
+    grace = _grace(purpose)
+    return None if grace is None else (now or utcnow()) - grace
 
 
 def resolve(raw: str | None, *purposes: LinkPurpose) -> CapabilityLink | None:

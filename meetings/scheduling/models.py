@@ -140,8 +140,14 @@ class Meeting(Model):
 
     @staticmethod
     def live(published_at: datetime | None, status: MeetingStatus) -> bool:
-        """`is_live` of a meeting read as plain values (`invitations.answers`)."""
+        """`is_live` of a meeting read as plain values."""
         return published_at is not None and status == MeetingStatus.SCHEDULED
+
+    @classmethod
+    def live_condition(cls) -> sa.ColumnElement[bool]:
+        """`is_live` as an SQL condition on the meetings table, for a statement that decides on
+        it (`invitations.answers`); the same rule as `live`."""
+        return sa.and_(cls.published_at.is_not(None), cls.status == MeetingStatus.SCHEDULED)
 
     @property
     def is_editable(self) -> bool:
