@@ -238,10 +238,11 @@ def _kept_parts():
     from meetings.conferencing import joinpage
     from meetings.invitations import rsvppage
     from meetings.materials import links as materials_links
-    from meetings.scheduling import agendaview, services
+    from meetings.scheduling import contentview, services
 
     return {
-        "agenda": (agendaview.AGENDA, [rsvppage.PAGE, joinpage.PAGE]),
+        "meeting and sites": (contentview.HEAD, [rsvppage.PAGE, joinpage.PAGE]),
+        "agenda": (contentview.AGENDA, [rsvppage.PAGE, joinpage.PAGE]),
         "materials": (materials_links.MEETING_MATERIALS, [rsvppage.PAGE, joinpage.PAGE]),
         "meeting JSON": (services._READ_MEETING, [services.MEETING_VERSION_WITH_CALLER]),
         "meeting JSON (organizer)": (services._READ_MEETING_FOR_ORGANIZER, [services.MEETING_VERSION_WITH_CALLER]),
@@ -256,7 +257,7 @@ def _unwatched(statement, key_statements) -> set[str]:
     return _tables_read(statement) - watched - live
 
 
-@pytest.mark.parametrize("part", ["agenda", "materials", "meeting JSON", "meeting JSON (organizer)"])
+@pytest.mark.parametrize("part", ["meeting and sites", "agenda", "materials", "meeting JSON", "meeting JSON (organizer)"])
 def test_every_table_a_kept_part_reads_moves_its_version_or_is_read_on_every_request(part):
     statement, keys = _kept_parts()[part]
     assert _tables_read(statement), "no table found: the walk is broken"
@@ -266,9 +267,9 @@ def test_every_table_a_kept_part_reads_moves_its_version_or_is_read_on_every_req
 def test_the_check_of_kept_parts_finds_a_table_nobody_registered():
     from meetings.attendance.models import CheckIn
     from meetings.invitations import rsvppage
-    from meetings.scheduling import agendaview
+    from meetings.scheduling import contentview
 
-    reads_more = agendaview.AGENDA.outerjoin(CheckIn, CheckIn.meeting_id == agendaview.AgendaItem.meeting_id)
+    reads_more = contentview.AGENDA.outerjoin(CheckIn, CheckIn.meeting_id == contentview.AgendaItem.meeting_id)
     assert _unwatched(reads_more, [rsvppage.PAGE]) == {"checkins"}
 
 

@@ -1,12 +1,13 @@
-"""What the join page shows: one statement for the link, the meeting's agenda kept per version.
+"""What the join page shows: one statement for the link, what the meeting's pages share kept per version.
 
 The join page is the busiest page there is: every room system and every online participant
 opens it at the same minute, each through their own link. So it does not go through the ORM's
-objects: one statement finds the live link with its meeting and content version, its site
-(a site link's own, or the person's `conference_site`) and the person (personal links); the
-agenda, the same for all of them, is read once per version (`meetings.scheduling.agendaview`);
-a site link's page adds one statement for who is expected at the site (their answers change
-at any time, so they are read on every request). Nothing is written and no token is made.
+objects: one statement finds the live link with its meeting's id and content version, which
+site it shows (a site link's own, or the person's `conference_site`) and the person (personal
+links); the meeting itself, its sites and agenda, the same for all of them, are read once per
+version (`meetings.scheduling.contentview`); a site link's page adds one statement for who is
+expected at the site (their answers change at any time, so they are read on every request).
+Nothing is written and no token is made.
 """
 
 from __future__ import annotations
@@ -22,16 +23,9 @@ from meetings.core.tokens import hash_token, plausible_token
 from meetings.directory.models import Person
 from meetings.extensions import db
 from meetings.invitations import links
-from meetings.invitations.models import (
-    CapabilityLink,
-    Invitation,
-    LinkPurpose,
-    Response,
-    attended_site,
-    attended_site_id,
-)
-from meetings.scheduling.agendaview import ItemView, kept_agenda
-from meetings.scheduling.models import Meeting, MeetingStatus, Site
+from meetings.invitations.models import CapabilityLink, Invitation, LinkPurpose, Response, attended_site_id
+from meetings.scheduling.contentview import ItemView, kept_content
+from meetings.scheduling.models import Meeting, MeetingStatus
 
 
 @dataclass(frozen=True)
@@ -96,36 +90,29 @@ class JoinPage:
 
 _link = CapabilityLink.__table__
 _meeting = Meeting.__table__
-_site = Site.__table__
 _invitation = Invitation.__table__
 _person = Person.__table__
-_venue = Site.__table__.alias("venue")
 _expected = Invitation.__table__.alias("expected")
 _expected_person = Person.__table__.alias("expected_person")
 
-#: The live join or site link ``token_hash`` with its meeting, its site (a site link's own; a
-#: person's `Invitation.conference_site`), the person and where they attend (`Invitation.venue`,
-#: what their materials are chosen by) for personal links: at most one row.
+#: The live join or site link ``token_hash`` with its meeting's id, uid and content version (the
+#: rest of it: `kept_content`), the id of its site (a site link's own; a person's
+#: `Invitation.conference_site`), the person and where they attend (`Invitation.venue`, what
+#: their materials are chosen by) for personal links: at most one row.
 PAGE = (
     sa.select(
         _link.c.purpose, _meeting.c.id.label("meeting_id"), _meeting.c.uid.label("meeting_uid"),
-        _meeting.c.title.label("meeting_title"), _meeting.c.title_zh.label("meeting_title_zh"),
-        _meeting.c.status.label("meeting_status"), _meeting.c.start_at.label("meeting_start"),
-        _meeting.c.end_at.label("meeting_end"), _meeting.c.timezone.label("meeting_zone"),
         _meeting.c.content_version.label("version"),
-        _site.c.id.label("site_id"), _site.c.name.label("site_name"), _site.c.timezone.label("site_zone"),
-        _site.c.location.label("site_location"), _invitation.c.id.label("invitation_id"),
-        _invitation.c.removed_at, _invitation.c.role, _invitation.c.person_id, _venue.c.id.label("venue_id"),
+        # A site link's own site, else the person's (their invitation is NULL for a site link).
+        sa.func.coalesce(_link.c.site_id, attended_site_id(_invitation, conference=True)).label("site_id"),
+        _invitation.c.id.label("invitation_id"), _invitation.c.removed_at, _invitation.c.role,
+        _invitation.c.person_id, attended_site_id(_invitation).label("venue_id"),
         _person.c.name.label("person_name"), _person.c.timezone.label("person_zone"),
     )
     .select_from(_link)
     .join(_meeting, _meeting.c.id == _link.c.meeting_id)
     .outerjoin(_invitation, _invitation.c.id == _link.c.invitation_id)
     .outerjoin(_person, _person.c.id == _invitation.c.person_id)
-    # A site link's own site, else the person's (their invitation is NULL for a site link).
-    .outerjoin(_site, sa.and_(_site.c.meeting_id == _meeting.c.id, _site.c.id == sa.func.coalesce(
-        _link.c.site_id, attended_site_id(_invitation, conference=True))))
-    .outerjoin(_venue, attended_site(_venue, _invitation))
     .where(*links.live_conditions(sa.bindparam("token_hash"), LinkPurpose.JOIN, LinkPurpose.SITE))
 )
 
@@ -155,20 +142,24 @@ def _load(connection, raw: str) -> JoinPage | None:
     if row is None:
         return None
     purpose = row.purpose
-    if links.is_expired(purpose, row.meeting_end):
-        return None
     if purpose == LinkPurpose.JOIN and (row.invitation_id is None or row.removed_at is not None):
         return None
-    if purpose == LinkPurpose.SITE and row.site_id is None:
+    content = kept_content(connection, row.meeting_id, row.meeting_uid, row.version)
+    if content is None or links.is_expired(purpose, content.meeting.end_at):
+        return None
+    meeting = content.meeting
+    # The meeting's own site only (a site of another meeting is none of this page's); one
+    # removed since the version was read is in no kept content: no site.
+    site = content.sites.get(row.site_id) if row.site_id is not None else None
+    if purpose == LinkPurpose.SITE and site is None:
         return None
     page = JoinPage(
-        purpose=purpose, meeting_id=row.meeting_id, meeting_uid=row.meeting_uid, title=row.meeting_title,
-        status=row.meeting_status, start_at=row.meeting_start, end_at=row.meeting_end,
-        meeting_zone=row.meeting_zone, site_name=row.site_name, site_zone=row.site_zone,
-        site_location=row.site_location or "", person_name=row.person_name,
-        zone=row.person_zone if purpose == LinkPurpose.JOIN else (row.site_zone or row.meeting_zone),
-        title_zh=row.meeting_title_zh or "", version=row.version,
-        agenda=kept_agenda(connection, row.meeting_id, row.meeting_uid, row.version).items)
+        purpose=purpose, meeting_id=row.meeting_id, meeting_uid=row.meeting_uid, title=meeting.title,
+        status=meeting.status, start_at=meeting.start_at, end_at=meeting.end_at, meeting_zone=meeting.timezone,
+        site_name=site.name if site else None, site_zone=site.timezone if site else None,
+        site_location=site.location if site else "", person_name=row.person_name,
+        zone=row.person_zone if purpose == LinkPurpose.JOIN else (site.timezone if site else meeting.timezone),
+        title_zh=meeting.title_zh, version=row.version, agenda=content.agenda.items)
     if purpose == LinkPurpose.SITE:
         page.holder = LinkHolder(purpose, row.meeting_id, row.meeting_uid, row.version, site_id=row.site_id)
     else:

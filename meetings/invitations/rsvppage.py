@@ -1,12 +1,13 @@
-"""What the RSVP page shows: one statement for the person, the meeting's agenda kept per version.
+"""What the RSVP page shows: one statement for the person, what the meeting's pages share kept per version.
 
 Everyone invited opens this page from their email (a fresh token in each), and mail scanners
 fetch it too, so it does not go through the ORM's objects: one statement finds the live link
-with its invitation, the person and their unit, where they attend (`attended_site`), whom
-they delegated to, and the meeting with its content version; the agenda, the same for all of
-them, is read once per version (`meetings.scheduling.agendaview`). The views carry the
-attribute names of the models the template was written for (``invitation.person.unit.name``),
-so the template reads either. Nothing is written.
+with its invitation, the person and their unit, which site they attend (`attended_site_id`),
+whom they delegated to, and the meeting's id and content version; the meeting itself, its
+sites and agenda, the same for all of them, are read once per version
+(`meetings.scheduling.contentview`). The views carry the attribute names of the models the
+template was written for (``invitation.person.unit.name``), so the template reads either.
+Nothing is written.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from meetings.core.tokens import hash_token, plausible_token
 from meetings.directory.models import Person, Unit
 from meetings.extensions import db
 from meetings.invitations import links
-from meetings.invitations.models import CapabilityLink, Invitation, LinkPurpose, Mode, Response, attended_site
-from meetings.scheduling.agendaview import AgendaView, SlotView, kept_agenda
-from meetings.scheduling.models import Meeting, MeetingStatus, Site
+from meetings.invitations.models import CapabilityLink, Invitation, LinkPurpose, Mode, Response, attended_site_id
+from meetings.scheduling.contentview import AgendaView, MeetingView, SiteView, SlotView, kept_content
+from meetings.scheduling.models import Meeting
 
 
 @dataclass(frozen=True)
@@ -42,30 +43,10 @@ class PersonView:
 
 
 @dataclass(frozen=True)
-class SiteView:
-    id: int
-    name: str
-    location: str
-    timezone: str
-
-
-@dataclass(frozen=True)
 class DelegateView:
     """Whom the place was handed to (``invitation.delegated_to.person.name``)."""
 
     person: PersonView
-
-
-@dataclass(frozen=True)
-class MeetingView:
-    id: int
-    uid: str
-    title: str
-    title_zh: str
-    status: MeetingStatus
-    start_at: datetime
-    end_at: datetime
-    timezone: str
 
 
 @dataclass(frozen=True)
@@ -137,32 +118,25 @@ _meeting = Meeting.__table__
 _invitation = Invitation.__table__
 _person = Person.__table__
 _unit = Unit.__table__
-_venue = Site.__table__.alias("venue")
 _delegate = Invitation.__table__.alias("delegate")
 _delegate_person = Person.__table__.alias("delegate_person")
 
-#: The live RSVP link ``token_hash`` with its invitation, person, unit, venue, delegate and
-#: meeting: at most one row.
+#: The live RSVP link ``token_hash`` with its invitation, person, unit, venue, delegate and the
+#: meeting's id, uid and content version (the rest of it: `kept_content`): at most one row.
 PAGE = (
     sa.select(
         _meeting.c.id.label("meeting_id"), _meeting.c.uid.label("meeting_uid"),
-        _meeting.c.title.label("meeting_title"), _meeting.c.title_zh.label("meeting_title_zh"),
-        _meeting.c.status.label("meeting_status"), _meeting.c.start_at.label("meeting_start"),
-        _meeting.c.end_at.label("meeting_end"), _meeting.c.timezone.label("meeting_zone"),
         _meeting.c.content_version.label("version"),
         _invitation.c.id.label("invitation_id"), _invitation.c.role, _invitation.c.mode, _invitation.c.response,
         _invitation.c.removed_at, _person.c.id.label("person_id"), _person.c.name.label("person_name"),
         _person.c.timezone.label("person_zone"), _unit.c.name.label("unit_name"),
-        _venue.c.id.label("venue_id"), _venue.c.name.label("venue_name"),
-        _venue.c.location.label("venue_location"), _venue.c.timezone.label("venue_zone"),
-        _delegate_person.c.name.label("delegate_name"),
+        attended_site_id(_invitation).label("venue_id"), _delegate_person.c.name.label("delegate_name"),
     )
     .select_from(_link)
     .join(_invitation, _invitation.c.id == _link.c.invitation_id)
     .join(_meeting, _meeting.c.id == _invitation.c.meeting_id)
     .join(_person, _person.c.id == _invitation.c.person_id)
     .outerjoin(_unit, _unit.c.id == _person.c.unit_id)
-    .outerjoin(_venue, attended_site(_venue, _invitation))
     .outerjoin(_delegate, _delegate.c.id == _invitation.c.delegated_to_id)
     .outerjoin(_delegate_person, _delegate_person.c.id == _delegate.c.person_id)
     .where(*links.live_conditions(sa.bindparam("token_hash"), LinkPurpose.RSVP))
@@ -171,24 +145,23 @@ PAGE = (
 
 def load_rsvp_page(raw: str | None) -> RsvpPage | None:
     """The page behind RSVP link ``raw``; None when the link is unknown, revoked, expired, or
-    not an invitation's (all a 404). One statement, and one more for the agenda when it is not
-    kept at the version read."""
+    not an invitation's (all a 404). One statement, and two more for what the meeting's pages
+    share when it is not kept at the version read."""
     if not plausible_token(raw):
         return None
     connection = request_reads(db.engine)
     row = connection.execute(PAGE, {"token_hash": hash_token(raw)}).first()
-    if row is None or links.is_expired(LinkPurpose.RSVP, row.meeting_end):
+    if row is None:
         return None
-    agenda = kept_agenda(connection, row.meeting_id, row.meeting_uid, row.version)
-    meeting = MeetingView(row.meeting_id, row.meeting_uid, row.meeting_title, row.meeting_title_zh or "",
-                          row.meeting_status, row.meeting_start, row.meeting_end, row.meeting_zone)
+    content = kept_content(connection, row.meeting_id, row.meeting_uid, row.version)
+    if content is None or links.is_expired(LinkPurpose.RSVP, content.meeting.end_at):
+        return None
     person = PersonView(row.person_id, row.person_name, row.person_zone,
                         UnitView(row.unit_name) if row.unit_name is not None else None)
-    venue = None
-    if row.venue_id is not None:
-        venue = SiteView(row.venue_id, row.venue_name, row.venue_location or "", row.venue_zone)
+    # A site removed since the version was read is in no kept content: shown as no site.
+    venue = content.sites.get(row.venue_id) if row.venue_id is not None else None
     delegate = DelegateView(PersonView(0, row.delegate_name)) if row.delegate_name is not None else None
     invitation = InvitationView(
         id=row.invitation_id, meeting_id=row.meeting_id, role=row.role, mode=row.mode, response=row.response,
         removed_at=row.removed_at, person=person, venue=venue, delegated_to=delegate)
-    return RsvpPage(invitation, meeting, agenda, row.version)
+    return RsvpPage(invitation, content.meeting, content.agenda, row.version)

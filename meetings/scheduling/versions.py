@@ -2,7 +2,7 @@
 
 The join page and the RSVP page are opened by everyone invited, each through their own link,
 and all of them show the same meeting and agenda. So that part is read and rendered once per
-content version (`meetings.scheduling.agendaview`, `meetings.core.pagecache`), while what
+content version (`meetings.scheduling.contentview`, `meetings.core.pagecache`), while what
 belongs to one person (their invitation and answer) is read on every request: an answer moves
 no version, so answers to one meeting neither queue behind its row nor discard what is kept.
 The meeting's JSON (``GET /api/meetings/<id>``), which room systems and calendars poll, is kept

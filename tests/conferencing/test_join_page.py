@@ -103,9 +103,10 @@ def test_a_site_page_is_kept_whole_yet_shows_each_new_answer_and_its_own_link(su
     assert f"/join/{other}/roll-call" in second.text and token not in second.text
 
 
-def test_the_join_page_is_one_or_two_sql_statements_and_the_agenda_once_per_version(summer, client):
-    """One statement for the link, its meeting and version (a site link: one more for who is
-    expected, whose answers change at any time); the agenda once per version, then kept."""
+def test_the_join_page_is_one_or_two_sql_statements_and_the_meeting_once_per_version(summer, client):
+    """One statement for the link, its meeting's id and version (a site link: one more for who
+    is expected, whose answers change at any time); the meeting with its sites and agenda once
+    per version, then kept."""
     meeting, sites, people = summer
     # The meeting's materials are kept with the agenda (`materials.links.materials_for_link`).
     for token, count in ((site_token(sites["rotterdam"]), 2),  # plus who is expected at the site
@@ -118,6 +119,7 @@ def test_the_join_page_is_one_or_two_sql_statements_and_the_agenda_once_per_vers
             again = client.get(f"/join/{token}")
         assert again.text == first.text
         assert len(statements) == count, statements
+        assert "meetings.title" not in statements[0] and "sites.name" not in statements[0], statements
 
 
 def test_looking_at_pages_changes_nothing(summer, client):

@@ -242,27 +242,29 @@ def test_an_address_has_a_cap_on_answers_and_is_told_why_when_guessing(client, a
     assert client.get(f"/rsvp/{token}").status_code == 200
 
 
-def test_the_page_is_one_statement_and_the_agenda_one_more_once_per_version(app, client, invitation, token,
-                                                                           page_cache_off):
+def test_the_page_is_one_statement_and_the_meeting_more_once_per_version(app, client, invitation, token,
+                                                                         page_cache_off):
     """The person's part is read on every request in one statement, with the meeting's content
-    version; the agenda and the meeting's materials once per version (then kept), and on every
-    request without the cache."""
+    version; the meeting with its sites, its agenda and its materials once per version (then
+    kept), and on every request without the cache."""
     from tests.conferencing.helpers import counted_statements
 
     with counted_statements() as statements:
         first = client.get(f"/rsvp/{token}")
     assert first.status_code == 200
-    # (3: the page with the version, the agenda, and the meeting's materials:
-    # `materials.links.materials_for_link`.)
-    assert len(statements) == 3 and "content_version" in statements[0], statements
+    # (4: the page with the version, the meeting with its sites and its agenda
+    # (`contentview.read_content`), and the meeting's materials: `materials.links.materials_for_link`.)
+    assert len(statements) == 4 and "content_version" in statements[0], statements
+    assert "content_version" not in statements[1] and "FROM meetings LEFT OUTER JOIN sites" in statements[1]
     with counted_statements() as statements:
         again = client.get(f"/rsvp/{token}")
     assert again.text == first.text
-    # The person's part, read on every visit; the agenda and the materials are kept.
+    # The person's part, read on every visit; the meeting, its agenda and materials are kept.
     assert len(statements) == 1 and "content_version" in statements[0], statements
+    assert "meetings.title" not in statements[0], "the meeting's own columns are read once per version"
     with page_cache_off(), counted_statements() as statements:
         assert client.get(f"/rsvp/{token}").text == first.text
-    assert len(statements) == 3, statements
+    assert len(statements) == 4, statements
 
 
 @pytest.mark.parametrize("situation", ["speaker", "remote", "online", "delegated", "removed", "cancelled"])
