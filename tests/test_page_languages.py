@@ -159,6 +159,23 @@ def test_the_rsvp_page_in_chinese(api, client):
     assert "lang=zh_Hans" in kept.headers["Location"]
 
 
+@pytest.mark.parametrize("header, language", [
+    ("zh-CN,zh;q=0.9,en;q=0.5", "zh-Hans"),
+    ("en;q=0.4, zh-CN;q=0.8", "zh-Hans"),  # by quality, not by order
+    ("fr-FR,fr;q=0.9,en-GB;q=0.8,zh;q=0.7", "en"),  # the first of ours the reader reads
+    ("fr-FR,de;q=0.9", "en"),  # none of ours: the default
+    ("de;q=0.9," * 40 + "zh-CN;q=0.95", "zh-Hans"),  # a header longer than any kept is read too
+])
+def test_a_link_page_follows_the_best_language_of_ours_the_browser_offers(api, client, header, language):
+    meeting = factories.meeting(api.user, title="Operation meeting")
+    invitation = factories.invite(meeting, factories.person("李明", email="li.ming@example.com"), "participant")
+    token = links.mint(LinkPurpose.RSVP, meeting_id=meeting.id, invitation_id=invitation.id)
+    db.session.commit()
+    for _ in range(2):  # read, then known for that header
+        page = client.get(f"/rsvp/{token}", headers={"Accept-Language": header})
+        assert page.status_code == 200 and f'<html lang="{language}">' in page.text
+
+
 def test_the_join_page_in_chinese_shows_the_sites_time_and_names_its_zone(api, client):
     meeting, sites, _ = remote_meeting(api.user)
     plant, rotterdam = site_token(sites["plant"]), site_token(sites["rotterdam"])

@@ -20,6 +20,8 @@ from babel import Locale
 from babel.dates import format_date, format_datetime, format_time, get_timezone_name
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask_babel import force_locale, get_locale, get_translations
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from meetings.core.timezones import get_zone, is_valid_zone
 from meetings.core.validation import LANGUAGES, normalize_language
@@ -54,11 +56,30 @@ def select_locale() -> str:
         chosen = getattr(user, "language", None) if user else None
         if chosen_language := normalize_language(chosen):
             return chosen_language
-        for offered, _quality in request.accept_languages:
-            language = normalize_language(offered)
-            if language:
-                return language
+        header = request.headers.get("Accept-Language")
+        if header:
+            browser = (_kept_browser_language if len(header) <= _KEPT_HEADER_LENGTH else _browser_language)(header)
+            if browser:
+                return browser
     return current_app.config.get("DEFAULT_LANGUAGE", "en")
+
+
+def _browser_language(header: str) -> str | None:
+    """The first of our languages that an ``Accept-Language`` header offers, best quality first
+    (Werkzeug's own parsing, as ``request.accept_languages``); None when it offers none."""
+    for offered, _quality in parse_accept_header(header, LanguageAccept):
+        language = normalize_language(offered)
+        if language:
+            return language
+    return None
+
+
+#: Browsers send a handful of distinct ``Accept-Language`` headers, the same on every page a
+#: reader opens, and parsing one is a few percent of a page behind a link: each is parsed once
+#: per process. The cache is bounded in entries and in what it keeps (a longer header, which no
+#: browser sends, is parsed every time).
+_kept_browser_language = lru_cache(maxsize=256)(_browser_language)
+_KEPT_HEADER_LENGTH = 200
 
 
 #: The language being rendered, once known: pages ask for it for every title, time and label
