@@ -39,10 +39,10 @@ from meetings.accounts import audit
 from meetings.attendance.models import CheckIn, CheckinMethod
 from meetings.attendance.services import latest_head_counts
 from meetings.core.database import write_apart
-from meetings.core.db import utc_text, utc_value
+from meetings.core.db import utc_text
 from meetings.core.errors import InvalidInput
 from meetings.core.roles import Role
-from meetings.core.timezones import get_zone, is_valid_zone
+from meetings.core.timezones import WallClock
 from meetings.directory.models import Person, Unit
 from meetings.directory.services import unit_and_descendant_ids
 from meetings.extensions import db
@@ -229,22 +229,7 @@ def rows(scope: Scope, filters: Filters, words: dict[str, dict[str, str]] | None
     time of where they attended (their site; the main venue for people there in person; their
     own zone online) and in UTC. ``words``: `value_words`, read now unless given."""
     main_name, main_zone = scope.main_name, scope.main_zone
-    # People check in within the same few minutes, and answer in rushes: each (zone, UTC minute)
-    # is converted once, and the seconds are copied (every zone's offset today is whole minutes).
-    local_minutes: dict[tuple[str, str], str] = {}
-    zones: dict[str, Any] = {}
-
-    def local_time(zone_name: str, raw, utc: str) -> str:
-        """``utc`` (`utc_text` of ``raw``) in the local time of ``zone_name`` (UTC if not a zone)."""
-        minute = local_minutes.get((zone_name, utc[:16]))
-        if minute is None:
-            zone = zones.get(zone_name)
-            if zone is None:
-                zone = zones[zone_name] = get_zone(zone_name if is_valid_zone(zone_name) else "UTC")
-            minute = local_minutes[(zone_name, utc[:16])] = \
-                utc_value(raw).astimezone(zone).isoformat(" ", "minutes")[:16]
-        return minute + utc[16:19]
-
+    local_time = WallClock()
     in_person = Mode.IN_PERSON.value
     # Looked up once: a dictionary per row is all the translation costs on 100,000 rows.
     words = words or value_words()
@@ -259,10 +244,10 @@ def rows(scope: Scope, filters: Filters, words: dict[str, dict[str, str]] | None
         if responded_at is not None:
             # Answers, like check-ins, read in the local time of where the person attends.
             answered = utc_text(responded_at)
-            answered_local = local_time(zone_name, responded_at, answered)
+            answered_local = local_time(zone_name, answered)
         if checked_in_at is not None:
             utc = utc_text(checked_in_at)
-            local = local_time(zone_name, checked_in_at, utc)
+            local = local_time(zone_name, utc)
         yield [name, email, unit or "", title, roles.get(role, role), site or "", modes.get(mode, mode),
                responses.get(response, response), answered, answered_local,
                f"{delegate} <{delegate_email}>" if delegate is not None else "",

@@ -83,6 +83,65 @@ def isoformat_in(value: datetime, zone_name: str) -> str:
     return localize(value, zone_name).isoformat(timespec="seconds")
 
 
+class WallClock:
+    """Local wall-clock text for many UTC instants, as bulk exports write them: ``wall(zone,
+    utc)`` takes ``"YYYY-MM-DD HH:MM:SS"`` in UTC (more after it is ignored) and gives the same
+    form in ``zone``'s local time; a name that is not an IANA zone reads as UTC. One per export:
+    it keeps what it converted.
+
+    Answers and check-ins cluster in time, and converting each costs more than the rest of an
+    export's row: each (zone, UTC hour) is converted once. When the zone's offset is a whole
+    number of hours and the same at the hour's first and last second, every instant of that hour
+    is the hour's local text with the UTC minutes and seconds copied; that is exact because no
+    zone changes its offset twice within an hour (tzdata's closest changes are days apart).
+    Otherwise (the hour of a change, offsets such as +05:30) each (zone, UTC minute) is converted
+    once and the seconds copied when the offset is whole minutes, and each instant on its own
+    when it is not (local mean times before 1900).
+    """
+
+    def __init__(self) -> None:
+        self._zones: dict[str, ZoneInfo] = {}
+        #: (zone, "YYYY-MM-DD HH") -> the hour's local "YYYY-MM-DD HH", or "" (not whole hours)
+        self._hours: dict[tuple[str, str], str] = {}
+        #: (zone, "YYYY-MM-DD HH:MM") -> the minute's local text, or "" (not whole minutes)
+        self._minutes: dict[tuple[str, str], str] = {}
+
+    def __call__(self, zone_name: str, utc: str) -> str:
+        """``utc`` (``YYYY-MM-DD HH:MM:SS``, UTC) as local wall-clock text in ``zone_name``."""
+        hour = self._hours.get((zone_name, utc[:13]))
+        if hour is None:
+            hour = self._hours[(zone_name, utc[:13])] = self._prefix(zone_name, utc[:13] + ":00:00", 3600)
+        if hour:
+            return hour + utc[13:19]
+        minute = self._minutes.get((zone_name, utc[:16]))
+        if minute is None:
+            minute = self._minutes[(zone_name, utc[:16])] = self._prefix(zone_name, utc[:16] + ":00", 60)
+        if minute:
+            return minute + utc[16:19]
+        return self._local(zone_name, utc[:19]).isoformat(" ")[:19]
+
+    def _zone(self, name: str) -> ZoneInfo:
+        zone = self._zones.get(name)
+        if zone is None:
+            zone = self._zones[name] = get_zone(name if is_valid_zone(name) else "UTC")
+        return zone
+
+    def _local(self, zone_name: str, utc: str, later: int = 0) -> datetime:
+        instant = datetime.fromisoformat(utc).replace(tzinfo=UTC) + timedelta(seconds=later)
+        return instant.astimezone(self._zone(zone_name))
+
+    def _prefix(self, zone_name: str, start: str, seconds: int) -> str:
+        """The local text of the ``seconds`` from ``start`` (UTC, whole seconds) to the last of
+        their digits that change (the hour's "YYYY-MM-DD HH", the minute's "YYYY-MM-DD HH:MM"),
+        if one offset holds from their first second to their last and is a whole number of
+        them; "" if not."""
+        first, last = self._local(zone_name, start), self._local(zone_name, start, seconds - 1)
+        offset = first.utcoffset()
+        if offset is None or offset != last.utcoffset() or offset.total_seconds() % seconds:
+            return ""
+        return first.isoformat(" ")[:13 if seconds == 3600 else 16]
+
+
 def minutes(n: int) -> timedelta:
     """A duration of ``n`` minutes."""
     return timedelta(minutes=n)

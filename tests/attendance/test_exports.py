@@ -217,3 +217,35 @@ def test_a_meeting_without_invitations_exports_headers_only(api):
     assert read_csv(get_csv(api, meeting)) == [HEADER]
     workbook = get_xlsx(api, meeting)
     assert [[c.value for c in row] for row in workbook["Attendance"].iter_rows()] == [HEADER]
+
+
+def test_answers_read_in_local_time_across_a_change_of_clocks_and_a_minute(api, exported):
+    """Answers on both sides of Europe's autumn change (the exporter keeps what it converted per
+    zone and hour): 02:00–03:00 happens twice in Rotterdam, once in Kolkata's half-hour zone; the
+    last second of a minute and the first of the next; and a later hour of the same day."""
+    meeting, sites, people = exported
+    change = factories.last_sunday(factories.NEXT_YEAR, 10)
+    at = [datetime(change.year, change.month, change.day, 0, 30, 0, tzinfo=timezone.utc),
+          datetime(change.year, change.month, change.day, 0, 59, 59, tzinfo=timezone.utc),
+          datetime(change.year, change.month, change.day, 1, 0, 0, tzinfo=timezone.utc),
+          datetime(change.year, change.month, change.day, 1, 30, 0, tzinfo=timezone.utc),
+          datetime(change.year, change.month, change.day, 5, 15, 30, tzinfo=timezone.utc)]
+    expected = {"Europe/Amsterdam": ["02:30:00", "02:59:59", "02:00:00", "02:30:00", "06:15:30"],
+                "Asia/Kolkata": ["06:00:00", "06:29:59", "06:30:00", "07:00:00", "10:45:30"]}
+    guests = {}
+    for zone, site_id in (("Europe/Amsterdam", sites["rotterdam"].id), ("Asia/Kolkata", None)):
+        for index, when in enumerate(at):
+            person = factories.person(f"{zone} {index}", email=f"{zone.split('/')[1].lower()}{index}@example.com",
+                                      timezone=zone)
+            extra = {"site_id": site_id} if site_id else {"mode": "online"}
+            invitation = factories.invite(meeting, person, **extra)
+            answers.record_response(invitation, "accepted")
+            invitation.responded_at = when  # as if answered then
+            guests[person.email] = (zone, index, when)
+    db.session.commit()
+    rows = by_email(read_csv(get_csv(api, meeting)))
+    for email, (zone, index, when) in guests.items():
+        row = rows[email]
+        assert row[8] == f"{when:%Y-%m-%d %H:%M:%S}"
+        assert row[9] == f"{change:%Y-%m-%d} {expected[zone][index]}", (zone, when)
+        assert row[12] == zone
