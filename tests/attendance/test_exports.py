@@ -249,3 +249,23 @@ def test_answers_read_in_local_time_across_a_change_of_clocks_and_a_minute(api, 
         assert row[8] == f"{when:%Y-%m-%d %H:%M:%S}"
         assert row[9] == f"{change:%Y-%m-%d} {expected[zone][index]}", (zone, when)
         assert row[12] == zone
+
+
+def test_sites_and_units_that_appear_while_rows_are_read_are_named(api):
+    """The rows name sites and units from what was read before them; one that appears in between
+    (PostgreSQL's statements each see what was committed when they began) is read on its own,
+    and an id that is gone reads as no site and no unit, as an outer join would."""
+    from meetings.attendance.exports import _Names
+    from meetings.directory.models import Unit
+    from meetings.scheduling import sites
+
+    meeting = factories.meeting(api.user)
+    names = _Names(meeting.id)
+    late_site = sites.add_site(meeting, {"name": "Late room", "timezone": "Europe/Amsterdam"})
+    late_unit = Unit(name="Late unit", kind="enterprise")
+    db.session.add(late_unit)
+    db.session.commit()
+    assert late_site.id not in names.sites and late_unit.id not in names.units
+    assert names.site(late_site.id) == ("Late room", "Europe/Amsterdam")
+    assert names.unit(late_unit.id) == "Late unit"
+    assert names.site(999_999) == (None, None) and names.unit(999_999) is None
