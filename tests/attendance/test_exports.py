@@ -269,3 +269,24 @@ def test_sites_and_units_that_appear_while_rows_are_read_are_named(api):
     assert names.site(late_site.id) == ("Late room", "Europe/Amsterdam")
     assert names.unit(late_unit.id) == "Late unit"
     assert names.site(999_999) == (None, None) and names.unit(999_999) is None
+
+
+def test_every_typed_cell_a_spreadsheet_would_run_is_quoted(api, exported):
+    """Not only names and titles: a unit, a site and a delegate's name typed with a formula's
+    first character quote the row's cells too."""
+    from meetings.scheduling import sites
+
+    meeting, _, _ = exported
+    unit_person = factories.person("Unit person", email="unit.person@example.com", unit="-Dash unit")
+    factories.invite(meeting, unit_person)
+    site = sites.add_site(meeting, {"name": "+Plus room", "timezone": "Europe/Amsterdam"})
+    db.session.commit()
+    factories.invite(meeting, factories.person("Site person", email="site.person@example.com"), site_id=site.id)
+    delegator = factories.person("Delegator", email="delegator@example.com")
+    invitations.delegate(factories.invite(meeting, delegator), "at.deputy@example.com", "@Deputy")
+    db.session.commit()
+    rows = by_email(read_csv(get_csv(api, meeting)))
+    assert rows["unit.person@example.com"][:3] == ["Unit person", "unit.person@example.com", "'-Dash unit"]
+    assert rows["site.person@example.com"][5] == "'+Plus room"
+    assert rows["delegator@example.com"][10] == "'@Deputy <at.deputy@example.com>"
+    assert rows["at.deputy@example.com"][0] == "'@Deputy"
