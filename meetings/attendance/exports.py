@@ -1,7 +1,9 @@
 """The attendance exports: one row per invitation, as CSV or XLSX, streamed.
 
 Rows come from one SELECT read in batches (``yield_per``: a server-side cursor on PostgreSQL,
-SQLite steps through its own), so memory stays flat whatever the number of invitations. The
+SQLite steps through its own), so memory stays flat whatever the number of invitations; sites
+and units come as ids, named from the meeting's sites and the directory's units read just
+before (`_Names`). Local times are converted once per zone and hour (`WallClock`). The
 CSV is produced chunk by chunk as the response goes out; the XLSX is written by XlsxWriter in
 ``constant_memory`` mode to a temporary file that is then streamed and deleted.
 
