@@ -143,10 +143,6 @@ class MeetingContent:
     sites: dict[int, SiteView]
     agenda: AgendaView
 
-    @property
-    def version(self) -> int:
-        return self.agenda.version
-
 
 _meeting = Meeting.__table__
 _site = Site.__table__
