@@ -276,8 +276,12 @@ def test_the_mission_as_deployed(system, tmp_path):
     # An update: the meeting moves 15 minutes; everyone still coming gets SEQUENCE 1, once; every
     # host shows the new time at once, in its API and on the join page it kept.
     def rotterdam_hours(at):
-        local = at.astimezone(ZoneInfo("Europe/Amsterdam"))
-        return f"{local:%H:%M}–{local + timedelta(hours=3):%H:%M}"
+        # The day is written once when the meeting ends on the day it starts there, else the end
+        # has its own ("7 Dec 2026, 22:17–8 Dec 2026, 01:17" in an evening run).
+        local, end = at.astimezone(ZoneInfo("Europe/Amsterdam")), (at + timedelta(hours=3)).astimezone(
+            ZoneInfo("Europe/Amsterdam"))
+        until = f"{end:%H:%M}" if end.date() == local.date() else f"{end.day} {end:%b %Y, %H:%M}"
+        return f"{local:%H:%M}–{until}"
 
     site_page = join.replace(url, "")
     for host in system.hosts:
