@@ -119,7 +119,7 @@ class Invitation(Model):
     @property
     def venue(self):
         """Where they attend: their site, or the main venue for in-person attendees without one
-        (None for online attendees). `attended_site` says the same in SQL."""
+        (None for online attendees). `attended_site_id` says the same in SQL."""
         if self.site is not None or self.mode != Mode.IN_PERSON:
             return self.site
         return self.meeting.main_site
@@ -128,7 +128,7 @@ class Invitation(Model):
     def conference_site(self):
         """The site whose videoconference they join and whose clock their join page shows: their
         venue; online attendees (no venue) join through the main venue's.
-        `attended_site(..., conference=True)` says the same in SQL."""
+        `attended_site_id(..., conference=True)` says the same in SQL."""
         return self.venue or self.meeting.main_site
 
     @property
@@ -155,18 +155,12 @@ class Invitation(Model):
 _MAIN_KIND = str(sa.literal(SiteKind.MAIN, Site.__table__.c.kind.type).compile(compile_kwargs={"literal_binds": True}))
 
 
-def attended_site(sites, invitations, *, conference: bool = False):
-    """The SQL condition that joins ``sites`` (the sites table, or an alias of it) to the site of
-    each row of ``invitations`` (the table or an alias): `Invitation.venue`, or with
-    ``conference`` `Invitation.conference_site`. The one rule of where a person attends, for
-    statements that read it with other things (the RSVP and join pages)."""
-    return sa.and_(sites.c.meeting_id == invitations.c.meeting_id,
-                   sites.c.id == attended_site_id(invitations, conference=conference))
-
-
 def attended_site_id(invitations, *, conference: bool = False):
-    """The id of the site where each row of ``invitations`` attends (`attended_site`), as an SQL
-    expression: their own site, else the meeting's main venue when it applies, else NULL.
+    """The id of the site where each row of ``invitations`` (the table or an alias) attends, as
+    an SQL expression: `Invitation.venue`, or with ``conference`` `Invitation.conference_site`;
+    their own site, else the meeting's main venue when it applies, else NULL. The one rule of
+    where a person attends, for statements that read it with other things (the RSVP and join
+    pages, which look the id up among their meeting's sites: `meetings.scheduling.contentview`).
 
     One key to look up rather than "their site OR the main venue" (a union of two index searches
     per row on SQLite). The main venue's kind is written into the statement (`_MAIN_KIND`), not
