@@ -1,5 +1,7 @@
 """An admin's pages on a phone (390 px, a mobile browser), in Chinese and in English: the top menu
-wraps between its links, never inside one (a Chinese link one character a line)."""
+wraps between its links, never inside one (a Chinese link one character a line), and the
+invitation list fits: each row's tick box sits beside the name, its role and site pickers wrap
+inside the row, and an answer's badge stays on one line."""
 
 from __future__ import annotations
 
@@ -7,10 +9,13 @@ import pytest
 
 from meetings.accounts.services import create_user
 from meetings.extensions import db
+from meetings.scheduling import sites
+from tests import factories
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+LONG_SITE = "渤海汽车 Bohai Automotive Parts Co., Ltd. Yantai plant remote room"
 
 
 def _signed_in_phone(live_server, new_page, locale):
@@ -43,3 +48,36 @@ def test_the_top_menu_wraps_between_its_links_on_a_phone(live_server, new_page, 
         assert lines == 1, f"the menu's link {link.inner_text()!r} is broken over {lines} lines"
     assert not console.errors, console.errors
 
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+def test_the_invitation_list_fits_a_phone(live_server, new_page, console, locale):
+    page = _signed_in_phone(live_server, new_page, locale)
+    owner = create_user("owner@example.com", "organizer", "owner password", name="赵敏")
+    meeting = factories.meeting(owner, title="Mid-year operation meeting of the group and its enterprises")
+    sites.add_site(meeting, {"name": LONG_SITE, "kind": "remote", "timezone": "Asia/Shanghai",
+                             "location": "烟台市经济技术开发区长江路 300 号"})
+    db.session.commit()
+    site_id = meeting.sites[-1].id
+    person = factories.person("Pieter de Vries-van den Heuvel", email="pieter.de.vries-van.den.heuvel@venray.example.nl",
+                              unit="Venray Roof Systems Manufacturing BV")
+    invitation = factories.invite(meeting, person, site_id=site_id, mode="remote_site")
+
+    page.goto(f"{live_server}/meetings/{meeting.id}/invitations")
+    assert _page_width(page) <= 390
+    row = page.locator(f"#invitation-{invitation.id}")
+    box = row.locator("input[type=checkbox]").bounding_box()
+    name = row.locator("td > label").evaluate(  # the box of the name's own text, beside the tick box
+        "label => { const range = document.createRange();"
+        " range.selectNodeContents([...label.childNodes].find(n => n.nodeType === 3 && n.textContent.trim()));"
+        " const r = range.getBoundingClientRect(); return {y: r.y, height: r.height}; }")
+    assert box is not None and name is not None
+    assert box["width"] < 40, "the tick box is as wide as the row"
+    assert box["y"] < name["y"] + name["height"] and name["y"] < box["y"] + box["height"], \
+        "the tick box is not on the name's line"
+    for control in ("select[name=role]", "select[name=site_id]", "button[type=submit]"):
+        edge = row.locator(f"form.inline-form {control}").bounding_box()
+        assert edge is not None and edge["x"] + edge["width"] <= 390, f"{control} runs off the screen"
+    badge = row.locator(".status")
+    assert badge.evaluate("b => Math.round(b.getBoundingClientRect().height"
+                          " / parseFloat(getComputedStyle(b).lineHeight))") == 1, "the answer's badge wraps"
+    assert not console.errors, console.errors
