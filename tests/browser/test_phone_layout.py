@@ -1,7 +1,8 @@
 """An admin's pages on a phone (390 px, a mobile browser), in Chinese and in English: the top menu
 wraps between its links, never inside one (a Chinese link one character a line), and the
 invitation list fits: each row's tick box sits beside the name, its role and site pickers wrap
-inside the row, and an answer's badge stays on one line."""
+inside the row, and an answer's badge stays on one line. A site host's roll call, opened by link
+on a phone, keeps each tick box beside its person."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from meetings.accounts.services import create_user
 from meetings.extensions import db
 from meetings.scheduling import sites
 from tests import factories
+from tests.conferencing.helpers import remote_meeting, site_token
 
 pytestmark = pytest.mark.browser
 
@@ -80,4 +82,26 @@ def test_the_invitation_list_fits_a_phone(live_server, new_page, console, locale
     badge = row.locator(".status")
     assert badge.evaluate("b => Math.round(b.getBoundingClientRect().height"
                           " / parseFloat(getComputedStyle(b).lineHeight))") == 1, "the answer's badge wraps"
+    assert not console.errors, console.errors
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+def test_the_roll_calls_boxes_sit_beside_their_people_on_a_phone(live_server, new_page, console, locale):
+    owner = create_user("owner@example.com", "organizer", "owner password", name="赵敏")
+    _meeting, rooms, people = remote_meeting(owner)
+    people["ams_guest"].title = "Dispatched deputy director of operations 派驻副总经理"  # a name that wraps
+    db.session.commit()
+    page = new_page(locale=locale, **PHONE)
+    page.goto(f"{live_server}/join/{site_token(rooms['rotterdam'])}/roll-call")
+    assert _page_width(page) <= 390
+    rows = page.locator("ul.checklist li")
+    assert rows.count() >= 2
+    for index in range(rows.count()):
+        row = rows.nth(index)
+        box = row.locator("input[type=checkbox]").bounding_box()
+        label = row.locator("label").bounding_box()
+        assert box is not None and label is not None
+        assert box["x"] + box["width"] <= label["x"], f"row {index}: the box is not beside its person"
+        assert label["y"] <= box["y"] + box["height"] / 2 <= label["y"] + label["height"], \
+            f"row {index}: the box is not on its person's lines"
     assert not console.errors, console.errors
