@@ -64,10 +64,29 @@ def test_the_meeting_page_in_chinese_names_the_time_zone_and_the_agenda_in_chine
     assert page.status_code == 200
     when = text_of(page.text, "meeting-time")
     assert re.search(rf"{NEXT_YEAR}年\d+月\d+日 09:00–12:00 \(北京时间\)", when), when
-    for words in ("会场", "议程", "半年工作报告", "报告, 45 分钟", "主会场", "删除草稿"):  # a draft is deleted, not cancelled
+    for words in ("会场", "议程", "半年工作报告", "报告，45 分钟", "主会场", "删除草稿"):  # a draft is deleted, not cancelled
         assert words in page.text, words
     # No Chinese title for the meeting: Chinese readers see the English one rather than nothing.
     assert "Mid-year operation meeting" in page.text
+
+
+def test_an_agenda_items_kind_and_length_are_punctuated_in_the_readers_language(browser):
+    meeting = factories.meeting(browser.user, title="Mid-year operation meeting")
+    factories.agenda_item(meeting, title="Half-year report", kind="report", minutes=45)
+    for path in (f"/meetings/{meeting.id}", f"/meetings/{meeting.id}/agenda"):
+        assert "报告，45 分钟" in browser.get(path, headers=CHINESE).text, path
+        assert "report, 45 min" in browser.get(path).text, path
+
+
+def test_the_roll_call_names_the_meeting_and_its_time_punctuated_in_the_readers_language(api, client):
+    meeting, sites, _ = remote_meeting(api.user)
+    meeting.title_zh = "年中经营工作会"
+    db.session.commit()
+    token = site_token(sites["plant"])
+    chinese = client.get(f"/join/{token}/roll-call", headers=CHINESE).text
+    assert re.search(rf'<p class="meta">年中经营工作会，{NEXT_YEAR}年\d+月\d+日 09:00 \(北京时间\)</p>', chinese)
+    english = client.get(f"/join/{token}/roll-call").text
+    assert re.search(r'<p class="meta">Mid-year operation meeting, \d+ \w+ \d{4}, 09:00 GMT\+8</p>', english)
 
 
 def test_an_organizer_enters_the_chinese_titles_next_to_the_titles(browser):
