@@ -2,7 +2,8 @@
 wraps between its links, never inside one (a Chinese link one character a line), and the
 invitation list fits: each row's tick box sits beside the name, its role and site pickers wrap
 inside the row, and an answer's badge stays on one line. A site host's roll call, opened by link
-on a phone, keeps each tick box beside its person."""
+on a phone, keeps each tick box beside its person. The answers' count tables keep their captions on
+one line and label each number."""
 
 from __future__ import annotations
 
@@ -32,6 +33,15 @@ def _signed_in_phone(live_server, new_page, locale):
     return page
 
 
+def _lines(element) -> int:
+    """How many lines an element's text takes: its content height (padding aside) in line heights."""
+    return element.evaluate("e => { const s = getComputedStyle(e);"
+                            " const content = e.getBoundingClientRect().height - parseFloat(s.paddingTop)"
+                            " - parseFloat(s.paddingBottom) - parseFloat(s.borderTopWidth)"
+                            " - parseFloat(s.borderBottomWidth);"
+                            " return Math.round(content / parseFloat(s.lineHeight)); }")
+
+
 def _page_width(page) -> int:
     # A mobile browser widens its layout to fit what overflows: the page's width, not the window's.
     return page.evaluate("document.documentElement.scrollWidth")
@@ -45,8 +55,7 @@ def test_the_top_menu_wraps_between_its_links_on_a_phone(live_server, new_page, 
     assert links.count() >= 6  # the admin's menu, audit log included
     for index in range(links.count()):
         link = links.nth(index)
-        lines = link.evaluate("a => Math.round(a.getBoundingClientRect().height"
-                              " / parseFloat(getComputedStyle(a).lineHeight))")
+        lines = _lines(link)
         assert lines == 1, f"the menu's link {link.inner_text()!r} is broken over {lines} lines"
     assert not console.errors, console.errors
 
@@ -80,8 +89,7 @@ def test_the_invitation_list_fits_a_phone(live_server, new_page, console, locale
         edge = row.locator(f"form.inline-form {control}").bounding_box()
         assert edge is not None and edge["x"] + edge["width"] <= 390, f"{control} runs off the screen"
     badge = row.locator(".status")
-    assert badge.evaluate("b => Math.round(b.getBoundingClientRect().height"
-                          " / parseFloat(getComputedStyle(b).lineHeight))") == 1, "the answer's badge wraps"
+    assert _lines(badge) == 1, "the answer's badge wraps"
     assert not console.errors, console.errors
 
 
@@ -104,4 +112,22 @@ def test_the_roll_calls_boxes_sit_beside_their_people_on_a_phone(live_server, ne
         assert box["x"] + box["width"] <= label["x"], f"row {index}: the box is not beside its person"
         assert label["y"] <= box["y"] + box["height"] / 2 <= label["y"] + label["height"], \
             f"row {index}: the box is not on its person's lines"
+    assert not console.errors, console.errors
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+def test_the_answers_count_tables_read_on_a_phone(live_server, new_page, console, locale):
+    page = _signed_in_phone(live_server, new_page, locale)
+    owner = create_user("owner@example.com", "organizer", "owner password", name="赵敏")
+    meeting = factories.meeting(owner)
+    factories.invite(meeting, factories.person("Guest"))
+    page.goto(f"{live_server}/meetings/{meeting.id}/board")
+    assert _page_width(page) <= 390
+    for caption in page.locator("table.counts-table caption").all():
+        lines = _lines(caption)
+        assert lines == 1, f"the caption {caption.inner_text()!r} is squeezed over {lines} lines"
+    # Each number shows what it counts (the head is hidden on a phone).
+    for cell in page.locator("table.counts-table td").all():
+        before = cell.evaluate("td => getComputedStyle(td, '::before').content")
+        assert before not in ("none", "normal", '""'), cell.inner_html()
     assert not console.errors, console.errors

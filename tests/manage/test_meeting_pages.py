@@ -203,6 +203,21 @@ def test_the_links_page_lists_and_revokes(browser, meeting, smtp):
     assert "Revoked 1 link" in done.text
 
 
+def test_the_answers_count_tables_label_each_number(browser, meeting):
+    m = db.session.get(Meeting, meeting.id)
+    factories.invite(m, factories.person("One"), role="speaker")
+    # A phone hides the head: each count says what it counts, in the reader's language.
+    for headers, words in (({}, ["Invited", "accepted", "maybe", "declined", "no answer yet", "delegated",
+                                 "Attended"]),
+                           ({"Accept-Language": "zh-CN"}, ["已邀请", "接受", "暂定", "谢绝", "待回复", "已委托他人",
+                                                           "已出席"])):
+        page = browser.get(f"/meetings/{meeting.id}/board", headers=headers).text
+        rows = re.findall(r'<tr data-name="[^"]*">(.*?)</tr>', page, re.S)
+        assert len(rows) == 2, rows  # one by site, one by role
+        for row in rows:
+            assert re.findall(r'<td class="num" data-count="[^"]+" data-label="([^"]+)">\d+</td>', row) == words
+
+
 def test_the_links_page_labels_its_cells_and_names_the_zone_of_its_times(browser, meeting, smtp):
     from meetings.scheduling import sites
 
