@@ -131,6 +131,30 @@ def test_the_dst_gap_and_an_overlap_are_explained_in_chinese(browser):
     assert "时间重叠" in error_of(page, "start_time")
 
 
+def test_the_sign_in_page_switches_language_before_anyone_has_an_account_choice(client):
+    from meetings.accounts.services import create_user
+
+    create_user("someone@example.com", "organizer", "a long password")
+    db.session.commit()
+    # A Chinese reader on an English browser: the sign-in page offers the other language, keeping
+    # where they were going.
+    page = client.get("/login?next=/people").text
+    switch = re.search(r'<a href="([^"]+)"\s+hreflang="zh-Hans" lang="zh-Hans" id="language-switch">中文</a>', page)
+    assert switch is not None, "no switch to Chinese on the sign-in page"
+    chinese = client.get(html.unescape(switch.group(1)))
+    assert "<h1>登录</h1>" in chinese.text and 'id="language-switch">English</a>' in chinese.text
+    # The form posts back to the same address: a mistake is explained in the chosen language.
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', chinese.text).group(1)
+    wrong = client.post(html.unescape(switch.group(1)),
+                        data={"email": "someone@example.com", "password": "wrong password", "csrf_token": token})
+    assert wrong.status_code == 401 and "邮箱或密码错误。" in wrong.text
+    signed_in = client.post(html.unescape(switch.group(1)),
+                            data={"email": "someone@example.com", "password": "a long password", "csrf_token": token})
+    assert signed_in.status_code == 302 and signed_in.headers["Location"].endswith("/people")
+    # Signed in, the account's own choice rules (the account page): no switch in the menu.
+    assert 'id="language-switch"' not in client.get("/people").text
+
+
 def test_a_user_who_chose_english_gets_english_whatever_the_browser_asks(client):
     browser = sign_in(client, "english@example.com")
     browser.user.language = "en"
