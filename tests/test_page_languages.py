@@ -64,10 +64,29 @@ def test_the_meeting_page_in_chinese_names_the_time_zone_and_the_agenda_in_chine
     assert page.status_code == 200
     when = text_of(page.text, "meeting-time")
     assert re.search(rf"{NEXT_YEAR}年\d+月\d+日 09:00–12:00 \(北京时间\)", when), when
-    for words in ("会场", "议程", "半年工作报告", "报告, 45 分钟", "主会场", "删除草稿"):  # a draft is deleted, not cancelled
+    for words in ("会场", "议程", "半年工作报告", "报告，45 分钟", "主会场", "删除草稿"):  # a draft is deleted, not cancelled
         assert words in page.text, words
     # No Chinese title for the meeting: Chinese readers see the English one rather than nothing.
     assert "Mid-year operation meeting" in page.text
+
+
+def test_an_agenda_items_kind_and_length_are_punctuated_in_the_readers_language(browser):
+    meeting = factories.meeting(browser.user, title="Mid-year operation meeting")
+    factories.agenda_item(meeting, title="Half-year report", kind="report", minutes=45)
+    for path in (f"/meetings/{meeting.id}", f"/meetings/{meeting.id}/agenda"):
+        assert "报告，45 分钟" in browser.get(path, headers=CHINESE).text, path
+        assert "report, 45 min" in browser.get(path).text, path
+
+
+def test_the_roll_call_names_the_meeting_and_its_time_punctuated_in_the_readers_language(api, client):
+    meeting, sites, _ = remote_meeting(api.user)
+    meeting.title_zh = "年中经营工作会"
+    db.session.commit()
+    token = site_token(sites["plant"])
+    chinese = client.get(f"/join/{token}/roll-call", headers=CHINESE).text
+    assert re.search(rf'<p class="meta">年中经营工作会，{NEXT_YEAR}年\d+月\d+日 09:00 \(北京时间\)</p>', chinese)
+    english = client.get(f"/join/{token}/roll-call").text
+    assert re.search(r'<p class="meta">Mid-year operation meeting, \d+ \w+ \d{4}, 09:00 GMT\+8</p>', english)
 
 
 def test_an_organizer_enters_the_chinese_titles_next_to_the_titles(browser):
@@ -110,6 +129,30 @@ def test_the_dst_gap_and_an_overlap_are_explained_in_chinese(browser):
                                                            "start_time": "09:30", "duration_minutes": "30"},
                         headers=CHINESE)
     assert "时间重叠" in error_of(page, "start_time")
+
+
+def test_the_sign_in_page_switches_language_before_anyone_has_an_account_choice(client):
+    from meetings.accounts.services import create_user
+
+    create_user("someone@example.com", "organizer", "a long password")
+    db.session.commit()
+    # A Chinese reader on an English browser: the sign-in page offers the other language, keeping
+    # where they were going.
+    page = client.get("/login?next=/people").text
+    switch = re.search(r'<a href="([^"]+)"\s+hreflang="zh-Hans" lang="zh-Hans" id="language-switch">中文</a>', page)
+    assert switch is not None, "no switch to Chinese on the sign-in page"
+    chinese = client.get(html.unescape(switch.group(1)))
+    assert "<h1>登录</h1>" in chinese.text and 'id="language-switch">English</a>' in chinese.text
+    # The form posts back to the same address: a mistake is explained in the chosen language.
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', chinese.text).group(1)
+    wrong = client.post(html.unescape(switch.group(1)),
+                        data={"email": "someone@example.com", "password": "wrong password", "csrf_token": token})
+    assert wrong.status_code == 401 and "邮箱或密码错误。" in wrong.text
+    signed_in = client.post(html.unescape(switch.group(1)),
+                            data={"email": "someone@example.com", "password": "a long password", "csrf_token": token})
+    assert signed_in.status_code == 302 and signed_in.headers["Location"].endswith("/people")
+    # Signed in, the account's own choice rules (the account page): no switch in the menu.
+    assert 'id="language-switch"' not in client.get("/people").text
 
 
 def test_a_user_who_chose_english_gets_english_whatever_the_browser_asks(client):

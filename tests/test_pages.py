@@ -49,3 +49,16 @@ def test_an_organizer_does_not_see_other_peoples_meetings(client, runner):
     login(client, "new@example.com", "long enough password")
     assert "Mid-year Operation Meeting" not in client.get("/").text
     assert client.get("/meetings/1").status_code == 404
+
+
+def test_each_time_on_the_dashboard_names_its_zone_where_a_phone_hides_the_tables_head(client, runner):
+    runner.invoke(args=["demo"])
+    login(client)
+    for headers, zone in (({}, "GMT+8"), ({"Accept-Language": "zh-CN"}, "北京时间")):
+        page = client.get("/", headers=headers).text
+        head = re.search(r'<th scope="col">([^<]*)</th>', page).group(1)
+        assert zone in head, head
+        # A phone shows each cell with its data-label in place of the hidden column heads.
+        cell = re.search(r'<td data-label="([^"]*)">([^<]*)</td>\s*<td><a href="/meetings/', page)
+        assert cell is not None, "the time cell carries no label"
+        assert cell.group(1) == head and "14:00–17:30" in cell.group(2)

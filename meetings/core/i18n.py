@@ -132,6 +132,12 @@ def html_lang() -> str:
     return current_language().replace("_", "-")
 
 
+def format_lang() -> str:
+    """How the page writes dates and times, as a browser's ``Intl`` names it (BCP 47): ``en-GB``
+    or ``zh-Hans-CN``, so that a time the browser writes reads like the times the server wrote."""
+    return _FORMAT_LOCALES.get(current_language(), "en_GB").replace("_", "-")
+
+
 @contextmanager
 def in_language(language: str | None):
     """Render emails, invites and exports in ``language`` (a person's), whatever the request's."""
@@ -253,7 +259,7 @@ def init_app(app: Flask) -> None:
         # A worker thread serves one request after another in the same context.
         _rendering.set(None)
     app.jinja_env.globals.update(localized=localized, current_language=current_language,
-                                 html_lang=html_lang, language_args=language_args, languages=LANGUAGES)
+                                 html_lang=html_lang, format_lang=format_lang, language_args=language_args, languages=LANGUAGES)
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["clock"] = format_clock
     app.jinja_env.filters["span"] = format_span

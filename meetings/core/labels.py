@@ -31,6 +31,11 @@ LABELS = {
                     "cancelled": _l("cancelled"), "skipped": _l("skipped")},
     # The board groups people without a site under this key (the live counts match rows by it).
     "site": {"Online": _l("Online")},
+    # The materials' access log: what someone did with a file, and through what.
+    "access_action": {"view": _l("viewed"), "download": _l("downloaded")},
+    "access_via": {"api": _l("the API"), "page": _l("the organizer's page"), "zip": _l("the ZIP of all materials"),
+                   "rsvp_link": _l("their RSVP link"), "join_link": _l("their join link"),
+                   "site_link": _l("the site link")},
     "link": {"rsvp": _l("RSVP"), "join": _l("join"), "site": _l("site"), "checkin": _l("check-in"),
              "feed": _l("calendar feed")},
 }

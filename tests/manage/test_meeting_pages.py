@@ -203,6 +203,41 @@ def test_the_links_page_lists_and_revokes(browser, meeting, smtp):
     assert "Revoked 1 link" in done.text
 
 
+def test_the_answers_count_tables_label_each_number(browser, meeting):
+    m = db.session.get(Meeting, meeting.id)
+    factories.invite(m, factories.person("One"), role="speaker")
+    # A phone hides the head: each count says what it counts, in the reader's language.
+    for headers, words in (({}, ["Invited", "accepted", "maybe", "declined", "no answer yet", "delegated",
+                                 "Attended"]),
+                           ({"Accept-Language": "zh-CN"}, ["已邀请", "接受", "暂定", "谢绝", "待回复", "已委托他人",
+                                                           "已出席"])):
+        page = browser.get(f"/meetings/{meeting.id}/board", headers=headers).text
+        rows = re.findall(r'<tr data-name="[^"]*">(.*?)</tr>', page, re.S)
+        assert len(rows) == 2, rows  # one by site, one by role
+        for row in rows:
+            assert re.findall(r'<td class="num" data-count="[^"]+" data-label="([^"]+)">\d+</td>', row) == words
+
+
+def test_the_links_page_labels_its_cells_and_names_the_zone_of_its_times(browser, meeting, smtp):
+    from meetings.scheduling import sites
+
+    m = db.session.get(Meeting, meeting.id)
+    sites.add_site(m, {"name": "Main hall", "kind": "main", "timezone": "Asia/Shanghai"})
+    factories.invite(m, factories.person("Linked Person"))
+    factories.publish(m)
+    factories.deliver()
+    # A phone hides the table's head: each cell says what it is, and a time says its zone.
+    english = browser.get(f"/meetings/{meeting.id}/links").text
+    for label in ("Kind", "Sent", "Working"):
+        assert f'data-label="{label}">' in english, label
+    assert re.search(r'data-label="Last sent">\d{1,2} \w{3} \d{4}, \d{2}:\d{2} GMT\+8</td>', english)
+    assert re.search(rf'data-label="Expires">\d{{1,2}} \w{{3}} {NEXT_YEAR}, \d{{2}}:\d{{2}} GMT\+8</td>', english)
+    chinese = browser.get(f"/meetings/{meeting.id}/links", headers={"Accept-Language": "zh-CN"}).text
+    assert re.search(r'data-label="最近发送">\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2} \(北京时间\)</td>', chinese)
+    assert re.search(rf'data-label="到期时间">{NEXT_YEAR}年\d{{1,2}}月\d{{1,2}}日 \d{{2}}:\d{{2}} \(北京时间\)</td>',
+                     chinese)
+
+
 def test_a_group_preview_shows_where_each_person_attends_and_who_fell_back(browser, meeting):
     m = db.session.get(Meeting, meeting.id)
     from meetings.scheduling import sites

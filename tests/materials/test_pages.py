@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import io
+import re
 
 from meetings.extensions import db
 from meetings.materials import services
@@ -89,3 +91,23 @@ def test_the_organizer_sets_the_due_date_on_the_page(client):
     db.session.expire_all()
     assert services.due_at(meeting).isoformat().endswith("00:00:00+00:00")  # 08:00 in Shanghai
     assert 'value="' + f"{meeting.start_at.date()}T08:00" + '"' in browser.get(path).text
+
+
+def test_who_opened_what_says_how_in_the_readers_words(client):
+    browser = sign_in(client, "office@example.com")
+    meeting = factories.meeting(browser.user)
+    material = services.upload(meeting, samples.pdf(), "a.pdf", title="Notice", user=browser.user)
+    db.session.commit()
+    assert browser.get(f"/meetings/{meeting.id}/materials/{material.id}/file").status_code == 200
+    assert browser.get(f"/meetings/{meeting.id}/materials.zip").status_code == 200
+    path = f"/meetings/{meeting.id}/materials"
+
+    def how(headers=None) -> list[str]:
+        log = re.search(r'<table class="list" id="accesses">.*?</table>', browser.get(path, headers=headers).text, re.S)
+        assert log is not None
+        return [html.unescape(cells[-1]) for cells in
+                (re.findall(r"<td>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", log.group(0), re.S))
+                if cells]
+
+    assert sorted(how()) == ["downloaded through the ZIP of all materials", "downloaded through the organizer's page"]
+    assert sorted(how({"Accept-Language": "zh-CN"})) == ["通过全部材料压缩包下载", "通过组织者页面下载"]
