@@ -190,6 +190,9 @@ def test_the_rsvp_page_in_chinese(api, client):
     assert page.status_code == 200 and '<html lang="zh-Hans">' in page.text
     for words in ("经营工作会", "参会人", "待回复", "您是否参会？", "接受", "暂定", "谢绝", "委托他人参会", "(北京时间)"):
         assert words in page.text, words
+    # The time names its zone once, in brackets, then the zone's id and offset (no second brackets).
+    when = text_of(page.text, "meeting-time")
+    assert re.search(r"\d{2}:\d{2} \(北京时间\) · Asia/Shanghai, UTC\+08:00$", when), when
     answered = client.post(f"/rsvp/{token}", data={"response": "declined"}, headers=CHINESE)
     shown = client.get(answered.headers["Location"], headers=CHINESE)
     assert "谢谢，您的回复已记录。" in shown.text and "谢绝" in text_of(shown.text, "current-answer")
