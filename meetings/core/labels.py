@@ -36,6 +36,8 @@ LABELS = {
     "access_via": {"api": _l("the API"), "page": _l("the organizer's page"), "zip": _l("the ZIP of all materials"),
                    "rsvp_link": _l("their RSVP link"), "join_link": _l("their join link"),
                    "site_link": _l("the site link")},
+    # A site's videoconference: the systems' own names, and a fixed link (Zoom, Teams, a room system).
+    "vc_provider": {"jitsi": "Jitsi", "bbb": "BigBlueButton", "url": _l("A fixed link")},
     "link": {"rsvp": _l("RSVP"), "join": _l("join"), "site": _l("site"), "checkin": _l("check-in"),
              "feed": _l("calendar feed")},
 }

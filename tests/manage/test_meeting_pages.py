@@ -77,6 +77,12 @@ def test_sites_main_venue_then_a_remote_one_and_the_one_main_rule(browser, meeti
     assert "Rotterdam" in page and "08:00–11:30" in page and "Daan Bakker" in page
     site = db.session.query(Site).filter_by(name="Rotterdam").one()
     assert db.session.query(Invitation).filter_by(person_id=host.id).one().role == "site_host"
+    # The videoconference in words: the system's name (the default's too), or "a fixed link",
+    # and in Chinese on a Chinese reader's page; never the stored value ("url", "jitsi").
+    systems = re.findall(r'data-label="Videoconference">([^<]*)', page)
+    assert systems == ["Jitsi", "A fixed link"], systems
+    chinese = browser.get(url, headers={"Accept-Language": "zh-CN,zh;q=0.9"}).text
+    assert re.findall(r'data-label="视频会议">([^<]*)', chinese) == ["Jitsi", "固定链接"]
     bad_link = browser.post(f"{url}/{site.id}", {"name": "Rotterdam", "kind": "remote", "timezone": "Europe/Amsterdam",
                                                   "location": "", "host_email": "", "provider": "url",
                                                   "vc_url": "ftp://nope"})
