@@ -11,7 +11,10 @@ import sys
 
 import pytest
 
-from meetings.core.limits import client_address
+from limits import parse
+
+from meetings.core import limits as link_limits
+from meetings.core.limits import batch_for, client_address
 from meetings.extensions import limiter
 from meetings.invitations import links
 from meetings.invitations.models import LinkPurpose
@@ -124,8 +127,9 @@ def test_workers_share_their_counts_through_redis():
 _UNREACHABLE = """
 from config import TestConfig
 from meetings import create_app
+# LINK_LIMIT small enough to be counted at every action (a batch of one: `batch_for`).
 app = create_app(TestConfig(SQLALCHEMY_DATABASE_URI="sqlite://", RATELIMIT_STORAGE_URI="redis://127.0.0.1:1",
-                            LINK_MISS_LIMIT="1 per minute"))
+                            LINK_MISS_LIMIT="1 per minute", LINK_LIMIT="5 per minute"))
 client = app.test_client()
 wrong = [client.get("/rsvp/not-a-token").status_code for _ in range(3)]
 posted = [client.post("/join/not-a-token", data={}).status_code for _ in range(2)]
@@ -144,3 +148,46 @@ def test_link_pages_keep_working_uncounted_while_the_limits_storage_is_out_of_re
     assert done.stdout.split() == ["404"] * 5, done.stdout + done.stderr
     assert "link limit link-misses not counted" in done.stderr
     assert "link limit link-actions not counted" in done.stderr
+
+
+def test_a_generous_cap_is_counted_a_batch_at_a_time_and_still_refuses(app, client, token, monkeypatch):
+    """``LINK_LIMIT`` of hundreds: each process tells the storage ten actions at once (no round
+    trip for the nine before), refuses once a batch finds the window spent, and then refuses the
+    address itself until the window ends; wrong links (a small cap) are counted at every hit."""
+    assert batch_for(parse("500 per minute")) == 10 and batch_for(parse("30 per minute")) == 1
+    assert batch_for(parse("100 per minute")) == 2 and batch_for(parse("20000 per minute")) == 10
+    monkeypatch.setitem(app.config, "LINK_LIMIT", "500 per minute")
+    item, address = parse("500 per minute"), "10.9.8.7"
+    prefix = app.config.get("RATELIMIT_KEY_PREFIX") or ""
+    identifiers = (prefix, address, "link-actions") if prefix else (address, "link-actions")
+    with app.app_context():
+        strategy = limiter.limiter
+
+    def remaining() -> int:
+        return strategy.get_window_stats(item, *identifiers).remaining
+
+    def answer() -> int:
+        return client.post(f"/rsvp/{token}", data={"response": "accepted"}, **_from(address)).status_code
+
+    assert [answer() for _ in range(9)] == [303] * 9 and remaining() == 500  # held, not yet counted
+    assert answer() == 303 and remaining() == 490  # the tenth: ten counted at once
+    strategy.hit(item, *identifiers, cost=485)  # other workers spend the window
+    assert [answer() for _ in range(9)] == [303] * 9 and remaining() == 5
+    refused = client.post(f"/rsvp/{token}", data={"response": "accepted"}, **_from(address))
+    assert refused.status_code == 429 and "Too many requests" in refused.text
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    # Refused by the process itself now: no more counting in the storage until the window ends.
+    counted = strategy.storage.get(item.key_for(*identifiers))
+    assert remaining() == 0 and counted == 505  # the refused batch is counted too
+    assert answer() == 429 and strategy.storage.get(item.key_for(*identifiers)) == counted
+    # Another address behind the same cap answers; a page read through the good link is not counted.
+    assert client.post(f"/rsvp/{token}", data={"response": "tentative"}, **_from("10.9.8.6")).status_code == 303
+    assert client.get(f"/rsvp/{token}", **_from(address)).status_code == 200
+
+
+def test_the_uncounted_actions_a_process_holds_are_bounded(app, client, token, monkeypatch):
+    monkeypatch.setitem(app.config, "LINK_LIMIT", "500 per minute")
+    monkeypatch.setattr(link_limits, "MAX_HELD", 3)
+    for n in range(8):
+        assert client.post(f"/rsvp/{token}", data={"response": "accepted"}, **_from(f"10.7.0.{n}")).status_code == 303
+        assert len(link_limits._held.uncounted) <= 3
