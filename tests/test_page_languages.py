@@ -64,6 +64,8 @@ def test_the_meeting_page_in_chinese_names_the_time_zone_and_the_agenda_in_chine
     assert page.status_code == 200
     when = text_of(page.text, "meeting-time")
     assert re.search(rf"{NEXT_YEAR}年\d+月\d+日 09:00–12:00 \(北京时间\)", when), when
+    # Then the zone's id and offset: not its abbreviation again ("CST" reads as US Central).
+    assert "Asia/Shanghai, UTC+08:00" in when and "CST" not in when, when
     for words in ("会场", "议程", "半年工作报告", "报告，45 分钟", "主会场", "删除草稿"):  # a draft is deleted, not cancelled
         assert words in page.text, words
     # No Chinese title for the meeting: Chinese readers see the English one rather than nothing.

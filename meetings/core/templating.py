@@ -18,16 +18,11 @@ def localtime(value: datetime | None, zone: str, fmt: str = "%Y-%m-%d %H:%M") ->
     return localize(value, zone).strftime(fmt)
 
 
-def zone_label(value: datetime, zone: str) -> str:
-    """The zone's abbreviation at ``value`` with its offset, e.g. ``CET, UTC+01:00``."""
-    local = localize(value, zone)
-    offset = local.strftime("%z")
-    return f"{local.tzname()}, UTC{offset[:3]}:{offset[3:]}" if local.tzname() not in (None, "UTC") else "UTC"
-
-
 def utc_offset(value: datetime, zone: str) -> str:
-    """The zone's offset from UTC at ``value``, e.g. ``UTC+01:00`` (``UTC`` for UTC itself): for a
-    line whose time already names the zone in the reader's words (`meetings.core.i18n.format_span`)."""
+    """The zone's offset from UTC at ``value``, e.g. ``UTC+01:00`` (``UTC`` for UTC itself): the
+    detail after a time that already names its zone in the reader's words
+    (`meetings.core.i18n.format_span`), never the zone's abbreviation again (Shanghai's "CST"
+    reads as US Central)."""
     offset = localize(value, zone if is_valid_zone(zone) else "UTC").strftime("%z")
     return "UTC" if offset == "+0000" else f"UTC{offset[:3]}:{offset[3:]}"
 
@@ -40,7 +35,6 @@ def combine_attrs(attrs: dict, errors) -> dict:
 def init_app(app: Flask) -> None:
     """Register the helpers as Jinja filters."""
     app.jinja_env.filters["localtime"] = localtime
-    app.jinja_env.filters["zone_label"] = zone_label
     app.jinja_env.filters["utc_offset"] = utc_offset
     app.jinja_env.filters["combine_attrs"] = combine_attrs
     app.jinja_env.filters["merge"] = lambda first, second: {**first, **second}
